@@ -1,0 +1,1 @@
+"""A local RapidPro-compatible API server with demo data. No Qt."""

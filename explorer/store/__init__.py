@@ -1,0 +1,1 @@
+"""Persistence: paths, workspaces and the keyring, collections and history. No Qt."""

@@ -1,0 +1,552 @@
+"""From what a person filled in to the exact HTTP request: validate, then build.
+
+Building is pure: :func:`prepare` checks every value against the catalog and reports every
+problem at once; :func:`build_request` turns the result into an ``httpx.Request``. Nothing
+here touches the network.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import mimetypes
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from explorer import __version__
+from explorer.core import values as v
+from explorer.core.catalog import Endpoint, HttpMethod, Kind, Method, Param, TypeSpec, catalog
+from explorer.core.errors import ValidationError, ValidationErrors
+
+
+class _Null:
+    """Marks a body field the user wants sent as JSON ``null`` (as opposed to left out)."""
+
+    _instance: _Null | None = None
+
+    def __new__(cls) -> _Null:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NULL"
+
+
+NULL = _Null()
+
+USER_AGENT = f"RapidPro-Explorer/{__version__} (+httpx/{httpx.__version__})"
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+
+
+@dataclass
+class Draft:
+    """A request as a form holds it: raw values by name, not yet validated.
+
+    A value of ``None``, ``""`` or ``[]`` means "not set" and is left out; :data:`NULL` sends
+    JSON ``null``. For ``media`` the ``file`` field holds a path.
+    """
+
+    endpoint: str
+    method: HttpMethod = HttpMethod.GET
+    params: dict[str, Any] = field(default_factory=dict)
+    body: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def spec(self) -> Method:
+        return catalog()[self.endpoint].method(self.method)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file to send as multipart form data."""
+
+    filename: str
+    content: bytes
+    content_type: str
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A validated request, independent of any workspace: path, query and body."""
+
+    endpoint: Endpoint
+    method: HttpMethod
+    query: tuple[tuple[str, str], ...] = ()
+    json_body: dict[str, Any] | None = None
+    upload: Upload | None = None
+
+    @property
+    def path(self) -> str:
+        return self.endpoint.path
+
+    @property
+    def is_update(self) -> bool:
+        return self.method is HttpMethod.POST and any(
+            name in {p.name for p in self.endpoint.method(self.method).lookup_params}
+            for name, _ in self.query
+        )
+
+    def body_text(self, *, indent: int | None = 2) -> str:
+        """The JSON body as text (empty when there is none)."""
+        if self.json_body is None:
+            return ""
+        return json.dumps(self.json_body, indent=indent, ensure_ascii=False)
+
+
+def is_unset(value: Any) -> bool:
+    """Whether a form value means "leave this out" (``NULL`` is set: it sends null)."""
+    if value is NULL:
+        return False
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return isinstance(value, list | tuple | dict) and not value
+
+
+# --- base URLs -----------------------------------------------------------------------------
+
+
+def is_loopback_host(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def normalize_base_url(text: str) -> str:
+    """A workspace's base URL, checked: ``https://app.rapidpro.io`` style, no trailing slash.
+
+    Accepts what people paste (a trailing ``/``, an ``/api/v2`` suffix, a missing scheme) and
+    refuses plain ``http`` unless the host is on this machine, since the token would travel
+    in clear text.
+    """
+    raw = text.strip()
+    if not raw:
+        raise ValidationError("Enter the workspace's address, e.g. https://app.rapidpro.io")
+    if "://" not in raw:
+        raw = "https://" + raw
+    parts = urlsplit(raw)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise ValidationError(f"{text.strip()} is not a web address: use https://…")
+    if not parts.hostname:
+        raise ValidationError(f"{text.strip()} has no host name, e.g. https://app.rapidpro.io")
+    if scheme == "http" and not is_loopback_host(parts.hostname):
+        raise ValidationError(
+            f"{text.strip()} uses plain http, which would send the token unencrypted: "
+            "use https:// (plain http is allowed only for this computer, e.g. 127.0.0.1)"
+        )
+    if parts.query or parts.fragment:
+        raise ValidationError(f"{text.strip()} should be just the address, without ? or #")
+    path = parts.path.rstrip("/")
+    for suffix in ("/api/v2", "/api"):
+        if path.endswith(suffix):
+            path = path[: -len(suffix)]
+            break
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValidationError(f"{text.strip()} has an invalid port number") from None
+    netloc = parts.hostname.lower()
+    if ":" in netloc:  # an IPv6 literal
+        netloc = f"[{netloc}]"
+    if port is not None:
+        netloc = f"{netloc}:{port}"
+    return urlunsplit((scheme, netloc, path, "", ""))
+
+
+def same_origin(url: str | httpx.URL, base_url: str) -> bool:
+    """Whether ``url`` is on the workspace's own scheme, host and port (so the token may go)."""
+    a, b = httpx.URL(str(url)), httpx.URL(base_url)
+    return (a.scheme, a.host, a.port) == (b.scheme, b.host, b.port)
+
+
+# --- values --------------------------------------------------------------------------------
+
+
+def parse_value(
+    spec: TypeSpec, raw: Any, param: Param, *, default_country: str | None = None, depth: int = 0
+) -> Any:
+    """One raw form value → the JSON value to send, per its catalog type."""
+    kind = spec.kind
+    if kind is Kind.LIST:
+        assert spec.item is not None
+        item_spec = spec.item
+        return v.parse_list(
+            raw,
+            lambda x: parse_value(item_spec, x, param, default_country=default_country, depth=1),
+            max_items=param.max_items if depth == 0 else None,
+            item_max_length=param.item_max_length,
+        )
+    if kind is Kind.STRING:
+        return v.parse_string(
+            raw,
+            max_length=param.max_length if depth == 0 else None,
+            min_length=param.min_length if depth == 0 else None,
+        )
+    if kind is Kind.INT:
+        return v.parse_int(raw, minimum=param.minimum, maximum=param.maximum)
+    if kind is Kind.BOOL:
+        return v.parse_bool(raw)
+    if kind is Kind.UUID:
+        return v.parse_uuid(raw)
+    if kind is Kind.URN:
+        if not isinstance(raw, str):
+            raise ValidationError(f"{raw!r} is not a URN such as tel:+250788123123")
+        return str(v.Urn.parse(raw, default_country))
+    if kind is Kind.DATETIME:
+        return v.format_datetime(v.parse_datetime(raw))
+    if kind is Kind.DATE:
+        return v.format_date(v.parse_date(raw))
+    if kind is Kind.LANGUAGE:
+        strict = param.type == "language" and param.name == "base_language"
+        return v.parse_language(raw, for_translations=strict)
+    if kind is Kind.CHOICE:
+        return v.parse_choice(raw, param.choices, case_insensitive=param.case_insensitive)
+    if kind is Kind.TRANSLATIONS:
+        item_spec = param.value_spec or TypeSpec(Kind.STRING)
+
+        def translation(x: Any) -> Any:
+            value = parse_value(item_spec, x, param, default_country=default_country, depth=1)
+            if isinstance(value, str) and len(value) > (param.value_max_length or len(value)):
+                raise ValidationError(
+                    f"is {len(value)} characters long; at most {param.value_max_length} are allowed"
+                )
+            if isinstance(value, list) and len(value) > (param.value_max_items or len(value)):
+                raise ValidationError(
+                    f"has {len(value)} items; at most {param.value_max_items} are allowed"
+                )
+            return value
+
+        return v.parse_translations(raw, item=translation, max_languages=param.max_languages or 50)
+    if kind is Kind.STR_DICT:
+        return v.parse_dict(raw, value_parser=_str_or_none, max_items=param.max_items)
+    if kind is Kind.DICT:
+        return v.parse_dict(raw, max_items=param.max_items if depth == 0 else None)
+    if kind is Kind.JSON:
+        value = v.parse_json(raw)
+        if param.max_encoded_length and len(json.dumps(value)) > param.max_encoded_length:
+            raise ValidationError(
+                f"is longer than {param.max_encoded_length} characters once encoded"
+            )
+        if param.name in ("params", "extra") and not isinstance(value, dict):
+            raise ValidationError('must be a JSON object, e.g. {"name": "Ben"}')
+        return value
+    if kind is Kind.REF:
+        if isinstance(raw, Mapping) and "uuid" in raw:  # a {uuid, name} pasted from a result
+            raw = raw["uuid"]
+        if param.accepts:
+            return v.parse_reference(raw, param.accepts)
+        return v.parse_uuid(raw)
+    if kind is Kind.FILE:
+        raise ValidationError("a file is sent as an upload, not as a value")
+    raise ValidationError(f"has a type this version cannot send: {param.type}")
+
+
+def _str_or_none(value: Any) -> str | None:
+    if value is None or value is NULL:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValidationError(f"{value!r} is not text: contact field values are sent as text")
+    return str(value)
+
+
+def _query_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+# --- validation ----------------------------------------------------------------------------
+
+
+def prepare(draft: Draft, *, default_country: str | None = None) -> Prepared:
+    """Check every parameter and field of ``draft``; all problems are raised together.
+
+    Raises :class:`ValidationErrors` with one entry per problem, each placed under the name
+    of the parameter or field it belongs to.
+    """
+    try:
+        endpoint = catalog()[draft.endpoint]
+    except KeyError:
+        raise ValidationErrors(
+            [ValidationError(f"there is no endpoint called {draft.endpoint!r}")]
+        ) from None
+    if not endpoint.supports(draft.method):
+        raise ValidationErrors([ValidationError(f"{endpoint.name} does not accept {draft.method}")])
+    spec = endpoint.method(draft.method)
+    errors: list[ValidationError] = []
+    query: list[tuple[str, str]] = []
+    given_params: set[str] = set()
+
+    known = {p.name: p for p in spec.params}
+    for name, raw in draft.params.items():
+        param = known.get(name)
+        if param is None:
+            errors.append(ValidationError(_unknown(name, "parameter", endpoint, spec), (name,)))
+            continue
+        if is_unset(raw):
+            continue
+        try:
+            value = parse_value(param.spec, raw, param, default_country=default_country)
+        except ValidationError as exc:
+            errors.append(exc.at(name))
+            continue
+        given_params.add(name)
+        values_ = value if isinstance(value, list) else [value]
+        query.extend((name, _query_text(x)) for x in values_)
+
+    is_update = any(known[n].is_lookup for n in given_params)
+    for param in spec.params:
+        if param.required and param.name not in given_params:
+            errors.append(ValidationError(_required_message(param, endpoint), (param.name,)))
+    errors.extend(_check_exclusive(endpoint, spec, given_params))
+    if draft.method is HttpMethod.DELETE:
+        lookups = [p.name for p in spec.lookup_params]
+        if lookups and not given_params.intersection(lookups):
+            which = " or ".join(lookups)
+            errors.append(
+                ValidationError(f"say which {_singular(endpoint)} to delete: give its {which}")
+            )
+
+    body: dict[str, Any] = {}
+    upload: Upload | None = None
+    fields = {f.name: f for f in spec.fields}
+    for name, raw in draft.body.items():
+        fld = fields.get(name)
+        if fld is None:
+            errors.append(ValidationError(_unknown(name, "field", endpoint, spec), (name,)))
+            continue
+        if raw is NULL:
+            if fld.nullable or fld.spec.kind in (Kind.STRING, Kind.LANGUAGE, Kind.REF):
+                body[name] = None
+            else:
+                errors.append(ValidationError("cannot be null", (name,)))
+            continue
+        if is_unset(raw):
+            continue
+        if fld.spec.kind is Kind.FILE:
+            try:
+                upload = _read_upload(raw, fld)
+            except ValidationError as exc:
+                errors.append(exc.at(name))
+            continue
+        try:
+            body[name] = parse_value(fld.spec, raw, fld, default_country=default_country)
+        except ValidationError as exc:
+            errors.append(exc.at(name))
+
+    present = set(body) | ({"file"} if upload else set())
+    for fld in spec.fields:
+        if fld.name not in present and fld.required_for(update=is_update):
+            if fld.name in draft.body and draft.body[fld.name] is NULL:
+                continue
+            errors.append(ValidationError(_required_message(fld, endpoint), (fld.name,)))
+    errors.extend(_check_action(spec, body))
+    errors.extend(_check_rules(endpoint, spec, body, is_update))
+
+    if errors:
+        raise ValidationErrors(errors)
+    json_body: dict[str, Any] | None = None
+    if draft.method is HttpMethod.POST and upload is None:
+        json_body = body
+    return Prepared(endpoint, draft.method, tuple(query), json_body, upload)
+
+
+def _singular(endpoint: Endpoint) -> str:
+    name = endpoint.name.replace("_", " ")
+    if name.endswith("ies"):
+        return name[:-3] + "y"
+    return name.removesuffix("s")
+
+
+def _unknown(name: str, what: str, endpoint: Endpoint, spec: Method) -> str:
+    import difflib
+
+    pool = [p.name for p in (spec.params if what == "parameter" else spec.fields)]
+    close = difflib.get_close_matches(name, pool, n=1)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f"{endpoint.name} {spec.method} has no {what} called {name!r}{hint}"
+
+
+def _required_message(param: Param, endpoint: Endpoint) -> str:
+    if param.is_lookup:
+        return f"is required: which {_singular(endpoint)}?"
+    return "is required"
+
+
+def _check_exclusive(endpoint: Endpoint, spec: Method, given: set[str]) -> list[ValidationError]:
+    """RapidPro refuses more than one lookup (or exclusive filter) in the same URL."""
+    groups = []
+    if endpoint.exclusive_params and spec.method is HttpMethod.GET:
+        groups.append(endpoint.exclusive_params)
+    lookups = tuple(p.name for p in spec.lookup_params)
+    if len(lookups) > 1:
+        groups.append(lookups)
+    errors = []
+    for group in groups:
+        used = [n for n in group if n in given]
+        if len(used) > 1:
+            errors.extend(
+                ValidationError(
+                    f"use only one of {', '.join(group)} at a time (RapidPro refuses more)",
+                    (n,),
+                )
+                for n in used[1:]
+            )
+    return errors
+
+
+def _check_action(spec: Method, body: dict[str, Any]) -> list[ValidationError]:
+    if not spec.actions or "action" not in body:
+        return []
+    action = spec.action(body["action"])
+    if action is None:
+        return []
+    errors = []
+    for name in action.needs:
+        if name not in body:
+            errors.append(ValidationError(f"is required for the {action.name} action", (name,)))
+    if action.needs_one_of and not any(n in body for n in action.needs_one_of):
+        errors.append(
+            ValidationError(
+                f"give {' or '.join(action.needs_one_of)} for the {action.name} action",
+                (action.needs_one_of[0],),
+            )
+        )
+    for name in action.forbids:
+        if name in body:
+            errors.append(
+                ValidationError(f"must be left empty for the {action.name} action", (name,))
+            )
+    return errors
+
+
+def _check_rules(
+    endpoint: Endpoint, spec: Method, body: dict[str, Any], is_update: bool
+) -> list[ValidationError]:
+    """The cross-field rules a form can check before sending (one of text or attachments…)."""
+    if spec.method is not HttpMethod.POST:
+        return []
+    names = {f.name for f in spec.fields}
+    errors: list[ValidationError] = []
+
+    def one_of(*fields_: str, message: str, exactly: bool = False) -> None:
+        if not set(fields_) <= names:
+            return
+        used = [f for f in fields_ if body.get(f) not in (None, "", [], {})]
+        if not used:
+            errors.append(ValidationError(message, (fields_[0],)))
+        elif exactly and len(used) > 1:
+            errors.append(ValidationError(message, (used[1],)))
+
+    rules = " ".join(spec.rules).lower()
+    if "one of text or attachments" in rules:
+        one_of("text", "attachments", message="give a text, attachments or both")
+    if "of urns, contacts or groups" in rules or "of groups, contacts or urns" in rules:
+        one_of("urns", "contacts", "groups", message="say who gets it: urns, contacts or groups")
+    if "exactly one of message or flow" in rules and not is_update:
+        one_of("message", "flow", message="give either a message or a flow, not both", exactly=True)
+    if "label and label_name are mutually exclusive" in rules and (
+        body.get("label") and body.get("label_name")
+    ):
+        errors.append(ValidationError("give label or label_name, not both", ("label_name",)))
+    text = body.get("text")
+    if "base_language" in body and isinstance(text, dict) and body["base_language"] not in text:
+        errors.append(
+            ValidationError(
+                "must be one of the languages the text is given in "
+                f"({', '.join(sorted(body['text']))})",
+                ("base_language",),
+            )
+        )
+    return errors
+
+
+def _read_upload(raw: Any, fld: Param) -> Upload:
+    if isinstance(raw, Upload):
+        upload = raw
+    else:
+        path = Path(str(raw)).expanduser()
+        if not path.is_file():
+            raise ValidationError(f"{path} is not a file that can be read")
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise ValidationError(f"{path} cannot be read: {exc.strerror}") from None
+        ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        upload = Upload(path.name, content, ctype)
+    if fld.max_bytes and len(upload.content) > fld.max_bytes:
+        raise ValidationError(
+            f"{upload.filename} is {len(upload.content) / 1e6:.1f} MB; "
+            f"at most {fld.max_bytes / 1024 / 1024:.0f} MB can be uploaded"
+        )
+    if fld.allowed_content_types and not any(
+        upload.content_type == t or (t.endswith("/*") and upload.content_type.startswith(t[:-1]))
+        for t in fld.allowed_content_types
+    ):
+        raise ValidationError(
+            f"{upload.filename} is {upload.content_type}; RapidPro takes images, audio, "
+            "video and PDF files"
+        )
+    return upload
+
+
+# --- building ------------------------------------------------------------------------------
+
+
+def url_for(base_url: str, prepared: Prepared) -> httpx.URL:
+    return httpx.URL(base_url.rstrip("/") + prepared.path, params=list(prepared.query))
+
+
+def build_request(base_url: str, token: str | None, prepared: Prepared) -> httpx.Request:
+    """The exact request to send: URL with encoded query, JSON or multipart body, headers."""
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Token {token}"
+    url = url_for(base_url, prepared)
+    if prepared.upload is not None:
+        up = prepared.upload
+        return httpx.Request(
+            prepared.method.value,
+            url,
+            headers=headers,
+            files={"file": (up.filename, up.content, up.content_type)},
+        )
+    if prepared.json_body is not None:
+        return httpx.Request(prepared.method.value, url, headers=headers, json=prepared.json_body)
+    return httpx.Request(prepared.method.value, url, headers=headers)
+
+
+def build_follow_request(url: str, base_url: str, token: str | None) -> httpx.Request:
+    """A GET of a ``next``/``previous`` URL, refused unless it stays on the workspace's origin."""
+    if not same_origin(url, base_url):
+        raise ValidationError(
+            f"the page link {url} points away from {base_url}; it was not followed so that "
+            "the token is not sent to another host"
+        )
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Token {token}"
+    return httpx.Request("GET", url, headers=headers)
+
+
+def masked_headers(request: httpx.Request) -> list[tuple[str, str]]:
+    """Headers as a preview shows them: the token replaced by a placeholder."""
+    out = []
+    for name, value in request.headers.multi_items():
+        if name.lower() == "authorization":
+            out.append((name, f"{value.split(' ', 1)[0]} $RAPIDPRO_TOKEN"))
+        else:
+            out.append((name, value))
+    return out

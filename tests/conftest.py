@@ -1,0 +1,146 @@
+"""Shared test setup: offscreen Qt, private dirs, an in-memory keyring and the sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+
+# Set before anything imports Qt: tests never open a real window.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring that lives in this process only, so no test touches a real keychain."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        from keyring.errors import PasswordDeleteError
+
+        try:
+            del self.passwords[(service, username)]
+        except KeyError:
+            raise PasswordDeleteError(username) from None
+
+
+@pytest.fixture(autouse=True)
+def private_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:
+    """Every test gets its own config and data folders and an empty in-memory keyring."""
+    root = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("RAPIDPRO_EXPLORER_CONFIG_DIR", str(root / "config"))
+    monkeypatch.setenv("RAPIDPRO_EXPLORER_DATA_DIR", str(root / "data"))
+    monkeypatch.delenv("RAPIDPRO_TOKEN", raising=False)
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    try:
+        yield root
+    finally:
+        keyring.set_keyring(previous)
+
+
+# --- Qt + asyncio: one qasync loop for the whole session, pumped by qtbot.wait* -------------
+
+
+@pytest.fixture(scope="session")
+def _qasync_loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
+    import qasync
+
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    yield loop
+    # stop() makes the application exit: only ever at the end of the session.
+    loop.stop()
+    loop.close()
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def qloop(
+    _qasync_loop: asyncio.AbstractEventLoop, qapp: Any
+) -> Iterator[asyncio.AbstractEventLoop]:
+    yield _qasync_loop
+    pending = [t for t in asyncio.all_tasks(_qasync_loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        done = asyncio.gather(*pending, return_exceptions=True)
+        end = _qasync_loop.time() + 5
+        while not done.done() and _qasync_loop.time() < end:
+            qapp.processEvents()
+
+
+@pytest.fixture
+def arun(qloop: asyncio.AbstractEventLoop, qtbot: Any) -> Callable[..., Any]:
+    """Run a coroutine on the Qt loop from a sync test and return its result."""
+
+    def run(coro: Coroutine[Any, Any, Any], timeout: int = 10_000) -> Any:
+        task = asyncio.ensure_future(coro)
+        qtbot.waitUntil(task.done, timeout=timeout)
+        return task.result()
+
+    return run
+
+
+@pytest.fixture
+def aio() -> Callable[..., Any]:
+    """Run a coroutine on a plain asyncio loop of its own (for Qt-free code).
+
+    A ``loop_factory`` keeps asyncio.Runner from replacing the session's current (Qt) loop.
+    """
+
+    def run(coro: Coroutine[Any, Any, Any]) -> Any:
+        with asyncio.Runner(loop_factory=asyncio.new_event_loop) as runner:
+            return runner.run(coro)
+
+    return run
+
+
+# --- The sandbox: a real RapidPro-compatible server on 127.0.0.1 -------------------------------
+
+SANDBOX_TOKEN = "test-token-0123456789abcdef"
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Any]:
+    """One seeded sandbox for the whole session, read-mostly; tests that write use unique names."""
+    from explorer.sandbox.server import SandboxServer
+
+    server = SandboxServer(token=SANDBOX_TOKEN, contacts=1000)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fresh_sandbox() -> Iterator[Any]:
+    """A sandbox of its own, for tests that change limits, faults or lots of data."""
+    from explorer.sandbox.server import SandboxServer
+
+    server = SandboxServer(token=SANDBOX_TOKEN, contacts=50)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

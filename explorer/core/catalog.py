@@ -172,13 +172,14 @@ class ResultField:
 
 @dataclass(frozen=True)
 class Action:
-    """One action of a bulk action endpoint and which fields it needs or forbids."""
+    """One action of a bulk action endpoint and which fields it needs, needs one of, or forbids."""
 
     name: str
     needs: tuple[str, ...] = ()
     forbids: tuple[str, ...] = ()
     help: str = ""
     deprecated: bool = False
+    needs_one_of: tuple[str, ...] = ()  # at least one of these fields must be given
 
 
 @dataclass(frozen=True)

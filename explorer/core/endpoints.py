@@ -725,8 +725,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 rules=("Label and label_name are mutually exclusive.",),
                 returns=((204, "done"), (200, "partial: {failures: [missing message ids]}")),
                 actions=(
-                    Action("label"),
-                    Action("unlabel", help="Missing label_name is ignored."),
+                    Action("label", needs_one_of=("label", "label_name")),
+                    Action("unlabel", help="Missing label_name is ignored.", needs_one_of=("label", "label_name")),
                     Action("archive", forbids=("label", "label_name")),
                     Action("restore", forbids=("label", "label_name")),
                     Action("delete", forbids=("label", "label_name")),

@@ -1,0 +1,195 @@
+"""The command line: opens the GUI, or runs a subcommand (``catalog``, ``sandbox``).
+
+Start-up cost matters here: ``catalog`` and ``--version`` load neither Qt, httpx nor the
+sandbox. Everything heavier is imported inside the function that needs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from explorer import __version__
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+PROG = "rapidpro-explorer"
+
+# The sandbox builds its own options; we only forward its arguments to it (see _run_sandbox).
+_SANDBOX_HELP = "run the built-in RapidPro-compatible sandbox server"
+
+
+def version_text() -> str:
+    """What ``--version`` prints. Kept import-free: Qt/httpx versions may join it later."""
+    return f"{PROG} {__version__}"
+
+
+def _path(text: str) -> Path:
+    from pathlib import Path  # only when the option is used: pathlib is not free to import
+
+    return Path(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="A desktop explorer for the RapidPro REST API v2. "
+        "Without a command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=version_text())
+    gui = parser.add_argument_group("window options")
+    gui.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="connect to the built-in sandbox instead of a real workspace",
+    )
+    gui.add_argument("--workspace", metavar="NAME", help="open this saved workspace")
+    gui.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        type=_path,
+        help="save a picture of the window to PNG and quit",
+    )
+
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+
+    catalog = commands.add_parser(
+        "catalog",
+        help="list the API's endpoints, or one endpoint's parameters and fields",
+        description="Print the RapidPro API v2 catalog the explorer knows: every endpoint "
+        "by group, or one endpoint in detail.",
+    )
+    catalog.add_argument("--json", action="store_true", help="print the catalog as JSON")
+    catalog.add_argument(
+        "endpoint",
+        nargs="?",
+        metavar="ENDPOINT",
+        help="an endpoint name such as contacts (or its path)",
+    )
+    catalog.set_defaults(handler=_run_catalog)
+
+    # A stub: the sandbox's real options are built only when the command runs, so neither
+    # parsing nor `--help` of other commands imports the sandbox. Its arguments arrive
+    # as the leftovers of parse_known_args.
+    sandbox = commands.add_parser("sandbox", help=_SANDBOX_HELP, add_help=False)
+    sandbox.set_defaults(handler=_run_sandbox)
+
+    # A `run` command (send a saved request) will be added here the same way.
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` (default: ``sys.argv[1:]``) and run; returns the exit status."""
+    parser = build_parser()
+    try:
+        args, rest = parser.parse_known_args(argv)
+        if rest and args.command != "sandbox":
+            parser.error("unrecognized arguments: " + " ".join(rest))
+    except SystemExit as exc:  # --help, --version and usage errors
+        return _exit_status(exc)
+    handler: Callable[[argparse.Namespace, list[str]], int] | None = getattr(args, "handler", None)
+    if handler is None:
+        return _run_gui(args)
+    return handler(args, rest)
+
+
+def _exit_status(exc: SystemExit) -> int:
+    if exc.code is None:
+        return 0
+    if isinstance(exc.code, int):
+        return exc.code
+    print(exc.code, file=sys.stderr)
+    return 1
+
+
+def _run_gui(args: argparse.Namespace) -> int:
+    from explorer.ui import app
+
+    status = app.main(args)
+    return int(status or 0)
+
+
+def _run_catalog(args: argparse.Namespace, _rest: list[str]) -> int:
+    from explorer.core.catalog import catalog
+
+    cat = catalog()
+    endpoint = None
+    if args.endpoint is not None:
+        found = cat.by_path(args.endpoint) if args.endpoint.startswith("/") else None
+        name = found.name if found is not None else args.endpoint
+        if name not in cat:
+            _print_err(_unknown_endpoint(name, [e.name for e in cat]))
+            return 2
+        endpoint = cat[name]
+
+    if args.json:
+        import json
+
+        from explorer.core.catalog_text import catalog_to_json
+
+        data = catalog_to_json(cat)
+        if endpoint is not None:
+            data["endpoints"] = [e for e in data["endpoints"] if e["name"] == endpoint.name]
+        return _emit(json.dumps(data, indent=2) + "\n")
+
+    from explorer.core.catalog_text import catalog_summary
+
+    width = max(60, min(_terminal_width(), 120))
+    text = catalog_summary(cat, endpoint.name if endpoint else None, width=width)
+    if endpoint is None:
+        text += f"\nDetails of one endpoint: {PROG} catalog ENDPOINT\n"
+    return _emit(text)
+
+
+def _unknown_endpoint(name: str, names: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, names, n=4, cutoff=0.5)
+    close += [n for n in names if name and n.startswith(name) and n not in close]
+    message = f"{PROG} catalog: no endpoint named {name!r}."
+    if close:
+        return f"{message} Did you mean: {', '.join(close[:4])}?"
+    return f"{message} Endpoints: {', '.join(sorted(names))}."
+
+
+def _run_sandbox(args: argparse.Namespace, rest: list[str]) -> int:
+    from explorer.sandbox import command
+
+    parser = argparse.ArgumentParser(prog=f"{PROG} sandbox", description=_SANDBOX_HELP)
+    command.configure_parser(parser)
+    try:
+        sandbox_args = parser.parse_args(rest)
+    except SystemExit as exc:
+        return _exit_status(exc)
+    return int(command.run(sandbox_args) or 0)
+
+
+def _terminal_width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size((100, 24)).columns
+
+
+def _emit(text: str) -> int:
+    """Write to stdout; a closed pipe (``| head``) ends quietly, odd encodings degrade."""
+    try:
+        try:
+            sys.stdout.write(text)
+        except UnicodeEncodeError:
+            encoding = sys.stdout.encoding or "ascii"
+            sys.stdout.write(text.encode(encoding, "replace").decode(encoding))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would report the broken pipe again at exit: point stdout at nothing.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    return 0
+
+
+def _print_err(text: str) -> None:
+    print(text, file=sys.stderr)

@@ -1,0 +1,115 @@
+"""Start-up and shut-down of the GUI: one asyncio loop (qasync) drives Qt and httpx.
+
+The window paints first; the sandbox (or the workspace's token from the keyring) arrives
+afterwards, so start-up costs little more than a bare Qt window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+SANDBOX_NAME = "Sandbox (local demo data)"
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run the app until its window closes; returns the process exit code."""
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("RapidPro Explorer")
+    app.setOrganizationName("rapidpro-explorer")
+    app.setQuitOnLastWindowClosed(False)  # amain owns shut-down
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        return runner.run(amain(args))
+
+
+async def amain(args: argparse.Namespace) -> int:
+    from PySide6.QtCore import QSettings
+
+    from explorer.core.catalog import catalog
+    from explorer.core.client import make_http_client
+    from explorer.store.paths import config_dir
+    from explorer.ui.main_window import MainWindow
+
+    settings = QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
+    closed = asyncio.Event()
+    exit_code = 0
+    sandbox: Any = None
+    async with make_http_client() as http:
+        window = MainWindow(catalog(), http, settings)
+        window.closed.connect(closed.set)
+        window.set_connection(None)
+        window.show()
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGINT, window.close)
+        try:
+            sandbox = await _connect(window, args)
+            if args.screenshot:
+                exit_code = await _screenshot(window, Path(args.screenshot))
+                window.close()
+            await closed.wait()
+        finally:
+            await _cancel_other_tasks()
+            if sandbox is not None:
+                await asyncio.to_thread(sandbox.stop)
+    return exit_code
+
+
+async def _connect(window: Any, args: argparse.Namespace) -> Any:
+    """Connect the window to the chosen workspace, or to the sandbox; returns the sandbox."""
+    from explorer.ui.main_window import Connection
+
+    started = time.perf_counter()
+    sandbox = await asyncio.to_thread(_start_sandbox)
+    log.info("sandbox ready at %s in %.2f s", sandbox.base_url, time.perf_counter() - started)
+    window.set_connection(
+        Connection(SANDBOX_NAME, sandbox.base_url, sandbox.token, is_sandbox=True)
+    )
+    return sandbox
+
+
+def _start_sandbox() -> Any:
+    """The app's own sandbox: a database file in the data folder, so what users make stays."""
+    import secrets
+
+    from explorer.sandbox.server import SandboxServer
+    from explorer.store.paths import sandbox_db_path
+
+    server = SandboxServer(token=secrets.token_hex(20), db_path=sandbox_db_path())
+    server.start()
+    return server
+
+
+async def _screenshot(window: Any, path: Path) -> int:
+    """Let the window settle, then save what it shows."""
+    from PySide6.QtWidgets import QApplication
+
+    for _ in range(3):
+        QApplication.processEvents()
+        await asyncio.sleep(0.05)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(path)):
+        print(f"could not write {path}", file=sys.stderr)  # noqa: T201 - CLI feedback
+        return 1
+    return 0
+
+
+async def _cancel_other_tasks() -> None:
+    current = asyncio.current_task()
+    tasks = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.gather(*tasks, return_exceptions=True)

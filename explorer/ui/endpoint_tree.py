@@ -1,0 +1,189 @@
+"""The endpoint browser: every catalog endpoint by group, with method badges and a filter."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QLineEdit,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.core.catalog import Catalog, Endpoint
+
+ENDPOINT_ROLE = Qt.ItemDataRole.UserRole + 1
+METHOD_COLOURS = {"GET": "#2e7d32", "POST": "#1565c0", "DELETE": "#c62828"}
+
+
+class _BadgeDelegate(QStyledItemDelegate):
+    """Draws an endpoint's name followed by a coloured badge per method."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: object) -> None:
+        try:
+            self._paint(painter, option, index)
+        except Exception:  # an exception escaping a Qt override can crash the process
+            import logging
+
+            logging.getLogger(__name__).exception("painting an endpoint row failed")
+
+    def _paint(self, painter: QPainter, option: QStyleOptionViewItem, index: object) -> None:
+        endpoint: Endpoint | None = index.data(ENDPOINT_ROLE)  # type: ignore[attr-defined]
+        if endpoint is None:
+            super().paint(painter, option, index)  # type: ignore[arg-type]
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)  # type: ignore[arg-type]
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        painter.save()
+        rect = option.rect.adjusted(4, 0, -4, 0)  # type: ignore[attr-defined]
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        text_colour = option.palette.color(role)  # type: ignore[attr-defined]
+        if endpoint.deprecated:
+            text_colour = option.palette.color(QPalette.ColorRole.PlaceholderText)  # type: ignore[attr-defined]
+        font = QFont(option.font)  # type: ignore[attr-defined]
+        font.setStrikeOut(endpoint.deprecated)
+        painter.setFont(font)
+        painter.setPen(text_colour)
+        metrics = QFontMetrics(font)
+        painter.drawText(
+            rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, endpoint.name
+        )
+        x = rect.left() + metrics.horizontalAdvance(endpoint.name) + 8
+        badge_font = QFont(option.font)  # type: ignore[attr-defined]
+        badge_font.setPointSizeF(max(6.0, badge_font.pointSizeF() * 0.72))
+        badge_font.setBold(True)
+        painter.setFont(badge_font)
+        bm = QFontMetrics(badge_font)
+        for method in endpoint.method_names:
+            label = "DEL" if method == "DELETE" else method.value
+            w = bm.horizontalAdvance(label) + 8
+            h = bm.height() + 2
+            badge = QRect(x, rect.center().y() - h // 2 + 1, w, h)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(METHOD_COLOURS[method.value]))
+            painter.drawRoundedRect(badge, 3, 3)
+            painter.setPen(QColor("white"))
+            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, label)
+            x += w + 4
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: object) -> QSize:
+        size = super().sizeHint(option, index)  # type: ignore[arg-type]
+        return QSize(size.width() + 110, max(size.height(), 22))
+
+
+class EndpointTree(QWidget):
+    """Endpoints grouped (Contacts, Messaging, Flows, …) with a filter box above.
+
+    The filter matches endpoint names, titles and parameter or field names.
+
+    Signals:
+        endpoint_selected(str): the name of the endpoint the user picked.
+    """
+
+    endpoint_selected = Signal(str)
+
+    def __init__(self, catalog: Catalog, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._catalog = catalog
+        self.filter = QLineEdit(self)
+        self.filter.setObjectName("endpointFilter")
+        self.filter.setAccessibleName("Filter endpoints")
+        self.filter.setPlaceholderText("Filter endpoints and parameters…")
+        self.filter.setClearButtonEnabled(True)
+        self.tree = QTreeWidget(self)
+        self.tree.setObjectName("endpointTree")
+        self.tree.setAccessibleName("Endpoints")
+        self.tree.setHeaderHidden(True)
+        self.tree.setRootIsDecorated(True)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setItemDelegate(_BadgeDelegate(self.tree))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.tree)
+        self._items: dict[str, QTreeWidgetItem] = {}
+        self._search_text: dict[str, str] = {}
+        self._populate()
+        self.filter.textChanged.connect(self._apply_filter)
+        self.tree.currentItemChanged.connect(self._on_current)
+
+    def _populate(self) -> None:
+        for group, endpoints in self._catalog.groups:
+            parent = QTreeWidgetItem(self.tree, [group])
+            parent.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            font = parent.font(0)
+            font.setBold(True)
+            parent.setFont(0, font)
+            for endpoint in endpoints:
+                item = QTreeWidgetItem(parent, [endpoint.name])
+                item.setData(0, ENDPOINT_ROLE, endpoint)
+                methods = ", ".join(m.value for m in endpoint.method_names)
+                tip = f"{endpoint.path}\n{endpoint.summary}\n{methods}"
+                if endpoint.deprecated:
+                    tip += "\nDeprecated"
+                    item.setData(
+                        0,
+                        Qt.ItemDataRole.AccessibleTextRole,
+                        f"{endpoint.name}, deprecated, {methods}",
+                    )
+                else:
+                    item.setData(
+                        0, Qt.ItemDataRole.AccessibleTextRole, f"{endpoint.name}, {methods}"
+                    )
+                item.setToolTip(0, tip)
+                self._items[endpoint.name] = item
+                words = [endpoint.name, endpoint.summary]
+                for method in endpoint.methods:
+                    words.append(method.title)
+                    words.extend(p.name for p in method.params)
+                    words.extend(f.name for f in method.fields)
+                self._search_text[endpoint.name] = " ".join(words).lower()
+        self.tree.expandAll()
+
+    def _apply_filter(self, text: str) -> None:
+        needle = text.strip().lower()
+        for i in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(i)
+            shown = 0
+            for j in range(group.childCount()):
+                item = group.child(j)
+                endpoint: Endpoint = item.data(0, ENDPOINT_ROLE)
+                match = not needle or needle in self._search_text[endpoint.name]
+                item.setHidden(not match)
+                shown += match
+            group.setHidden(shown == 0)
+
+    def visible_endpoints(self) -> list[str]:
+        return [
+            name
+            for name, item in self._items.items()
+            if not item.isHidden() and not item.parent().isHidden()
+        ]
+
+    def select(self, name: str) -> None:
+        item = self._items.get(name)
+        if item is not None:
+            self.tree.setCurrentItem(item)
+
+    def current(self) -> str | None:
+        item = self.tree.currentItem()
+        endpoint = item.data(0, ENDPOINT_ROLE) if item else None
+        return endpoint.name if endpoint else None
+
+    def _on_current(self, item: QTreeWidgetItem | None, _previous: object) -> None:
+        endpoint = item.data(0, ENDPOINT_ROLE) if item else None
+        if endpoint is not None:
+            self.endpoint_selected.emit(endpoint.name)

@@ -1,0 +1,567 @@
+"""The main window: endpoints on the left, the request in the middle, the response on the right."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import logging
+from dataclasses import dataclass
+
+import httpx
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTabBar,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer import APP_NAME
+from explorer.core import snippets
+from explorer.core.catalog import Catalog, HttpMethod
+from explorer.core.client import Outcome, send
+from explorer.core.errors import ValidationErrors
+from explorer.core.request import Prepared, build_request, masked_headers, prepare
+from explorer.ui.endpoint_tree import EndpointTree
+from explorer.ui.request_form import RequestForm
+from explorer.ui.response_view import ResponseView
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Connection:
+    """Where requests go: a workspace's name, base URL and (in memory only) its token."""
+
+    name: str
+    base_url: str
+    token: str | None
+    is_sandbox: bool = False
+    default_country: str | None = None
+
+
+class MainWindow(QMainWindow):
+    """The explorer window.
+
+    Signals:
+        closed(): the window has closed; the app shuts down.
+        outcome_shown(object): a response (an Outcome) is on screen.
+    """
+
+    closed = Signal()
+    outcome_shown = Signal(object)
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        http: httpx.AsyncClient,
+        settings: QSettings,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(APP_NAME)
+        self.catalog = catalog
+        self.http = http
+        self.settings = settings
+        self.connection: Connection | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._prepared: Prepared | None = None
+        self._problem = "Choose an endpoint."
+        self._retry_until = 0.0
+
+        # --- workspace bar
+        self.workspace_selector = QComboBox()
+        self.workspace_selector.setObjectName("workspaceSelector")
+        self.workspace_selector.setAccessibleName("Workspace")
+        self.workspace_selector.setMinimumWidth(220)
+        self.workspace_banner = QLabel()
+        self.workspace_banner.setObjectName("workspaceBanner")
+        self.workspace_banner.setWordWrap(True)
+        bar = QHBoxLayout()
+        workspace_label = QLabel("&Workspace:")
+        workspace_label.setBuddy(self.workspace_selector)
+        bar.addWidget(workspace_label)
+        bar.addWidget(self.workspace_selector)
+        bar.addWidget(self.workspace_banner, 1)
+
+        # --- endpoints
+        self.endpoints = EndpointTree(catalog)
+        self.endpoints.endpoint_selected.connect(self._on_endpoint)
+
+        # --- request side
+        self.title = QLabel()
+        self.title.setObjectName("requestTitle")
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.method_selector = QTabBar()
+        self.method_selector.setObjectName("methodSelector")
+        self.method_selector.setAccessibleName("Method")
+        self.method_selector.setExpanding(False)
+        self.method_selector.currentChanged.connect(self._on_method)
+        self.docs = QLabel()
+        self.docs.setObjectName("endpointDocs")
+        self.docs.setWordWrap(True)
+        self.docs.setTextFormat(Qt.TextFormat.RichText)
+        self.docs.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.docs.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.form = RequestForm()
+        self.form.draft_changed.connect(self._refresh)
+        self.raw_query = QPlainTextEdit()
+        self.raw_query.setObjectName("rawQueryEdit")
+        self.raw_query.setAccessibleName("Raw query string")
+        self.raw_query.setReadOnly(True)
+        self.raw_query.setMaximumHeight(60)
+        self.raw_body = QPlainTextEdit()
+        self.raw_body.setObjectName("rawBodyEdit")
+        self.raw_body.setAccessibleName("Raw JSON body")
+        self.raw_body.setReadOnly(True)
+        raw = QWidget()
+        raw_layout = QVBoxLayout(raw)
+        raw_layout.addWidget(QLabel("Query string"))
+        raw_layout.addWidget(self.raw_query)
+        raw_layout.addWidget(QLabel("JSON body"))
+        raw_layout.addWidget(self.raw_body, 1)
+        self.request_tabs = QTabWidget()
+        self.request_tabs.addTab(self.form, "&Form")
+        self.request_tabs.addTab(raw, "&Raw")
+        self.preview = QPlainTextEdit()
+        self.preview.setObjectName("requestPreview")
+        self.preview.setAccessibleName("Request preview")
+        self.preview.setReadOnly(True)
+        self.preview.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.copy_curl = QPushButton("Copy as curl")
+        self.copy_httpx = QPushButton("Copy as httpx")
+        self.copy_temba = QPushButton("Copy as TembaClient")
+        self.copy_curl.clicked.connect(lambda: self._copy("curl"))
+        self.copy_httpx.clicked.connect(lambda: self._copy("httpx"))
+        self.copy_temba.clicked.connect(lambda: self._copy("temba"))
+        self.send_button = QPushButton("&Send")
+        self.send_button.setObjectName("sendButton")
+        self.send_button.setAccessibleName("Send request")
+        self.send_button.setToolTip("Send (Ctrl+Enter)")
+        self.send_button.setDefault(True)
+        self.send_button.clicked.connect(self.send)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("cancelButton")
+        self.cancel_button.setAccessibleName("Cancel request")
+        self.cancel_button.setToolTip("Cancel (Esc)")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.send_problem = QLabel()
+        self.send_problem.setObjectName("sendProblem")
+        self.send_problem.setWordWrap(True)
+        self.rate_limit_banner = QLabel()
+        self.rate_limit_banner.setObjectName("rateLimitBanner")
+        self.rate_limit_banner.setAccessibleName("Rate limit")
+        self.rate_limit_banner.setStyleSheet(
+            "background: #fff3e0; color: #e65100; padding: 4px; border-radius: 3px;"
+        )
+        self.rate_limit_banner.hide()
+        self._countdown = QTimer(self)
+        self._countdown.setInterval(1000)
+        self._countdown.timeout.connect(self._tick)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.copy_curl)
+        buttons.addWidget(self.copy_httpx)
+        buttons.addWidget(self.copy_temba)
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.send_button)
+
+        request_side = QWidget()
+        rs = QVBoxLayout(request_side)
+        rs.setContentsMargins(4, 0, 4, 0)
+        rs.addWidget(self.title)
+        rs.addWidget(self.method_selector)
+        top = QSplitter(Qt.Orientation.Vertical)
+        top.setObjectName("requestSplitter")
+        docs_and_form = QSplitter(Qt.Orientation.Horizontal)
+        docs_and_form.setObjectName("docsSplitter")
+        docs_and_form.addWidget(self.request_tabs)
+        docs_scroll = _scrolling(self.docs)
+        docs_and_form.addWidget(docs_scroll)
+        docs_and_form.setStretchFactor(0, 3)
+        docs_and_form.setStretchFactor(1, 2)
+        top.addWidget(docs_and_form)
+        top.addWidget(self.preview)
+        top.setStretchFactor(0, 3)
+        top.setStretchFactor(1, 1)
+        rs.addWidget(top, 1)
+        rs.addWidget(self.rate_limit_banner)
+        rs.addWidget(self.send_problem)
+        rs.addLayout(buttons)
+
+        self.response = ResponseView()
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.endpoints)
+        self.splitter.addWidget(request_side)
+        self.splitter.addWidget(self.response)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 2)
+        self.splitter.setSizes([230, 640, 450])
+        self._splitters = [self.splitter, top, docs_and_form]
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addLayout(bar)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+        self.statusBar().showMessage("Ready")
+
+        QShortcut(QKeySequence("Ctrl+Return"), self, self.send)
+        QShortcut(QKeySequence("Ctrl+Enter"), self, self.send)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel)
+        QShortcut(QKeySequence("Ctrl+L"), self, self.endpoints.filter.setFocus)
+
+        self._restore()
+
+    # --- state -----------------------------------------------------------------------------
+
+    def _restore(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray | bytes):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1320, 800)
+        for splitter in self._splitters:
+            state = self.settings.value(f"window/{splitter.objectName()}")
+            if isinstance(state, QByteArray | bytes):
+                splitter.restoreState(state)
+        last = self.settings.value("request/endpoint", "contacts")
+        self.endpoints.select(str(last) if str(last) in self.catalog else "contacts")
+
+    def _save(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        for splitter in self._splitters:
+            self.settings.setValue(f"window/{splitter.objectName()}", splitter.saveState())
+        if self.form.endpoint is not None:
+            self.settings.setValue("request/endpoint", self.form.endpoint.name)
+            self.settings.setValue("request/method", self.form.method.value)
+        self.settings.sync()
+
+    def set_connection(self, connection: Connection | None) -> None:
+        """Point requests at a workspace (None while the sandbox is still starting)."""
+        self.connection = connection
+        self.workspace_selector.clear()
+        if connection is None:
+            self.workspace_selector.addItem("Starting the sandbox…")
+            self.workspace_banner.setText("")
+        else:
+            self.workspace_selector.addItem(connection.name)
+            if connection.is_sandbox:
+                self.workspace_banner.setText(
+                    "Sandbox: a local demo workspace on this computer. Nothing you send leaves it."
+                )
+                self.workspace_banner.setStyleSheet(
+                    "background: #e8f5e9; color: #1b5e20; padding: 4px; border-radius: 3px;"
+                )
+            else:
+                self.workspace_banner.setText(
+                    f"Requests act on the real data of {html.escape(connection.name)} "
+                    f"({html.escape(connection.base_url)})."
+                )
+                self.workspace_banner.setStyleSheet(
+                    "background: #ffebee; color: #b71c1c; padding: 4px; border-radius: 3px;"
+                )
+        self._refresh()
+
+    # --- endpoint and method ----------------------------------------------------------------
+
+    def _on_endpoint(self, name: str) -> None:
+        endpoint = self.catalog[name]
+        self.method_selector.blockSignals(True)
+        while self.method_selector.count():
+            self.method_selector.removeTab(0)
+        for method in endpoint.method_names:
+            self.method_selector.addTab(method.value)
+        wanted = str(self.settings.value("request/method", "GET"))
+        names = [m.value for m in endpoint.method_names]
+        self.method_selector.setCurrentIndex(names.index(wanted) if wanted in names else 0)
+        self.method_selector.blockSignals(False)
+        self._on_method(self.method_selector.currentIndex())
+
+    def _on_method(self, index: int) -> None:
+        name = self.endpoints.current()
+        if name is None or index < 0:
+            return
+        endpoint = self.catalog[name]
+        method = endpoint.method_names[index]
+        spec = endpoint.method(method)
+        deprecated = ""
+        if endpoint.deprecated:
+            deprecated = " <span style='color:#9e9e9e'>(deprecated)</span>"
+        self.title.setText(
+            f"<b>{html.escape(spec.title)}</b>{deprecated}<br>"
+            f"<code>{method.value} {html.escape(endpoint.path)}</code>"
+        )
+        self.docs.setText(_docs_html(endpoint, method))
+        self.form.load(endpoint, method)
+
+    # --- validation and preview --------------------------------------------------------------
+
+    def _refresh(self) -> None:
+        if self.form.endpoint is None:
+            return
+        draft = self.form.draft()
+        country = self.connection.default_country if self.connection else None
+        try:
+            prepared = prepare(draft, default_country=country)
+        except ValidationErrors as errors:
+            self._prepared = None
+            self.form.show_errors(errors)
+            count = len(errors)
+            self._problem = (
+                f"Fix {count} problem{'s' if count != 1 else ''} before sending: {errors.errors[0]}"
+            )
+        else:
+            self._prepared = prepared
+            self.form.show_errors(None)
+            self._problem = "" if self.connection else "Waiting for the workspace to be ready…"
+        self._update_preview()
+        self._update_send_state()
+
+    def _update_preview(self) -> None:
+        prepared = self._prepared
+        if prepared is None:
+            self.preview.setPlainText(self._problem)
+            self.raw_query.setPlainText("")
+            self.raw_body.setPlainText("")
+            for button in (self.copy_curl, self.copy_httpx, self.copy_temba):
+                button.setEnabled(False)
+            return
+        base = self.connection.base_url if self.connection else "https://app.rapidpro.io"
+        token = "x" if self.connection and self.connection.token else None
+        request = build_request(base, token, prepared)
+        lines = [f"{request.method} {request.url}"]
+        lines += [f"{k.title()}: {v}" for k, v in masked_headers(request)]
+        if prepared.json_body is not None:
+            lines += ["", prepared.body_text()]
+        elif prepared.upload is not None:
+            lines += [
+                "",
+                f"[multipart upload of {prepared.upload.filename}, "
+                f"{len(prepared.upload.content):,} bytes]",
+            ]
+        self.preview.setPlainText("\n".join(lines))
+        self.raw_query.setPlainText(request.url.query.decode())
+        self.raw_body.setPlainText(prepared.body_text())
+        self.copy_curl.setEnabled(True)
+        self.copy_httpx.setEnabled(True)
+        try:
+            snippets.temba_client(base, prepared)
+        except snippets.NoClientMethod as exc:
+            self.copy_temba.setEnabled(False)
+            self.copy_temba.setToolTip(str(exc))
+        else:
+            self.copy_temba.setEnabled(True)
+            self.copy_temba.setToolTip("")
+
+    def _update_send_state(self) -> None:
+        busy = self._task is not None and not self._task.done()
+        waiting = self._countdown.isActive()
+        problem = self._problem
+        if waiting:
+            problem = "Waiting for the rate limit to pass."
+        elif busy:
+            problem = "Sending…"
+        self.send_button.setEnabled(not problem)
+        self.send_problem.setText(problem if problem not in ("Sending…",) else "")
+        self.send_button.setToolTip(problem or "Send (Ctrl+Enter)")
+        self.cancel_button.setEnabled(busy)
+
+    def _copy(self, kind: str) -> None:
+        if self._prepared is None:
+            return
+        base = self.connection.base_url if self.connection else "https://app.rapidpro.io"
+        if kind == "curl":
+            text = snippets.curl(base, self._prepared)
+        elif kind == "httpx":
+            text = snippets.httpx_snippet(base, self._prepared)
+        else:
+            text = snippets.temba_client(base, self._prepared)
+        QGuiApplication.clipboard().setText(text)
+        self.statusBar().showMessage(
+            f"Copied the request as {kind} (token left as $RAPIDPRO_TOKEN).", 4000
+        )
+
+    # --- sending ----------------------------------------------------------------------------
+
+    def send(self) -> None:
+        """Send the current request (the button, Ctrl+Enter)."""
+        if not self.send_button.isEnabled() or self._prepared is None or self.connection is None:
+            return
+        self._task = asyncio.ensure_future(self._send(self._prepared, self.connection))
+        self._update_send_state()
+
+    def cancel(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+
+    async def _send(self, prepared: Prepared, connection: Connection) -> None:
+        try:
+            if not connection.is_sandbox and not await self._confirm(prepared, connection):
+                return
+            request = build_request(connection.base_url, connection.token, prepared)
+            self.response.show_sending(f"Sending {request.method} {request.url.path}…")
+            outcome = await send(self.http, request, base_url=connection.base_url)
+            self.show_outcome(outcome)
+        except asyncio.CancelledError:
+            self.response.show_problem("Cancelled: the request was abandoned.")
+            self.statusBar().showMessage("Cancelled", 3000)
+        finally:
+            self._task = None
+            self._update_send_state()
+
+    async def _confirm(self, prepared: Prepared, connection: Connection) -> bool:
+        """Deletes and bulk actions on a real workspace need a yes first."""
+        spec = prepared.endpoint.method(prepared.method)
+        if prepared.method is not HttpMethod.DELETE and not spec.is_bulk_action:
+            return True
+        if prepared.method is HttpMethod.DELETE:
+            what = ", ".join(f"{k}={v}" for k, v in prepared.query)
+            text = f"Delete the {prepared.endpoint.name.rstrip('s')} {what} in {connection.name}?"
+        else:
+            body = prepared.json_body or {}
+            items = next((v for v in body.values() if isinstance(v, list)), [])
+            text = f"Apply '{body.get('action')}' to {len(items)} item(s) in {connection.name}?"
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Confirm",
+            text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        answer: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        box.finished.connect(lambda code: answer.done() or answer.set_result(code))
+        box.open()  # not exec(): a nested Qt loop inside a coroutine breaks other tasks
+        try:
+            code = await answer
+        finally:
+            box.deleteLater()
+        return code == QMessageBox.StandardButton.Yes.value
+
+    def show_outcome(self, outcome: Outcome) -> None:
+        self.response.show_outcome(outcome)
+        field_messages: dict[str, list[str]] = {}
+        for error in outcome.field_errors:
+            if error.field:
+                field_messages.setdefault(error.field, []).append(str(error))
+        if field_messages or outcome.field_errors:
+            general = [str(e) for e in outcome.field_errors if not e.field]
+            self.form.show_errors(None, field_messages={**field_messages, "": general})
+        if outcome.retry_after is not None:
+            self._start_countdown(outcome.retry_after)
+        self.statusBar().showMessage(outcome.summary(), 8000)
+        self.outcome_shown.emit(outcome)
+
+    def _start_countdown(self, seconds: float) -> None:
+        loop = asyncio.get_event_loop()
+        self._retry_until = loop.time() + seconds
+        self._countdown.start()
+        self._tick()
+
+    def _tick(self) -> None:
+        remaining = max(0, round(self._retry_until - asyncio.get_event_loop().time()))
+        if remaining <= 0:
+            self._countdown.stop()
+            self.rate_limit_banner.hide()
+        else:
+            self.rate_limit_banner.setText(
+                f"Rate limit reached: you can send again in {remaining // 60}:{remaining % 60:02d}"
+            )
+            self.rate_limit_banner.show()
+        self._update_send_state()
+
+    # --- closing ----------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        try:
+            self.cancel()
+            self._save()
+        except Exception:  # never let a failed save keep the window open or crash Qt
+            log.exception("saving the window state failed")
+        super().closeEvent(event)
+        self.closed.emit()
+
+
+def _scrolling(widget: QWidget) -> QWidget:
+    from PySide6.QtWidgets import QScrollArea
+
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setWidget(widget)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area
+
+
+def _docs_html(endpoint: object, method: HttpMethod) -> str:
+    from explorer.core.catalog import Endpoint
+
+    assert isinstance(endpoint, Endpoint)
+    spec = endpoint.method(method)
+    esc = html.escape
+    parts = [f"<p>{esc(endpoint.summary)}</p>"]
+    if endpoint.deprecated:
+        parts.append(f"<p><i>Deprecated. {esc(endpoint.deprecated_note)}</i></p>")
+    if spec.note:
+        parts.append(f"<p>{esc(spec.note)}</p>")
+    if spec.order and spec.pagination.value != "none":
+        paging = "cursor" if spec.pagination.value == "cursor" else "limit/offset"
+        parts.append(
+            f"<p>Ordered by <code>{esc(spec.order)}</code>, in {paging} pages of up to 250.</p>"
+        )
+
+    def table(title: str, items: tuple) -> None:  # type: ignore[type-arg]
+        if not items:
+            return
+        rows = []
+        for p in items:
+            req = " <b>required</b>" if p.required or p.required_on_update else ""
+            example = ""
+            if p.example is not None:
+                shown = json.dumps(p.example, ensure_ascii=False)
+                example = f"<br><span style='color:#757575'>e.g. <code>{esc(shown)}</code></span>"
+            note = f" {esc(p.note)}" if p.note else ""
+            rows.append(
+                f"<tr><td valign='top'><code>{esc(p.name)}</code></td>"
+                f"<td valign='top'><span style='color:#6a1b9a'>{esc(p.type)}</span>{req}</td>"
+                f"<td valign='top'>{esc(p.help)}{note}{example}</td></tr>"
+            )
+        parts.append(f"<p><b>{title}</b></p><table cellspacing='4'>{''.join(rows)}</table>")
+
+    table("Query parameters", spec.form_params)
+    table("Body fields", spec.fields)
+    if spec.actions:
+        items = "".join(
+            f"<li><code>{esc(a.name)}</code>"
+            + (f" needs {esc(', '.join(a.needs))}" if a.needs else "")
+            + (f" {esc(a.help)}" if a.help else "")
+            + "</li>"
+            for a in spec.actions
+        )
+        parts.append(f"<p><b>Actions</b></p><ul>{items}</ul>")
+    if spec.rules:
+        parts.append(
+            "<p><b>Rules</b></p><ul>" + "".join(f"<li>{esc(r)}</li>" for r in spec.rules) + "</ul>"
+        )
+    if spec.returns:
+        parts.append(
+            "<p><b>Returns</b> "
+            + ", ".join(f"{code} {esc(text)}" for code, text in spec.returns)
+            + "</p>"
+        )
+    return "".join(parts)

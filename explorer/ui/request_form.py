@@ -1,0 +1,151 @@
+"""The form for one endpoint and method, generated from the catalog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from explorer.core.catalog import Endpoint, HttpMethod, Method, Param
+from explorer.core.errors import ValidationErrors
+from explorer.core.request import Draft
+from explorer.ui.editors import Editor, create_editor
+
+
+class RequestForm(QScrollArea):
+    """Query parameters and body fields of one method, one editor each.
+
+    Signals:
+        draft_changed(): any value changed.
+    """
+
+    draft_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("requestForm")
+        self.setAccessibleName("Request form")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.endpoint: Endpoint | None = None
+        self.method: HttpMethod = HttpMethod.GET
+        self.params: dict[str, Editor] = {}
+        self.fields: dict[str, Editor] = {}
+        self._general = QLabel()
+        self.setWidget(QWidget())
+
+    def load(self, endpoint: Endpoint, method: HttpMethod) -> None:
+        """Build the editors for ``endpoint``'s ``method`` (replacing the previous form)."""
+        self.endpoint, self.method = endpoint, method
+        spec = endpoint.method(method)
+        self.params.clear()
+        self.fields.clear()
+        page = QWidget()
+        outer = QVBoxLayout(page)
+        outer.setContentsMargins(8, 8, 8, 8)
+        self._general = QLabel(page)
+        self._general.setWordWrap(True)
+        self._general.setStyleSheet("color: #c62828;")
+        self._general.hide()
+        outer.addWidget(self._general)
+        if spec.form_params:
+            outer.addWidget(_heading("Query parameters", page))
+            outer.addLayout(self._section(spec, spec.form_params, body=False, parent=page))
+        if spec.fields:
+            outer.addWidget(_heading("Body", page))
+            outer.addLayout(self._section(spec, spec.fields, body=True, parent=page))
+        if not spec.form_params and not spec.fields:
+            none = QLabel("This request takes no parameters.", page)
+            none.setEnabled(False)
+            outer.addWidget(none)
+        outer.addStretch(1)
+        self.setWidget(page)
+        self.draft_changed.emit()
+
+    def _section(
+        self, spec: Method, items: tuple[Param, ...], *, body: bool, parent: QWidget
+    ) -> QFormLayout:
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        for param in items:
+            editor = create_editor(param, body=body, parent=parent)
+            editor.value_changed.connect(self.draft_changed)
+            required = param.required or bool(param.required_on_update)
+            text = param.name + (" *" if required else "")
+            label = QLabel(text, parent)
+            label.setBuddy(editor)
+            tip = f"{param.type}{' · required' if required else ''}\n{param.help}"
+            if param.note:
+                tip += f"\n{param.note}"
+            label.setToolTip(tip)
+            editor.setToolTip(tip)
+            if param.deprecated:
+                label.setEnabled(False)
+                label.setText(f"{text} (deprecated)")
+            form.addRow(label, editor)
+            (self.fields if body else self.params)[param.name] = editor
+        return form
+
+    def draft(self) -> Draft:
+        assert self.endpoint is not None
+        return Draft(
+            self.endpoint.name,
+            self.method,
+            {n: e.value() for n, e in self.params.items()},
+            {n: e.value() for n, e in self.fields.items()},
+        )
+
+    def set_values(self, params: dict[str, Any], body: dict[str, Any]) -> None:
+        """Fill the editors (from raw mode or a saved request) without emitting per editor."""
+        self.blockSignals(True)
+        try:
+            for name, editor in self.params.items():
+                editor.set_value(params.get(name))
+            for name, editor in self.fields.items():
+                editor.set_value(body.get(name))
+        finally:
+            self.blockSignals(False)
+        self.draft_changed.emit()
+
+    def editor(self, name: str) -> Editor | None:
+        return self.params.get(name) or self.fields.get(name)
+
+    def show_errors(
+        self,
+        errors: ValidationErrors | None,
+        *,
+        field_messages: dict[str, list[str]] | None = None,
+    ) -> list[str]:
+        """Mark each editor with its message; returns the messages that fit no editor."""
+        by_name: dict[str, list[str]] = {}
+        general: list[str] = []
+        for error in errors or ():
+            name = str(error.path[0]) if error.path else ""
+            if name in self.params or name in self.fields:
+                # Nested problems keep their place: "urns[1]: … is not a full number".
+                by_name.setdefault(name, []).append(
+                    str(error) if len(error.path) > 1 else error.message
+                )
+            else:
+                general.append(str(error))
+        for name, messages in (field_messages or {}).items():
+            if name in self.params or name in self.fields:
+                by_name.setdefault(name, []).extend(messages)
+            else:
+                general.extend(messages)
+        for name, editor in (*self.params.items(), *self.fields.items()):
+            messages = by_name.get(name)
+            editor.set_error("\n".join(messages) if messages else None)
+        self._general.setText("\n".join(general))
+        self._general.setVisible(bool(general))
+        return general
+
+
+def _heading(text: str, parent: QWidget) -> QLabel:
+    label = QLabel(text, parent)
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    return label

@@ -1,0 +1,199 @@
+"""The main window driven as a person would, against the sandbox over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QWidget
+
+from explorer.core.catalog import catalog
+from explorer.core.client import Outcome, make_http_client
+from explorer.ui.main_window import Connection, MainWindow
+
+NAMES = [
+    "endpointTree",
+    "endpointFilter",
+    "methodSelector",
+    "requestForm",
+    "rawQueryEdit",
+    "rawBodyEdit",
+    "requestPreview",
+    "sendButton",
+    "cancelButton",
+    "responseView",
+    "statusLabel",
+    "rateLimitBanner",
+    "workspaceSelector",
+]
+
+
+@pytest.fixture
+def window(qtbot: Any, qloop: Any, sandbox: Any, tmp_path: Path) -> Iterator[MainWindow]:
+    http = make_http_client()
+    settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(catalog(), http, settings)
+    qtbot.addWidget(win)
+    win.set_connection(Connection("Sandbox", sandbox.base_url, sandbox.token, is_sandbox=True))
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+    qloop.run_until_complete(http.aclose()) if not qloop.is_running() else None
+
+
+def choose(win: MainWindow, endpoint: str, method: str) -> None:
+    win.endpoints.select(endpoint)
+    names = [m.value for m in win.catalog[endpoint].method_names]
+    win.method_selector.setCurrentIndex(names.index(method))
+    assert win.form.endpoint is not None and win.form.endpoint.name == endpoint
+    assert win.form.method.value == method
+
+
+def send_and_wait(qtbot: Any, win: MainWindow) -> Outcome:
+    assert win.send_button.isEnabled(), win.send_problem.text()
+    with qtbot.waitSignal(win.outcome_shown, timeout=15000) as blocker:
+        qtbot.mouseClick(win.send_button, Qt.MouseButton.LeftButton)
+    return blocker.args[0]
+
+
+def line(win: MainWindow, name: str) -> QLineEdit:
+    editor = win.findChild(QWidget, name)
+    assert editor is not None, name
+    edit = editor.findChild(QLineEdit)
+    assert edit is not None
+    return edit
+
+
+def text(win: MainWindow, name: str) -> QPlainTextEdit:
+    editor = win.findChild(QWidget, name)
+    assert editor is not None, name
+    return editor.findChild(QPlainTextEdit)
+
+
+def test_named_widgets_for_automation_and_screen_readers(window: MainWindow) -> None:
+    for name in NAMES:
+        widget = window.findChild(QWidget, name)
+        assert widget is not None, f"no widget named {name}"
+        assert widget.accessibleName(), f"{name} has no accessible name"
+
+
+def test_every_endpoint_listed_and_filter_matches_parameters(
+    window: MainWindow, qtbot: Any
+) -> None:
+    assert sorted(window.endpoints.visible_endpoints()) == sorted(e.name for e in catalog())
+    qtbot.keyClicks(window.endpoints.filter, "restart_participants")
+    assert window.endpoints.visible_endpoints() == ["flow_starts"]
+    window.endpoints.filter.clear()
+    qtbot.keyClicks(window.endpoints.filter, "ticket")
+    assert set(window.endpoints.visible_endpoints()) >= {"tickets", "ticket_actions"}
+
+
+def test_docs_show_every_field_with_type_and_example(window: MainWindow) -> None:
+    choose(window, "contacts", "POST")
+    docs = window.docs.text()
+    for field in catalog()["contacts"].method("POST").fields:
+        assert f"<code>{field.name}</code>" in docs
+    assert "list[urn]" in docs and "tel:+250788123123" in docs
+
+
+def test_list_contacts_filtered_by_group(window: MainWindow, qtbot: Any, sandbox: Any) -> None:
+    choose(window, "groups", "GET")
+    groups = send_and_wait(qtbot, window).results
+    assert groups
+    group = next(g for g in groups if g["count"])
+    choose(window, "contacts", "GET")
+    line(window, "param_group").setText(group["name"])
+    assert f"group={group['name'].replace(' ', '+')}" in window.preview.toPlainText()
+    outcome = send_and_wait(qtbot, window)
+    assert outcome.status == 200
+    results = outcome.results
+    assert results and all(group["uuid"] in [g["uuid"] for g in c["groups"]] for c in results)
+    shown = json.loads(window.response.body.toPlainText())
+    assert shown["results"][0]["uuid"] == results[0]["uuid"]
+    assert "200" in window.response.status_label.text()
+
+
+def test_invalid_value_flagged_inline_and_send_disabled(window: MainWindow) -> None:
+    choose(window, "contacts", "GET")
+    line(window, "param_urn").setText("tel:0788123123")
+    editor = window.findChild(QWidget, "param_urn")
+    message = editor.findChild(QLabel, "editorError").text()
+    assert "add the country code" in message
+    assert not window.send_button.isEnabled()
+    assert "add the country code" in window.send_problem.text()
+    line(window, "param_urn").setText("tel:+250788123123")
+    assert window.send_button.isEnabled()
+
+
+def test_create_update_delete_a_contact(window: MainWindow, qtbot: Any) -> None:
+    name = f"Ada {uuid.uuid4().hex[:6]}"
+    phone = f"tel:+25078{uuid.uuid4().int % 10**7:07d}"
+    choose(window, "contacts", "POST")
+    line(window, "field_name").setText(name)
+    text(window, "field_urns").setPlainText(f"{phone}\nmailto:{name.split()[1]}@example.com")
+    line(window, "field_language").setText("fra")
+    created = send_and_wait(qtbot, window)
+    assert created.status == 201, created.text
+    contact = created.json
+    assert contact["name"] == name and contact["language"] == "fra"
+    assert phone in contact["urns"]
+
+    choose(window, "contacts", "POST")
+    window.form.set_values({"uuid": contact["uuid"]}, {"name": name + " Lovelace"})
+    updated = send_and_wait(qtbot, window)
+    assert updated.status == 200 and updated.json["name"] == name + " Lovelace"
+
+    choose(window, "contacts", "DELETE")
+    window.form.set_values({"uuid": contact["uuid"]}, {})
+    deleted = send_and_wait(qtbot, window)
+    assert deleted.status == 204
+    assert "No content" in window.response.body.toPlainText()
+
+    choose(window, "contacts", "GET")
+    window.form.set_values({"uuid": contact["uuid"]}, {})
+    again = send_and_wait(qtbot, window)
+    assert again.results == []
+
+
+def test_server_field_errors_marked_on_the_form(window: MainWindow, qtbot: Any) -> None:
+    choose(window, "contacts", "POST")
+    line(window, "field_name").setText("Dup")
+    text(window, "field_fields").setPlainText('{"no_such_field_here": "x"}')
+    outcome = send_and_wait(qtbot, window)
+    assert outcome.status == 400
+    editor = window.findChild(QWidget, "field_fields")
+    assert editor.findChild(QLabel, "editorError").isVisible()
+
+
+def test_copy_snippets_never_carry_the_token(window: MainWindow, qapp: Any, sandbox: Any) -> None:
+    choose(window, "contacts", "GET")
+    for button in (window.copy_curl, window.copy_httpx, window.copy_temba):
+        assert isinstance(button, QPushButton) and button.isEnabled()
+        button.click()
+        copied = qapp.clipboard().text()
+        assert "RAPIDPRO_TOKEN" in copied and sandbox.token not in copied
+    assert sandbox.token not in window.preview.toPlainText()
+
+
+def test_remembers_endpoint_and_splitters(
+    qtbot: Any, qloop: Any, sandbox: Any, tmp_path: Path
+) -> None:
+    settings = QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
+    http = make_http_client()
+    first = MainWindow(catalog(), http, settings)
+    qtbot.addWidget(first)
+    choose(first, "flows", "GET")
+    first.splitter.setSizes([300, 500, 500])
+    sizes = first.splitter.sizes()
+    first.close()
+    second = MainWindow(catalog(), http, settings)
+    qtbot.addWidget(second)
+    assert second.endpoints.current() == "flows"
+    assert second.splitter.sizes() == sizes
+    assert isinstance(second.workspace_selector, QComboBox)

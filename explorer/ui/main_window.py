@@ -192,6 +192,8 @@ class MainWindow(QMainWindow):
         docs_and_form.addWidget(docs_scroll)
         docs_and_form.setStretchFactor(0, 3)
         docs_and_form.setStretchFactor(1, 2)
+        docs_scroll.setMinimumWidth(200)
+        docs_and_form.setSizes([440, 300])
         top.addWidget(docs_and_form)
         top.addWidget(self.preview)
         top.setStretchFactor(0, 3)
@@ -211,7 +213,8 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
-        self.splitter.setSizes([230, 640, 450])
+        self.endpoints.setMinimumWidth(200)
+        self.splitter.setSizes([260, 740, 440])
         self._splitters = [self.splitter, top, docs_and_form]
 
         central = QWidget()
@@ -235,7 +238,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray | bytes):
             self.restoreGeometry(geometry)
         else:
-            self.resize(1320, 800)
+            self.resize(1440, 860)
         for splitter in self._splitters:
             state = self.settings.value(f"window/{splitter.objectName()}")
             if isinstance(state, QByteArray | bytes):
@@ -503,6 +506,7 @@ def _scrolling(widget: QWidget) -> QWidget:
 
     area = QScrollArea()
     area.setWidgetResizable(True)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     area.setWidget(widget)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
     return area
@@ -534,14 +538,14 @@ def _docs_html(endpoint: object, method: HttpMethod) -> str:
             example = ""
             if p.example is not None:
                 shown = json.dumps(p.example, ensure_ascii=False)
-                example = f"<br><span style='color:#757575'>e.g. <code>{esc(shown)}</code></span>"
+                example = f"<br><span style='color:#757575'>e.g. {esc(shown)}</span>"
             note = f" {esc(p.note)}" if p.note else ""
             rows.append(
-                f"<tr><td valign='top'><code>{esc(p.name)}</code></td>"
-                f"<td valign='top'><span style='color:#6a1b9a'>{esc(p.type)}</span>{req}</td>"
-                f"<td valign='top'>{esc(p.help)}{note}{example}</td></tr>"
+                f"<p style='margin:0 0 6px 0'><code><b>{esc(p.name)}</b></code> "
+                f"<span style='color:#6a1b9a'>{esc(p.type)}</span>{req}<br>"
+                f"{esc(p.help)}{note}{example}</p>"
             )
-        parts.append(f"<p><b>{title}</b></p><table cellspacing='4'>{''.join(rows)}</table>")
+        parts.append(f"<p><b>{title}</b></p>{''.join(rows)}")
 
     table("Query parameters", spec.form_params)
     table("Body fields", spec.fields)

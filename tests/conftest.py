@@ -47,6 +47,7 @@ def private_dirs(
     root = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("RAPIDPRO_EXPLORER_CONFIG_DIR", str(root / "config"))
     monkeypatch.setenv("RAPIDPRO_EXPLORER_DATA_DIR", str(root / "data"))
+    monkeypatch.setenv("RAPIDPRO_EXPLORER_CACHE_DIR", str(root / "cache"))
     monkeypatch.delenv("RAPIDPRO_TOKEN", raising=False)
     previous = keyring.get_keyring()
     ring = MemoryKeyring()

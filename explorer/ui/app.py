@@ -18,8 +18,6 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-SANDBOX_NAME = "Sandbox (local demo data)"
-
 
 def main(args: argparse.Namespace) -> int:
     """Run the app until its window closes; returns the process exit code."""
@@ -68,15 +66,50 @@ async def amain(args: argparse.Namespace) -> int:
 
 
 async def _connect(window: Any, args: argparse.Namespace) -> Any:
-    """Connect the window to the chosen workspace, or to the sandbox; returns the sandbox."""
+    """Connect the window to the chosen workspace, or to the sandbox; returns the sandbox.
+
+    The sandbox is used with ``--sandbox``, when no workspace is set up, and when the chosen
+    one cannot be used (the window says why).
+    """
+    from explorer.store.errors import StoreError
+    from explorer.store.secrets import TokenVault
+    from explorer.store.workspaces import SANDBOX_WORKSPACE_NAME as SANDBOX_NAME
+    from explorer.store.workspaces import WorkspaceStore
     from explorer.ui.main_window import Connection
 
+    problem = ""
+    if not args.sandbox:
+        try:
+            store = WorkspaceStore()
+            problem = store.problem or ""
+            name = args.workspace or store.current
+            workspace = store.get(name) if name else None
+            if args.workspace and workspace is None:
+                problem = f"There is no workspace called {args.workspace!r}."
+            elif workspace is not None and not workspace.is_sandbox:
+                vault = TokenVault()
+                token = await vault.get(workspace.name)
+                if vault.problem:
+                    window.statusBar().showMessage(vault.problem, 10000)
+                window.set_connection(
+                    Connection(
+                        workspace.name,
+                        workspace.base_url,
+                        token,
+                        default_country=workspace.default_country,
+                    )
+                )
+                return None
+        except StoreError as exc:
+            problem = str(exc)
     started = time.perf_counter()
     sandbox = await asyncio.to_thread(_start_sandbox)
     log.info("sandbox ready at %s in %.2f s", sandbox.base_url, time.perf_counter() - started)
     window.set_connection(
         Connection(SANDBOX_NAME, sandbox.base_url, sandbox.token, is_sandbox=True)
     )
+    if problem:
+        window.statusBar().showMessage(f"{problem} Using the sandbox.", 15000)
     return sandbox
 
 

@@ -33,6 +33,7 @@ from explorer.core.client import Outcome, send
 from explorer.core.errors import ValidationErrors
 from explorer.core.request import Prepared, build_request, masked_headers, prepare
 from explorer.ui.endpoint_tree import EndpointTree
+from explorer.ui.raw_editor import RawEditor
 from explorer.ui.request_form import RequestForm
 from explorer.ui.response_view import ResponseView
 
@@ -78,6 +79,8 @@ class MainWindow(QMainWindow):
         self._prepared: Prepared | None = None
         self._problem = "Choose an endpoint."
         self._retry_until = 0.0
+        self._extra_params: dict[str, object] = {}
+        self._extra_body: dict[str, object] = {}
 
         # --- workspace bar
         self.workspace_selector = QComboBox()
@@ -115,24 +118,13 @@ class MainWindow(QMainWindow):
         self.docs.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.form = RequestForm()
         self.form.draft_changed.connect(self._refresh)
-        self.raw_query = QPlainTextEdit()
-        self.raw_query.setObjectName("rawQueryEdit")
-        self.raw_query.setAccessibleName("Raw query string")
-        self.raw_query.setReadOnly(True)
-        self.raw_query.setMaximumHeight(60)
-        self.raw_body = QPlainTextEdit()
-        self.raw_body.setObjectName("rawBodyEdit")
-        self.raw_body.setAccessibleName("Raw JSON body")
-        self.raw_body.setReadOnly(True)
-        raw = QWidget()
-        raw_layout = QVBoxLayout(raw)
-        raw_layout.addWidget(QLabel("Query string"))
-        raw_layout.addWidget(self.raw_query)
-        raw_layout.addWidget(QLabel("JSON body"))
-        raw_layout.addWidget(self.raw_body, 1)
+        self.raw = RawEditor()
+        self.raw.raw_edited.connect(self._on_raw_edited)
+        self.raw_query = self.raw.query
+        self.raw_body = self.raw.body
         self.request_tabs = QTabWidget()
         self.request_tabs.addTab(self.form, "&Form")
-        self.request_tabs.addTab(raw, "&Raw")
+        self.request_tabs.addTab(self.raw, "&Raw")
         self.preview = QPlainTextEdit()
         self.preview.setObjectName("requestPreview")
         self.preview.setAccessibleName("Request preview")
@@ -311,6 +303,8 @@ class MainWindow(QMainWindow):
             f"<code>{method.value} {html.escape(endpoint.path)}</code>"
         )
         self.docs.setText(_docs_html(endpoint, method))
+        self.raw.set_has_body(bool(spec.fields))
+        self._extra_params, self._extra_body = {}, {}
         self.form.load(endpoint, method)
 
     # --- validation and preview --------------------------------------------------------------
@@ -319,6 +313,10 @@ class MainWindow(QMainWindow):
         if self.form.endpoint is None:
             return
         draft = self.form.draft()
+        # Names typed in raw mode that the form has no editor for still reach validation,
+        # which reports them ("contacts GET has no parameter called 'grup'").
+        draft.params.update(self._extra_params)
+        draft.body.update(self._extra_body)
         country = self.connection.default_country if self.connection else None
         try:
             prepared = prepare(draft, default_country=country)
@@ -333,15 +331,20 @@ class MainWindow(QMainWindow):
             self._prepared = prepared
             self.form.show_errors(None)
             self._problem = "" if self.connection else "Waiting for the workspace to be ready…"
+        self.raw.show_draft(draft)
         self._update_preview()
         self._update_send_state()
+
+    def _on_raw_edited(self, params: dict, body: dict) -> None:  # type: ignore[type-arg]
+        """Raw text was read: the form takes it; names it has no editor for are reported."""
+        self._extra_params = {k: v for k, v in params.items() if k not in self.form.params}
+        self._extra_body = {k: v for k, v in body.items() if k not in self.form.fields}
+        self.form.set_values(params, body)
 
     def _update_preview(self) -> None:
         prepared = self._prepared
         if prepared is None:
             self.preview.setPlainText(self._problem)
-            self.raw_query.setPlainText("")
-            self.raw_body.setPlainText("")
             for button in (self.copy_curl, self.copy_httpx, self.copy_temba):
                 button.setEnabled(False)
             return
@@ -359,8 +362,6 @@ class MainWindow(QMainWindow):
                 f"{len(prepared.upload.content):,} bytes]",
             ]
         self.preview.setPlainText("\n".join(lines))
-        self.raw_query.setPlainText(request.url.query.decode())
-        self.raw_body.setPlainText(prepared.body_text())
         self.copy_curl.setEnabled(True)
         self.copy_httpx.setEnabled(True)
         try:

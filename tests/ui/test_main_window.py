@@ -98,7 +98,7 @@ def test_docs_show_every_field_with_type_and_example(window: MainWindow) -> None
     choose(window, "contacts", "POST")
     docs = window.docs.text()
     for field in catalog()["contacts"].method("POST").fields:
-        assert f"<code>{field.name}</code>" in docs
+        assert f"<code><b>{field.name}</b></code>" in docs
     assert "list[urn]" in docs and "tel:+250788123123" in docs
 
 
@@ -197,3 +197,35 @@ def test_remembers_endpoint_and_splitters(
     assert second.endpoints.current() == "flows"
     assert second.splitter.sizes() == sizes
     assert isinstance(second.workspace_selector, QComboBox)
+
+
+def test_raw_mode_and_form_stay_in_sync(window: MainWindow, qtbot: Any) -> None:
+    choose(window, "contacts", "POST")
+    line(window, "field_name").setText("Grace")
+    assert '"name": "Grace"' in window.raw_body.toPlainText()
+    # Raw → form: a pasted query keeps its literal '+'.
+    window.raw_query.setPlainText("urn=tel:+250788123123")
+    window.raw_body.setPlainText('{"name": "Grace Hopper", "language": "eng"}')
+    assert window.raw.read()
+    assert line(window, "param_urn").text() == "tel:+250788123123"
+    assert line(window, "field_name").text() == "Grace Hopper"
+    assert "urn=tel%3A%2B250788123123" in window.preview.toPlainText()
+
+
+def test_invalid_raw_json_says_where_and_keeps_the_form(window: MainWindow) -> None:
+    choose(window, "contacts", "POST")
+    line(window, "field_name").setText("Kept")
+    window.request_tabs.setCurrentWidget(window.raw)
+    window.raw_body.setPlainText('{\n  "name": "Lost"\n  "language": "eng"\n}')
+    assert not window.raw.read()
+    problem = window.findChild(QLabel, "rawProblem")
+    assert problem.isVisible() and "Line 3, column 3" in problem.text()
+    assert line(window, "field_name").text() == "Kept"
+
+
+def test_raw_names_the_form_lacks_are_reported(window: MainWindow) -> None:
+    choose(window, "contacts", "GET")
+    window.raw_query.setPlainText("grup=Reporters")
+    assert window.raw.read()
+    assert not window.send_button.isEnabled()
+    assert "did you mean group?" in window.send_problem.text()

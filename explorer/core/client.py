@@ -240,7 +240,9 @@ def flatten_errors(data: Any, path: tuple[str | int, ...] = ()) -> list[FieldErr
     out: list[FieldError] = []
     if isinstance(data, Mapping):
         for key, value in data.items():
-            part: str | int = int(key) if isinstance(key, str) and key.isdigit() else str(key)
+            # isascii: "²".isdigit() is True, and int("²") fails
+            is_index = isinstance(key, str) and key.isascii() and key.isdigit()
+            part: str | int = int(key) if is_index else str(key)
             out.extend(flatten_errors(value, (*path, part)))
     elif isinstance(data, list):
         for index, value in enumerate(data):

@@ -13,15 +13,16 @@ import mimetypes
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
-
-import httpx
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from explorer import __version__
 from explorer.core import values as v
 from explorer.core.catalog import Endpoint, HttpMethod, Kind, Method, Param, TypeSpec, catalog
 from explorer.core.errors import ValidationError, ValidationErrors
+
+if TYPE_CHECKING:  # httpx costs ~0.1 s to import: only sending needs it
+    import httpx
 
 
 class _Null:
@@ -40,7 +41,7 @@ class _Null:
 
 NULL = _Null()
 
-USER_AGENT = f"RapidPro-Explorer/{__version__} (+httpx/{httpx.__version__})"
+USER_AGENT = f"RapidPro-Explorer/{__version__}"
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
 
@@ -165,10 +166,21 @@ def normalize_base_url(text: str) -> str:
     return urlunsplit((scheme, netloc, path, "", ""))
 
 
-def same_origin(url: str | httpx.URL, base_url: str) -> bool:
+def same_origin(url: object, base_url: str) -> bool:
     """Whether ``url`` is on the workspace's own scheme, host and port (so the token may go)."""
-    a, b = httpx.URL(str(url)), httpx.URL(base_url)
-    return (a.scheme, a.host, a.port) == (b.scheme, b.host, b.port)
+    return _origin(str(url)) == _origin(base_url)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        return (scheme, "", -1)  # a garbled port matches nothing
+    if port is None:
+        port = {"http": 80, "https": 443}.get(scheme)
+    return (scheme, (parts.hostname or "").lower(), port)
 
 
 # --- values --------------------------------------------------------------------------------
@@ -505,16 +517,52 @@ def _read_upload(raw: Any, fld: Param) -> Upload:
 # --- building ------------------------------------------------------------------------------
 
 
-def url_for(base_url: str, prepared: Prepared) -> httpx.URL:
-    return httpx.URL(base_url.rstrip("/") + prepared.path, params=list(prepared.query))
+def request_url(base_url: str, prepared: Prepared) -> str:
+    """The full URL, query encoded as forms are (``tel:+250…`` → ``tel%3A%2B250…``)."""
+    url = base_url.rstrip("/") + prepared.path
+    return f"{url}?{urlencode(list(prepared.query))}" if prepared.query else url
+
+
+def json_bytes(prepared: Prepared) -> bytes | None:
+    """The JSON body exactly as sent (compact, UTF-8), or None when there is none."""
+    if prepared.json_body is None:
+        return None
+    return json.dumps(prepared.json_body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def request_headers(prepared: Prepared, token: str | None) -> list[tuple[str, str]]:
+    """The headers this app sets (multipart uploads add their own Content-Type)."""
+    headers = [("User-Agent", USER_AGENT), ("Accept", "application/json")]
+    if token:
+        headers.append(("Authorization", f"Token {token}"))
+    body = json_bytes(prepared)
+    if body is not None:
+        headers += [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    return headers
+
+
+def preview_text(base_url: str, prepared: Prepared, *, has_token: bool = True) -> str:
+    """The request as the preview shows it: the token is never written out."""
+    lines = [f"{prepared.method.value} {request_url(base_url, prepared)}"]
+    for name, value in request_headers(prepared, "x" if has_token else None):
+        if name == "Authorization":
+            value = "Token $RAPIDPRO_TOKEN"  # noqa: PLW2901 - masking is the point
+        lines.append(f"{name}: {value}")
+    if prepared.json_body is not None:
+        lines += ["", prepared.body_text()]
+    elif prepared.upload is not None:
+        up = prepared.upload
+        lines += ["", f"[multipart/form-data: file {up.filename} ({up.content_type}, "
+                      f"{len(up.content):,} bytes)]"]
+    return "\n".join(lines)
 
 
 def build_request(base_url: str, token: str | None, prepared: Prepared) -> httpx.Request:
     """The exact request to send: URL with encoded query, JSON or multipart body, headers."""
-    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-    if token:
-        headers["Authorization"] = f"Token {token}"
-    url = url_for(base_url, prepared)
+    import httpx
+
+    url = request_url(base_url, prepared)
+    headers = request_headers(prepared, token)
     if prepared.upload is not None:
         up = prepared.upload
         return httpx.Request(
@@ -523,9 +571,7 @@ def build_request(base_url: str, token: str | None, prepared: Prepared) -> httpx
             headers=headers,
             files={"file": (up.filename, up.content, up.content_type)},
         )
-    if prepared.json_body is not None:
-        return httpx.Request(prepared.method.value, url, headers=headers, json=prepared.json_body)
-    return httpx.Request(prepared.method.value, url, headers=headers)
+    return httpx.Request(prepared.method.value, url, headers=headers, content=json_bytes(prepared))
 
 
 def build_follow_request(url: str, base_url: str, token: str | None) -> httpx.Request:
@@ -535,6 +581,8 @@ def build_follow_request(url: str, base_url: str, token: str | None) -> httpx.Re
             f"the page link {url} points away from {base_url}; it was not followed so that "
             "the token is not sent to another host"
         )
+    import httpx
+
     headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
     if token:
         headers["Authorization"] = f"Token {token}"

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from explorer.core.catalog import HttpMethod
-from explorer.core.request import Prepared, url_for
+from explorer.core.request import Prepared, request_url
 
 TOKEN_VARIABLE = "RAPIDPRO_TOKEN"
 
 
 def curl(base_url: str, prepared: Prepared) -> str:
     """A curl command; ``$RAPIDPRO_TOKEN`` stays a shell variable, unexpanded until it runs."""
-    url = str(url_for(base_url, prepared))
+    url = request_url(base_url, prepared)
     lines = []
     first = "curl"
     if prepared.method is not HttpMethod.GET and prepared.upload is None:

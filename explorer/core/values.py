@@ -18,9 +18,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
 from explorer.core.errors import ValidationError
 
 __all__ = [
@@ -326,6 +323,7 @@ def _normalise_path(known: UrnScheme, path: str, default_country: str | None, sh
 
 
 def _normalise_tel(path: str, default_country: str | None, shown: str) -> str:
+    import phonenumbers  # ~40 ms: loaded when a number is first read
     region: str | None = None
     if default_country:
         region = default_country.strip().upper()
@@ -385,6 +383,7 @@ def _tel_example(path: str) -> str:
 
 
 def _normalise_whatsapp(path: str, shown: str) -> str:
+    import phonenumbers  # ~40 ms: loaded when a number is first read
     scoped = _COUNTRY_SCOPED_ID.fullmatch(path)
     if scoped:
         return f"{scoped[1].upper()}.{scoped[2]}"
@@ -407,6 +406,7 @@ def _normalise_whatsapp(path: str, shown: str) -> str:
 
 
 def _normalise_email(path: str, shown: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
     try:
         checked = validate_email(path, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -942,6 +942,7 @@ def parse_reference(value: Any, accepts: str) -> str:
     ``"user email (case-insensitive)"``, ``"contact field key"`` or
     ``"media uuid or '<content-type>:<url>' string"``.
     """
+    from email_validator import EmailNotValidError, validate_email
     if isinstance(value, uuid.UUID):
         value = str(value)
     if not isinstance(value, str):

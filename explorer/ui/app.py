@@ -32,11 +32,55 @@ def main(args: argparse.Namespace) -> int:
         return runner.run(amain(args))
 
 
+class _EarlySandbox:
+    """Starts the app's sandbox on a thread of its own; :meth:`result` waits for it."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._server: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="sandbox-start", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._server = _start_sandbox()
+        except BaseException as exc:  # handed to the loop, which reports it
+            self._error = exc
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._server
+
+
+def _wants_sandbox(args: argparse.Namespace) -> bool:
+    """Whether start-up will use the sandbox: asked for, or no workspace chosen yet.
+
+    A cheap look at the settings file; the full check (and any problem with the file) comes
+    later in :func:`_connect`, which falls back to the sandbox anyway.
+    """
+    if args.sandbox:
+        return True
+    if args.workspace:
+        return False
+    import json
+
+    from explorer.store.paths import config_dir
+
+    try:
+        data = json.loads((config_dir() / "workspaces.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return True
+    return not (isinstance(data, dict) and data.get("current"))
+
+
 async def amain(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QSettings
 
     from explorer.core.catalog import catalog
-    from explorer.core.client import make_http_client
     from explorer.store.paths import config_dir
     from explorer.ui.main_window import MainWindow
 
@@ -44,11 +88,18 @@ async def amain(args: argparse.Namespace) -> int:
     closed = asyncio.Event()
     exit_code = 0
     sandbox: Any = None
+    window = MainWindow(catalog(), None, settings)
+    window.closed.connect(closed.set)
+    window.set_connection(None)
+    if args.screenshot:
+        # A reproducible picture: the default size, and the user's layout left alone.
+        window.remember = False
+        window.resize(1440, 860)
+    window.show()
+    from explorer.core.client import make_http_client  # httpx: after the first paint
+
     async with make_http_client() as http:
-        window = MainWindow(catalog(), http, settings)
-        window.closed.connect(closed.set)
-        window.set_connection(None)
-        window.show()
+        window.http = http
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signal.SIGINT, window.close)
@@ -103,7 +154,8 @@ async def _connect(window: Any, args: argparse.Namespace) -> Any:
         except StoreError as exc:
             problem = str(exc)
     started = time.perf_counter()
-    sandbox = await asyncio.to_thread(_start_sandbox)
+    early = getattr(args, "early_sandbox", None)
+    sandbox = await asyncio.to_thread(early.result if early else _start_sandbox)
     log.info("sandbox ready at %s in %.2f s", sandbox.base_url, time.perf_counter() - started)
     window.set_connection(
         Connection(SANDBOX_NAME, sandbox.base_url, sandbox.token, is_sandbox=True)
@@ -129,9 +181,7 @@ async def _screenshot(window: Any, path: Path) -> int:
     """Let the window settle, then save what it shows."""
     from PySide6.QtWidgets import QApplication
 
-    for _ in range(3):
-        QApplication.processEvents()
-        await asyncio.sleep(0.05)
+    QApplication.processEvents()
     path.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(path)):
         print(f"could not write {path}", file=sys.stderr)  # noqa: T201 - CLI feedback

@@ -7,8 +7,8 @@ import html
 import json
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import httpx
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -29,13 +29,17 @@ from PySide6.QtWidgets import (
 from explorer import APP_NAME
 from explorer.core import snippets
 from explorer.core.catalog import Catalog, HttpMethod
-from explorer.core.client import Outcome, send
 from explorer.core.errors import ValidationErrors
-from explorer.core.request import Prepared, build_request, masked_headers, prepare
+from explorer.core.request import Prepared, build_request, prepare, preview_text
 from explorer.ui.endpoint_tree import EndpointTree
 from explorer.ui.raw_editor import RawEditor
 from explorer.ui.request_form import RequestForm
 from explorer.ui.response_view import ResponseView
+
+if TYPE_CHECKING:
+    import httpx
+
+    from explorer.core.client import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +69,7 @@ class MainWindow(QMainWindow):
     def __init__(
         self,
         catalog: Catalog,
-        http: httpx.AsyncClient,
+        http: httpx.AsyncClient | None,
         settings: QSettings,
         parent: QWidget | None = None,
     ) -> None:
@@ -80,6 +84,7 @@ class MainWindow(QMainWindow):
         self._problem = "Choose an endpoint."
         self._retry_until = 0.0
         self._extra_params: dict[str, object] = {}
+        self.remember = True  # save size, splitters and endpoint on close
         self._extra_body: dict[str, object] = {}
 
         # --- workspace bar
@@ -349,19 +354,8 @@ class MainWindow(QMainWindow):
                 button.setEnabled(False)
             return
         base = self.connection.base_url if self.connection else "https://app.rapidpro.io"
-        token = "x" if self.connection and self.connection.token else None
-        request = build_request(base, token, prepared)
-        lines = [f"{request.method} {request.url}"]
-        lines += [f"{k.title()}: {v}" for k, v in masked_headers(request)]
-        if prepared.json_body is not None:
-            lines += ["", prepared.body_text()]
-        elif prepared.upload is not None:
-            lines += [
-                "",
-                f"[multipart upload of {prepared.upload.filename}, "
-                f"{len(prepared.upload.content):,} bytes]",
-            ]
-        self.preview.setPlainText("\n".join(lines))
+        has_token = bool(self.connection and self.connection.token)
+        self.preview.setPlainText(preview_text(base, prepared, has_token=has_token))
         self.copy_curl.setEnabled(True)
         self.copy_httpx.setEnabled(True)
         try:
@@ -420,6 +414,9 @@ class MainWindow(QMainWindow):
                 return
             request = build_request(connection.base_url, connection.token, prepared)
             self.response.show_sending(f"Sending {request.method} {request.url.path}…")
+            from explorer.core.client import send
+
+            assert self.http is not None, "set_connection comes after the HTTP client exists"
             outcome = await send(self.http, request, base_url=connection.base_url)
             self.show_outcome(outcome)
         except asyncio.CancelledError:
@@ -495,7 +492,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         try:
             self.cancel()
-            self._save()
+            if self.remember:
+                self._save()
         except Exception:  # never let a failed save keep the window open or crash Qt
             log.exception("saving the window state failed")
         super().closeEvent(event)

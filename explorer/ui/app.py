@@ -12,7 +12,6 @@ import contextlib
 import logging
 import signal
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,9 @@ log = logging.getLogger(__name__)
 
 def main(args: argparse.Namespace) -> int:
     """Run the app until its window closes; returns the process exit code."""
+    # The sandbox starts on its own thread while Qt loads, so the window does not wait for
+    # it (much of its start-up is SQLite and sockets, which run without the GIL).
+    args.early_sandbox = _EarlySandbox() if _wants_sandbox(args) else None
     import qasync
     from PySide6.QtWidgets import QApplication
 
@@ -87,7 +89,6 @@ async def amain(args: argparse.Namespace) -> int:
     settings = QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
     closed = asyncio.Event()
     exit_code = 0
-    sandbox: Any = None
     window = MainWindow(catalog(), None, settings)
     window.closed.connect(closed.set)
     window.set_connection(None)
@@ -96,73 +97,63 @@ async def amain(args: argparse.Namespace) -> int:
         window.remember = False
         window.resize(1440, 860)
     window.show()
-    from explorer.core.client import make_http_client  # httpx: after the first paint
+    # What the first screen does not need loads after it is painted: httpx, the store.
+    from explorer.core.client import make_http_client
+    from explorer.store.secrets import TokenVault
+    from explorer.store.workspaces import WorkspaceStore
+    from explorer.ui.connector import Connector
 
+    early: _EarlySandbox | None = getattr(args, "early_sandbox", None)
+    vault = TokenVault()
+    store = WorkspaceStore(vault=vault)
+    connector = Connector(store, vault, early.result if early else _start_sandbox)
+    if store.problem:
+        window.statusBar().showMessage(store.problem, 15000)
     async with make_http_client() as http:
         window.http = http
+        wire_workspaces(window, connector, http)
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signal.SIGINT, window.close)
         try:
-            sandbox = await _connect(window, args)
+            name = None if args.sandbox else (args.workspace or store.current)
+            await connector.use(name, remember=False)
             if args.screenshot:
                 exit_code = await _screenshot(window, Path(args.screenshot))
                 window.close()
             await closed.wait()
         finally:
             await _cancel_other_tasks()
-            if sandbox is not None:
-                await asyncio.to_thread(sandbox.stop)
+            await connector.close()
     return exit_code
 
 
-async def _connect(window: Any, args: argparse.Namespace) -> Any:
-    """Connect the window to the chosen workspace, or to the sandbox; returns the sandbox.
+def wire_workspaces(window: Any, connector: Any, http: Any) -> None:
+    """The connector tells the window where requests go; the selector and the workspace
+    manager ask it to switch."""
+    from explorer.ui.workspace_dialog import WorkspaceDialog
 
-    The sandbox is used with ``--sandbox``, when no workspace is set up, and when the chosen
-    one cannot be used (the window says why).
-    """
-    from explorer.store.errors import StoreError
-    from explorer.store.secrets import TokenVault
-    from explorer.store.workspaces import SANDBOX_WORKSPACE_NAME as SANDBOX_NAME
-    from explorer.store.workspaces import WorkspaceStore
-    from explorer.ui.main_window import Connection
+    tasks: set[asyncio.Task[Any]] = set()
 
-    problem = ""
-    if not args.sandbox:
-        try:
-            store = WorkspaceStore()
-            problem = store.problem or ""
-            name = args.workspace or store.current
-            workspace = store.get(name) if name else None
-            if args.workspace and workspace is None:
-                problem = f"There is no workspace called {args.workspace!r}."
-            elif workspace is not None and not workspace.is_sandbox:
-                vault = TokenVault()
-                token = await vault.get(workspace.name)
-                if vault.problem:
-                    window.statusBar().showMessage(vault.problem, 10000)
-                window.set_connection(
-                    Connection(
-                        workspace.name,
-                        workspace.base_url,
-                        token,
-                        default_country=workspace.default_country,
-                    )
-                )
-                return None
-        except StoreError as exc:
-            problem = str(exc)
-    started = time.perf_counter()
-    early = getattr(args, "early_sandbox", None)
-    sandbox = await asyncio.to_thread(early.result if early else _start_sandbox)
-    log.info("sandbox ready at %s in %.2f s", sandbox.base_url, time.perf_counter() - started)
-    window.set_connection(
-        Connection(SANDBOX_NAME, sandbox.base_url, sandbox.token, is_sandbox=True)
-    )
-    if problem:
-        window.statusBar().showMessage(f"{problem} Using the sandbox.", 15000)
-    return sandbox
+    def switch(name: str) -> None:
+        task = asyncio.ensure_future(connector.use(name))
+        tasks.add(task)  # keep a reference until done
+        task.add_done_callback(tasks.discard)
+
+    def manage() -> None:
+        dialog = WorkspaceDialog(connector.store, connector.vault, http, window)
+        dialog.workspace_chosen.connect(switch)
+        dialog.workspaces_changed.connect(lambda: window.set_workspaces(connector.names()))
+        dialog.finished.connect(dialog.deleteLater)
+        if window.connection is not None:
+            dialog.select_workspace(window.connection.name)
+        dialog.open()
+
+    connector.connected.connect(window.set_connection)
+    connector.problem.connect(lambda text: window.statusBar().showMessage(text, 15000))
+    window.set_workspaces(connector.names())
+    window.workspace_requested.connect(switch)
+    window.manage_workspaces_requested.connect(manage)
 
 
 def _start_sandbox() -> Any:
@@ -178,14 +169,18 @@ def _start_sandbox() -> Any:
 
 
 async def _screenshot(window: Any, path: Path) -> int:
-    """Let the window settle, then save what it shows."""
+    """Save what the window shows; the file appears whole (written aside, then renamed)."""
+    import os
+
     from PySide6.QtWidgets import QApplication
 
     QApplication.processEvents()
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not window.grab().save(str(path)):
+    partial = path.with_name(f".{path.stem}.partial{path.suffix or '.png'}")
+    if not window.grab().save(str(partial)):
         print(f"could not write {path}", file=sys.stderr)  # noqa: T201 - CLI feedback
         return 1
+    os.replace(partial, path)
     return 0
 
 

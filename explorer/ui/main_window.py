@@ -61,10 +61,14 @@ class MainWindow(QMainWindow):
     Signals:
         closed(): the window has closed; the app shuts down.
         outcome_shown(object): a response (an Outcome) is on screen.
+        workspace_requested(str): the user picked another workspace in the selector.
+        manage_workspaces_requested(): the user asked for the workspace manager.
     """
 
     closed = Signal()
     outcome_shown = Signal(object)
+    workspace_requested = Signal(str)
+    manage_workspaces_requested = Signal()
 
     def __init__(
         self,
@@ -92,6 +96,11 @@ class MainWindow(QMainWindow):
         self.workspace_selector.setObjectName("workspaceSelector")
         self.workspace_selector.setAccessibleName("Workspace")
         self.workspace_selector.setMinimumWidth(220)
+        self.workspace_selector.activated.connect(self._on_workspace_picked)
+        self.manage_button = QPushButton("Wor&kspaces…")
+        self.manage_button.setObjectName("manageWorkspacesButton")
+        self.manage_button.setToolTip("Add, edit or remove workspaces and their tokens")
+        self.manage_button.clicked.connect(self.manage_workspaces_requested)
         self.workspace_banner = QLabel()
         self.workspace_banner.setObjectName("workspaceBanner")
         self.workspace_banner.setWordWrap(True)
@@ -100,6 +109,7 @@ class MainWindow(QMainWindow):
         workspace_label.setBuddy(self.workspace_selector)
         bar.addWidget(workspace_label)
         bar.addWidget(self.workspace_selector)
+        bar.addWidget(self.manage_button)
         bar.addWidget(self.workspace_banner, 1)
 
         # --- endpoints
@@ -252,15 +262,39 @@ class MainWindow(QMainWindow):
             self.settings.setValue("request/method", self.form.method.value)
         self.settings.sync()
 
-    def set_connection(self, connection: Connection | None) -> None:
-        """Point requests at a workspace (None while the sandbox is still starting)."""
-        self.connection = connection
+    def set_workspaces(self, names: list[str]) -> None:
+        """The names the selector offers (the current one stays selected)."""
+        current = self.connection.name if self.connection else None
+        self.workspace_selector.blockSignals(True)
         self.workspace_selector.clear()
+        self.workspace_selector.addItems(names)
+        if current in names:
+            self.workspace_selector.setCurrentIndex(names.index(current))
+        self.workspace_selector.blockSignals(False)
+
+    def _on_workspace_picked(self, index: int) -> None:
+        name = self.workspace_selector.itemText(index)
+        if not self.connection or name != self.connection.name:
+            self.cancel()
+            self.set_connection(None, connecting_to=name)
+            self.workspace_requested.emit(name)
+
+    def set_connection(self, connection: Connection | None, *, connecting_to: str = "") -> None:
+        """Point requests at a workspace (None while one is being connected)."""
+        self.connection = connection
         if connection is None:
-            self.workspace_selector.addItem("Starting the sandbox…")
-            self.workspace_banner.setText("")
+            self.workspace_banner.setText(
+                f"Connecting to {html.escape(connecting_to)}…"
+                if connecting_to
+                else "Starting the sandbox…"
+            )
+            self.workspace_banner.setStyleSheet("padding: 4px;")
         else:
-            self.workspace_selector.addItem(connection.name)
+            index = self.workspace_selector.findText(connection.name)
+            if index < 0:
+                self.workspace_selector.addItem(connection.name)
+                index = self.workspace_selector.count() - 1
+            self.workspace_selector.setCurrentIndex(index)
             if connection.is_sandbox:
                 self.workspace_banner.setText(
                     "Sandbox: a local demo workspace on this computer. Nothing you send leaves it."

@@ -1,0 +1,123 @@
+"""Where requests go: the chosen workspace (token from the keyring) or the app's sandbox.
+
+The connector owns the workspace store, the token vault and the sandbox server the app
+starts; the window only shows what it is told and asks for a switch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from explorer.store.errors import StoreError
+from explorer.store.secrets import TokenVault
+from explorer.store.workspaces import SANDBOX_WORKSPACE_NAME, WorkspaceStore
+from explorer.ui.main_window import Connection
+
+log = logging.getLogger(__name__)
+
+
+class Connector(QObject):
+    """Switches the window between workspaces.
+
+    Signals:
+        connected(object): the Connection now in use.
+        problem(str): a sentence about why a workspace could not be used.
+    """
+
+    connected = Signal(object)
+    problem = Signal(str)
+
+    def __init__(
+        self,
+        store: WorkspaceStore,
+        vault: TokenVault,
+        start_sandbox: Callable[[], Any],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.vault = vault
+        self._start_sandbox = start_sandbox
+        self.sandbox: Any = None
+        self._sandbox_lock = asyncio.Lock()
+        self.connection: Connection | None = None
+
+    def names(self) -> list[str]:
+        """The sandbox first, then the user's workspaces."""
+        return [SANDBOX_WORKSPACE_NAME, *self.store.names()]
+
+    async def use(self, name: str | None, *, remember: bool = True) -> Connection:
+        """Connect to workspace ``name`` (None or the sandbox's name: the sandbox).
+
+        A workspace that cannot be used (unknown, unreadable settings) falls back to the
+        sandbox, and :attr:`problem` says why. ``remember`` makes it the one used at the
+        next start.
+        """
+        reason = ""
+        if name and name != SANDBOX_WORKSPACE_NAME:
+            workspace = self.store.get(name)
+            if workspace is None:
+                reason = f"There is no workspace called {name!r}."
+            else:
+                token = await self.vault.get(workspace.name)
+                if self.vault.problem:
+                    self.problem.emit(self.vault.problem)
+                if not token:
+                    self.problem.emit(
+                        f"No token is saved for {workspace.name}: requests will be refused "
+                        "until you add one (Workspaces…)."
+                    )
+                if remember:
+                    self._remember(workspace.name)
+                return self._set(
+                    Connection(
+                        workspace.name,
+                        workspace.base_url,
+                        token,
+                        default_country=workspace.default_country,
+                    )
+                )
+        sandbox = await self.ensure_sandbox()
+        if remember and not reason:
+            self._remember(None)
+        if reason:
+            self.problem.emit(f"{reason} Using the sandbox.")
+        return self._set(
+            Connection(SANDBOX_WORKSPACE_NAME, sandbox.base_url, sandbox.token, is_sandbox=True)
+        )
+
+    async def ensure_sandbox(self) -> Any:
+        """The app's sandbox, started on first use (off the GUI thread)."""
+        async with self._sandbox_lock:
+            if self.sandbox is None:
+                started = time.perf_counter()
+                self.sandbox = await asyncio.to_thread(self._start_sandbox)
+                log.info(
+                    "sandbox ready at %s in %.2f s",
+                    self.sandbox.base_url,
+                    time.perf_counter() - started,
+                )
+            return self.sandbox
+
+    async def close(self) -> None:
+        if self.sandbox is not None:
+            sandbox, self.sandbox = self.sandbox, None
+            await asyncio.to_thread(sandbox.stop)
+
+    def _remember(self, name: str | None) -> None:
+        try:
+            if self.store.current != name:
+                self.store.set_current(name)
+        except StoreError as exc:
+            self.problem.emit(str(exc))
+
+    def _set(self, connection: Connection) -> Connection:
+        self.connection = connection
+        self.connected.emit(connection)
+        return connection

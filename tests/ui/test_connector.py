@@ -1,0 +1,107 @@
+"""Switching workspaces from the window: the token comes from the keyring, the banner says
+whose data requests act on, and the sandbox starts only when it is used."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from explorer.core.catalog import catalog
+from explorer.core.client import make_http_client
+from explorer.store.secrets import TokenVault
+from explorer.store.workspaces import SANDBOX_WORKSPACE_NAME, Workspace, WorkspaceStore
+from explorer.ui.app import wire_workspaces
+from explorer.ui.connector import Connector
+from explorer.ui.main_window import MainWindow
+
+
+class _Started:
+    """Counts sandbox starts; hands out the session's sandbox (stop is the fixture's job)."""
+
+    def __init__(self, sandbox: Any) -> None:
+        self.sandbox = sandbox
+        self.count = 0
+
+    def __call__(self) -> Any:
+        self.count += 1
+        return _Unstoppable(self.sandbox)
+
+
+class _Unstoppable:
+    def __init__(self, server: Any) -> None:
+        self.base_url, self.token = server.base_url, server.token
+
+    def stop(self) -> None:
+        pass
+
+
+@pytest.fixture
+def setup(qtbot: Any, qloop: Any, sandbox: Any, tmp_path: Path, arun: Any) -> Iterator[Any]:
+    vault = TokenVault()
+    store = WorkspaceStore(vault=vault)
+    # The session sandbox stands in for a real workspace: loopback http is allowed.
+    store.add(Workspace("Staging", sandbox.base_url, default_country="RW"))
+    arun(vault.set("Staging", sandbox.token))
+    starts = _Started(sandbox)
+    connector = Connector(store, vault, starts)
+    http = make_http_client()
+    window = MainWindow(
+        catalog(), http, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
+    )
+    qtbot.addWidget(window)
+    wire_workspaces(window, connector, http)
+    window.show()
+    yield window, connector, store, starts
+    window.close()
+
+
+def test_selector_lists_sandbox_and_workspaces(setup: Any) -> None:
+    window, *_ = setup
+    items = [
+        window.workspace_selector.itemText(i) for i in range(window.workspace_selector.count())
+    ]
+    assert items == [SANDBOX_WORKSPACE_NAME, "Staging"]
+
+
+def test_switching_to_a_real_workspace_uses_its_keyring_token(
+    setup: Any, qtbot: Any, sandbox: Any
+) -> None:
+    window, _, store, starts = setup
+    window.workspace_selector.setCurrentIndex(1)
+    window.workspace_selector.activated.emit(1)
+    qtbot.waitUntil(lambda: window.connection is not None, timeout=5000)
+    assert window.connection.name == "Staging"
+    assert window.connection.token == sandbox.token
+    assert "real data of Staging" in window.workspace_banner.text()
+    assert window.connection.default_country == "RW"
+    assert store.current == "Staging"  # used again at the next start
+    assert starts.count == 0  # no sandbox was needed
+
+
+def test_switching_back_to_the_sandbox_starts_it_once(setup: Any, qtbot: Any) -> None:
+    window, _, store, starts = setup
+    window.workspace_selector.activated.emit(0)
+    qtbot.waitUntil(lambda: window.connection is not None, timeout=5000)
+    assert window.connection.is_sandbox
+    assert "local demo workspace" in window.workspace_banner.text()
+    window.workspace_selector.activated.emit(1)
+    qtbot.waitUntil(lambda: window.connection is not None and not window.connection.is_sandbox)
+    window.workspace_selector.activated.emit(0)
+    qtbot.waitUntil(lambda: window.connection is not None and window.connection.is_sandbox)
+    assert starts.count == 1
+    assert store.current is None
+
+
+def test_a_workspace_without_a_token_says_so(setup: Any, qtbot: Any, arun: Any) -> None:
+    window, connector, store, _ = setup
+    store.add(Workspace("Empty", "https://textit.com"))
+    window.set_workspaces(connector.names())
+    index = window.workspace_selector.findText("Empty")
+    window.workspace_selector.activated.emit(index)
+    qtbot.waitUntil(lambda: window.connection is not None, timeout=5000)
+    assert window.connection.token is None
+    assert "No token is saved for Empty" in window.statusBar().currentMessage()

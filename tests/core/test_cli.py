@@ -165,10 +165,16 @@ def test_piping_into_head_ends_without_a_traceback() -> None:
     assert "Traceback" not in err, err
 
 
-def test_core_loads_no_qt() -> None:
+def test_core_store_and_sandbox_load_no_qt() -> None:
+    """Every module of the three Qt-free packages imports without PySide6 or qasync."""
     code = (
-        "import explorer.cli, explorer.core.catalog, explorer.core.endpoints; "
-        "import sys; print('PySide6' in sys.modules)"
+        "import importlib, pkgutil, sys\n"
+        "import explorer.cli\n"
+        "for package in ('explorer.core', 'explorer.store', 'explorer.sandbox'):\n"
+        "    root = importlib.import_module(package)\n"
+        "    for info in pkgutil.walk_packages(root.__path__, package + '.'):\n"
+        "        importlib.import_module(info.name)\n"
+        "print(any(m.startswith(('PySide6', 'qasync', 'explorer.ui')) for m in sys.modules))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True

@@ -126,7 +126,8 @@ def sandbox() -> Iterator[Any]:
     """One seeded sandbox for the whole session, read-mostly; tests that write use unique names."""
     from explorer.sandbox.server import SandboxServer
 
-    server = SandboxServer(token=SANDBOX_TOKEN, contacts=1000)
+    # A high limit: the whole suite shares this server and must not hit 429 by accident.
+    server = SandboxServer(token=SANDBOX_TOKEN, contacts=1000, rate="100000/hour")
     server.start()
     try:
         yield server

@@ -364,6 +364,12 @@ def check_actions(
                 400,
                 {"non_field_errors": [f'For action "{action_name}" you {wording} {_label(name)}']},
             )
+    if action.needs_one_of and not any(body.get(n) for n in action.needs_one_of):
+        name = action.needs_one_of[0]
+        raise ApiError(
+            400,
+            {"non_field_errors": [f'For action "{action_name}" you {wording} {_label(name)}']},
+        )
     for name in action.forbids:
         if body.get(name) is not None:
             raise ApiError(

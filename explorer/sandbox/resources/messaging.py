@@ -351,10 +351,6 @@ class MessageActions(Resource):
         label, label_name = data.get("label"), data.get("label_name")
         if label and label_name:
             raise non_field("Can't specify both label and label_name.")
-        # label/unlabel need one of label or label_name: an either-or the catalog's
-        # Action.needs cannot say; the other actions' forbids come from the catalog.
-        if action in ("label", "unlabel") and not (label or label_name):
-            raise non_field(f'For action "{action}" you should also specify a label')
         check_actions(ctx.method, body, action)
         missing = [m for m in requested if m not in found]
         present = [m for m in requested if m in found]

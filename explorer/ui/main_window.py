@@ -445,6 +445,7 @@ class MainWindow(QMainWindow):
     async def _send(self, prepared: Prepared, connection: Connection) -> None:
         try:
             if not connection.is_sandbox and not await self._confirm(prepared, connection):
+                self.response.show_problem("Not sent: you cancelled it.")
                 return
             request = build_request(connection.base_url, connection.token, prepared)
             self.response.show_sending(f"Sending {request.method} {request.url.path}…")

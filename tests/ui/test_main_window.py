@@ -229,3 +229,45 @@ def test_raw_names_the_form_lacks_are_reported(window: MainWindow) -> None:
     assert window.raw.read()
     assert not window.send_button.isEnabled()
     assert "did you mean group?" in window.send_problem.text()
+
+
+def _answer_confirmation(qtbot: Any, win: MainWindow, button: Any) -> str:
+    from PySide6.QtWidgets import QMessageBox
+
+    def showing() -> list[QMessageBox]:
+        return [b for b in win.findChildren(QMessageBox) if b.isVisible()]
+
+    qtbot.waitUntil(lambda: bool(showing()), timeout=5000)
+    box = showing()[0]
+    text = box.text()
+    box.button(button).click()
+    return text
+
+
+def test_delete_on_a_real_workspace_asks_first(
+    window: MainWindow, qtbot: Any, sandbox: Any
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    window.set_connection(Connection("Production", sandbox.base_url, sandbox.token))
+    assert "real data of Production" in window.workspace_banner.text()
+    choose(window, "groups", "POST")
+    line(window, "field_name").setText(f"Doomed {uuid.uuid4().hex[:6]}")
+    group = send_and_wait_confirmed(qtbot, window)
+    assert group.status == 201
+    choose(window, "groups", "DELETE")
+    line(window, "param_uuid").setText(group.json["uuid"])
+    window.send()
+    text = _answer_confirmation(qtbot, window, QMessageBox.StandardButton.Cancel)
+    assert "Production" in text and group.json["uuid"] in text
+    qtbot.waitUntil(lambda: window._task is None, timeout=5000)
+    assert "Not sent" in window.response.status_label.text()
+    with qtbot.waitSignal(window.outcome_shown, timeout=15000) as blocker:
+        window.send()
+        _answer_confirmation(qtbot, window, QMessageBox.StandardButton.Yes)
+    assert blocker.args[0].status == 204
+
+
+def send_and_wait_confirmed(qtbot: Any, win: MainWindow) -> Outcome:
+    """A create needs no confirmation, even on a real workspace."""
+    return send_and_wait(qtbot, win)

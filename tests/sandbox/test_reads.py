@@ -231,8 +231,9 @@ def test_before_and_after_bound_modified_on(api: httpx.Client) -> None:
 
 
 def test_expand_urns_gives_objects(api: httpx.Client) -> None:
-    contact = api.get("/api/v2/contacts.json", params={"expand_urns": "true"}).json()["results"][0]
-    urn = contact["urns"][0]
+    results = api.get("/api/v2/contacts.json", params={"expand_urns": "true"}).json()["results"]
+    # Other tests share this sandbox and may have added contacts without URNs.
+    urn = next(c for c in results if c["urns"])["urns"][0]
     assert set(urn) == {"channel", "scheme", "path", "display"}
     assert urn["scheme"] in ("tel", "telegram", "facebook")
 

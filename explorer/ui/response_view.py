@@ -1,19 +1,33 @@
-"""The response pane: status with its meaning, timing and size, and the body."""
+"""The response pane: status with its meaning, timing and size; body, table, headers, raw."""
 
 from __future__ import annotations
 
-import json
+import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QPlainTextEdit,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from explorer.core.client import Outcome
+if TYPE_CHECKING:
+    from explorer.core.client import Outcome
 
-PRETTY_LIMIT = 2_000_000  # bytes; larger bodies are shown as the server sent them
+OK_COLOUR, BAD_COLOUR = "#2e7d32", "#c62828"
 
 
 class ResponseView(QWidget):
-    """Shows one outcome: ``201 Created · 0.12 s · 1.4 kB`` and the body as pretty JSON."""
+    """Shows one outcome: ``201 Created · 0.12 s · 1.4 kB`` with what it means, and the body.
+
+    The Body tab pretty-prints JSON; Headers lists the response headers; Raw shows the body
+    exactly as received. A 400's field errors are listed above the tabs.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -24,48 +38,107 @@ class ResponseView(QWidget):
         self.status_label.setAccessibleName("Response status")
         self.status_label.setWordWrap(True)
         self.meaning_label = QLabel(self)
+        self.meaning_label.setObjectName("meaningLabel")
         self.meaning_label.setWordWrap(True)
+        self.errors_label = QLabel(self)
+        self.errors_label.setObjectName("fieldErrors")
+        self.errors_label.setWordWrap(True)
+        self.errors_label.hide()
+        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.body = QPlainTextEdit(self)
         self.body.setObjectName("responseBody")
         self.body.setAccessibleName("Response body")
         self.body.setReadOnly(True)
         self.body.setUndoRedoEnabled(False)
         self.body.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.body.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.body.setFont(fixed)
+        self.headers = QTreeWidget(self)
+        self.headers.setObjectName("responseHeaders")
+        self.headers.setAccessibleName("Response headers")
+        self.headers.setHeaderLabels(["Header", "Value"])
+        self.headers.setRootIsDecorated(False)
+        self.raw = QPlainTextEdit(self)
+        self.raw.setObjectName("responseRaw")
+        self.raw.setAccessibleName("Raw response body")
+        self.raw.setReadOnly(True)
+        self.raw.setUndoRedoEnabled(False)
+        self.raw.setFont(fixed)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("responseTabs")
+        self.tabs.addTab(self.body, "Body")
+        self.tabs.addTab(self.headers, "Headers")
+        self.tabs.addTab(self.raw, "Raw")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.status_label)
         layout.addWidget(self.meaning_label)
-        layout.addWidget(self.body, 1)
+        layout.addWidget(self.errors_label)
+        layout.addWidget(self.tabs, 1)
+
+    def add_tab(self, widget: QWidget, title: str, index: int = 1) -> None:
+        """Extra views of a response (the results table) sit beside the body."""
+        self.tabs.insertTab(index, widget, title)
 
     def show_sending(self, text: str) -> None:
-        self.status_label.setText(text)
+        self.status_label.setText(html.escape(text))
         self.meaning_label.clear()
+        self.errors_label.hide()
+
+    def show_problem(self, text: str) -> None:
+        self.status_label.setText(f"<b style='color:{BAD_COLOUR}'>Not sent</b>")
+        self.meaning_label.setText(html.escape(text))
+        self.errors_label.hide()
 
     def show_outcome(self, outcome: Outcome) -> None:
-        colour = "#2e7d32" if outcome.ok else "#c62828"
+        from explorer.core.client import human_size  # httpx: loaded by the time there is one
+
+        colour = OK_COLOUR if outcome.ok else BAD_COLOUR
+        self._show_errors(outcome)
         if outcome.failed:
             self.status_label.setText(f"<b style='color:{colour}'>No response</b>")
-            self.meaning_label.setText(f"{outcome.meaning} {outcome.error}".strip())
+            self.meaning_label.setText(html.escape(f"{outcome.meaning} {outcome.error}".strip()))
             self.body.setPlainText("")
+            self.raw.setPlainText("")
+            self.headers.clear()
             return
+        content_type = outcome.content_type or "no content type"
         self.status_label.setText(
-            f"<b style='color:{colour}'>{outcome.status} {outcome.reason}</b>"
-            f" · {outcome.elapsed:.2f} s · {outcome.size:,} bytes"
+            f"<b style='color:{colour}'>{outcome.status} {html.escape(outcome.reason)}</b>"
+            f" · {outcome.elapsed:.2f} s · {human_size(outcome.size)} · "
+            f"{html.escape(content_type)}"
         )
         meaning = outcome.meaning
         if outcome.retry_after is not None:
             meaning += f" The server asks to wait {outcome.retry_after:.0f} s."
+        if outcome.detail and not outcome.ok:
+            meaning += f" It says: {outcome.detail}"
         if outcome.json_error:
-            meaning += f" Note: {outcome.json_error}."
-        self.meaning_label.setText(meaning)
+            meaning += f" Note: {outcome.json_error}; shown as text."
+        self.meaning_label.setText(html.escape(meaning))
+        self.headers.clear()
+        for name, value in outcome.headers.multi_items():
+            QTreeWidgetItem(self.headers, [name, value])
+        self.headers.resizeColumnToContents(0)
         if outcome.status == 204 or not outcome.content:
             self.body.setPlainText("No content.")
-        elif outcome.json is not None and outcome.size <= PRETTY_LIMIT:
+            self.raw.setPlainText("")
+            return
+        self.raw.setPlainText(outcome.text)
+        if outcome.json is not None:
+            import json
+
             self.body.setPlainText(json.dumps(outcome.json, indent=2, ensure_ascii=False))
         else:
             self.body.setPlainText(outcome.text)
 
-    def show_problem(self, text: str) -> None:
-        self.status_label.setText("<b style='color:#c62828'>Not sent</b>")
-        self.meaning_label.setText(text)
+    def _show_errors(self, outcome: Outcome) -> None:
+        errors = outcome.field_errors
+        if not errors:
+            self.errors_label.hide()
+            return
+        items = "".join(f"<li>{html.escape(str(e))}</li>" for e in errors)
+        self.errors_label.setText(
+            f"<span style='color:{BAD_COLOUR}'>The server refused these values:</span>"
+            f"<ul style='margin:0'>{items}</ul>"
+        )
+        self.errors_label.show()

@@ -271,3 +271,19 @@ def test_delete_on_a_real_workspace_asks_first(
 def send_and_wait_confirmed(qtbot: Any, win: MainWindow) -> Outcome:
     """A create needs no confirmation, even on a real workspace."""
     return send_and_wait(qtbot, win)
+
+
+def test_400_lists_the_refused_values_and_headers_are_shown(window: MainWindow, qtbot: Any) -> None:
+    phone = f"tel:+25078{uuid.uuid4().int % 10**7:07d}"
+    choose(window, "contacts", "POST")
+    window.raw_body.setPlainText(json.dumps({"urns": [phone]}))
+    window.raw.read()
+    assert send_and_wait(qtbot, window).status == 201
+    outcome = send_and_wait(qtbot, window)  # the same URN again: taken
+    assert outcome.status == 400
+    errors = window.findChild(QLabel, "fieldErrors")
+    assert errors.isVisible() and "urns" in errors.text()
+    assert "fix the values marked" in window.response.meaning_label.text().lower()
+    headers = window.response.headers
+    names = [headers.topLevelItem(i).text(0).lower() for i in range(headers.topLevelItemCount())]
+    assert "content-type" in names

@@ -194,6 +194,11 @@ class Method:
     pagination: Pagination = Pagination.NONE
     order: str | None = None
     rules: tuple[str, ...] = ()
+    # The rules a form can check before sending, as data: at least one field of each group
+    # (one_of), exactly one on create (exactly_one_of), never two together (not_together).
+    one_of: tuple[tuple[str, ...], ...] = ()
+    exactly_one_of: tuple[tuple[str, ...], ...] = ()
+    not_together: tuple[tuple[str, ...], ...] = ()
     returns: tuple[tuple[int, str], ...] = ()
     actions: tuple[Action, ...] = ()
     body_encoding: str | None = None  # "json" or "multipart"

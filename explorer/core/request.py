@@ -447,42 +447,43 @@ def _check_action(spec: Method, body: dict[str, Any]) -> list[ValidationError]:
 def _check_rules(
     endpoint: Endpoint, spec: Method, body: dict[str, Any], is_update: bool
 ) -> list[ValidationError]:
-    """The cross-field rules a form can check before sending (one of text or attachments…)."""
+    """The cross-field rules the catalog declares (one of text or attachments, …)."""
     if spec.method is not HttpMethod.POST:
         return []
-    names = {f.name for f in spec.fields}
     errors: list[ValidationError] = []
 
-    def one_of(*fields_: str, message: str, exactly: bool = False) -> None:
-        if not set(fields_) <= names:
-            return
-        used = [f for f in fields_ if body.get(f) not in (None, "", [], {})]
-        if not used:
-            errors.append(ValidationError(message, (fields_[0],)))
-        elif exactly and len(used) > 1:
-            errors.append(ValidationError(message, (used[1],)))
+    def given(name: str) -> bool:
+        return body.get(name) not in (None, "", [], {})
 
-    rules = " ".join(spec.rules).lower()
-    if "one of text or attachments" in rules:
-        one_of("text", "attachments", message="give a text, attachments or both")
-    if "of urns, contacts or groups" in rules or "of groups, contacts or urns" in rules:
-        one_of("urns", "contacts", "groups", message="say who gets it: urns, contacts or groups")
-    if "exactly one of message or flow" in rules and not is_update:
-        one_of("message", "flow", message="give either a message or a flow, not both", exactly=True)
-    if "label and label_name are mutually exclusive" in rules and (
-        body.get("label") and body.get("label_name")
-    ):
-        errors.append(ValidationError("give label or label_name, not both", ("label_name",)))
+    for group in spec.one_of:
+        if not any(given(f) for f in group):
+            errors.append(ValidationError(f"give {_either(group)}", (group[0],)))
+    for group in spec.exactly_one_of:
+        used = [f for f in group if given(f)]
+        if len(used) > 1:
+            errors.append(ValidationError(f"give {_either(group)}, not both", (used[1],)))
+        elif not used and not is_update:
+            errors.append(ValidationError(f"give {_either(group)}", (group[0],)))
+    for group in spec.not_together:
+        used = [f for f in group if given(f)]
+        if len(used) > 1:
+            errors.append(ValidationError(f"give {_either(used)}, not both", (used[-1],)))
     text = body.get("text")
     if "base_language" in body and isinstance(text, dict) and body["base_language"] not in text:
         errors.append(
             ValidationError(
                 "must be one of the languages the text is given in "
-                f"({', '.join(sorted(body['text']))})",
+                f"({', '.join(sorted(text))})",
                 ("base_language",),
             )
         )
     return errors
+
+
+def _either(names: tuple[str, ...] | list[str]) -> str:
+    """``("urns", "contacts", "groups")`` → ``urns, contacts or groups``."""
+    names = list(names)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def _read_upload(raw: Any, fld: Param) -> Upload:

@@ -298,3 +298,25 @@ def test_any_input_either_builds_or_says_why(params: dict[str, Any]) -> None:
         return
     request = build_request(BASE, "t", prepared)
     assert isinstance(request, httpx.Request)
+
+
+def test_declared_cross_field_rules_name_real_fields() -> None:
+    for endpoint in catalog():
+        for method in endpoint.methods:
+            names = {f.name for f in method.fields}
+            for group in (*method.one_of, *method.exactly_one_of, *method.not_together):
+                assert set(group) <= names, f"{endpoint.name} {method.method}: {group}"
+
+
+def test_campaign_event_takes_a_message_or_a_flow_not_both() -> None:
+    base = {
+        "campaign": "f14e4ff0-724d-43fe-a953-1d16aefd1c00",
+        "relative_to": "joined_on",
+        "offset": 1,
+        "unit": "days",
+        "delivery_hour": -1,
+    }
+    assert "message" in errors_of(Draft("campaign_events", POST, body=base))
+    both = {**base, "message": "Hi", "flow": "f5901b62-ba76-4003-9c62-72fdacc1b7b7"}
+    assert "not both" in errors_of(Draft("campaign_events", POST, body=both))["flow"][0]
+    assert prepare(Draft("campaign_events", POST, body={**base, "message": "Hi"}))

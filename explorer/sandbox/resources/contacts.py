@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from starlette.responses import Response
@@ -498,20 +498,9 @@ class Groups(Resource):
         instance = named_instance(ctx, self)
         if instance is not None and instance["system"]:
             raise detail(403, "Cannot modify system object.")
-        data = validate_body(ctx, ctx.method, ctx.body, update=instance is not None)
-        check_unique_name(ctx, "groups", data["name"], instance)
-        with ctx.db.transaction():
-            if instance is not None:
-                ctx.db.execute(
-                    "UPDATE groups SET name = ? WHERE id = ?", (data["name"], instance["id"])
-                )
-                return json_response(self.fetch(ctx, instance["id"]), 200)
-            check_create_limit(ctx, "groups", "is_active = 1 AND system = 0")
-            cur = ctx.db.execute(
-                "INSERT INTO groups (uuid, name, status, created_on) VALUES (?, ?, 'ready', ?)",
-                (str(uuid.uuid4()), data["name"], now_us()),
-            )
-            return json_response(self.fetch(ctx, int(cur.lastrowid or 0)), 201)
+        return upsert_named(
+            ctx, self, instance, active="is_active = 1 AND system = 0", columns={"status": "ready"}
+        )
 
     def delete(self, ctx: Ctx) -> Response:
         _, value = self.lookup(ctx, required=True) or ("", "")
@@ -552,6 +541,39 @@ def check_unique_name(ctx: Ctx, table: str, name: str, instance: Any, column: st
     )
     if other is not None and (instance is None or other != instance["id"]):
         raise bad_request({column: ["Must be unique."]})
+
+
+def upsert_named(
+    ctx: Ctx,
+    resource: Resource,
+    instance: Any,
+    *,
+    active: str,
+    columns: Mapping[str, Any] | None = None,
+) -> Response:
+    """Create or rename a named object (group, label, topic): 201 or 200 with its JSON.
+
+    ``active`` is the SQL condition for the objects counted against the create limit;
+    ``columns`` are extra values a new row gets.
+    """
+    table = resource.table
+    data = validate_body(ctx, ctx.method, ctx.body, update=instance is not None)
+    check_unique_name(ctx, table, data["name"], instance)
+    with ctx.db.transaction():
+        if instance is not None:
+            ctx.db.execute(
+                f"UPDATE {table} SET name = ? WHERE id = ?", (data["name"], instance["id"])
+            )
+            return json_response(resource.fetch(ctx, instance["id"]), 200)
+        check_create_limit(ctx, table, active)
+        values = {"uuid": str(uuid.uuid4()), "name": data["name"], **(columns or {})}
+        values["created_on"] = now_us()
+        names = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        cur = ctx.db.execute(
+            f"INSERT INTO {table} ({names}) VALUES ({marks})", tuple(values.values())
+        )
+    return json_response(resource.fetch(ctx, int(cur.lastrowid or 0)), 201)
 
 
 def check_create_limit(ctx: Ctx, table: str, condition: str) -> None:

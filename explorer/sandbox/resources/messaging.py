@@ -26,9 +26,8 @@ from explorer.sandbox.api import (
 )
 from explorer.sandbox.clock import iso, now_us
 from explorer.sandbox.resources.contacts import (
-    check_create_limit,
-    check_unique_name,
     named_instance,
+    upsert_named,
 )
 from explorer.sandbox.validation import check_actions, check_name, validate_body
 
@@ -292,21 +291,7 @@ class Labels(Resource):
         ]
 
     def post(self, ctx: Ctx) -> Response:
-        instance = named_instance(ctx, self)
-        data = validate_body(ctx, ctx.method, ctx.body, update=instance is not None)
-        check_unique_name(ctx, "labels", data["name"], instance)
-        with ctx.db.transaction():
-            if instance is not None:
-                ctx.db.execute(
-                    "UPDATE labels SET name = ? WHERE id = ?", (data["name"], instance["id"])
-                )
-                return json_response(self.fetch(ctx, instance["id"]), 200)
-            check_create_limit(ctx, "labels", "is_active = 1")
-            cur = ctx.db.execute(
-                "INSERT INTO labels (uuid, name, created_on) VALUES (?, ?, ?)",
-                (str(uuid.uuid4()), data["name"], now_us()),
-            )
-        return json_response(self.fetch(ctx, int(cur.lastrowid or 0)), 201)
+        return upsert_named(ctx, self, named_instance(ctx, self), active="is_active = 1")
 
     def delete(self, ctx: Ctx) -> Response:
         _, value = self.lookup(ctx, required=True) or ("", "")

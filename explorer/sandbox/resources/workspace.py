@@ -4,7 +4,6 @@ archives, boundaries and the workspace itself."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
@@ -31,9 +30,8 @@ from explorer.sandbox.api import (
 )
 from explorer.sandbox.clock import from_us, iso, now_us, to_us
 from explorer.sandbox.resources.contacts import (
-    check_create_limit,
-    check_unique_name,
     named_instance,
+    upsert_named,
 )
 from explorer.sandbox.seed import DAY, WORKSPACE
 from explorer.sandbox.validation import check_actions, validate_body
@@ -125,21 +123,7 @@ class Topics(Resource):
         ]
 
     def post(self, ctx: Ctx) -> Response:
-        instance = named_instance(ctx, self)
-        data = validate_body(ctx, ctx.method, ctx.body, update=instance is not None)
-        check_unique_name(ctx, "topics", data["name"], instance)
-        with ctx.db.transaction():
-            if instance is not None:
-                ctx.db.execute(
-                    "UPDATE topics SET name = ? WHERE id = ?", (data["name"], instance["id"])
-                )
-                return json_response(self.fetch(ctx, instance["id"]), 200)
-            check_create_limit(ctx, "topics", "is_active = 1")
-            cur = ctx.db.execute(
-                "INSERT INTO topics (uuid, name, created_on) VALUES (?, ?, ?)",
-                (str(uuid.uuid4()), data["name"], now_us()),
-            )
-        return json_response(self.fetch(ctx, int(cur.lastrowid or 0)), 201)
+        return upsert_named(ctx, self, named_instance(ctx, self), active="is_active = 1")
 
 
 @REGISTRY.add

@@ -1,0 +1,507 @@
+"""The results table: a page's ``results`` as rows, sortable, copyable, exportable.
+
+Columns follow the catalog's result fields for the endpoint (then any other key). Nested
+values are summarised in the cell (``{uuid, name}`` → the name, lists → ``3 items: a, b,
+c``) with the whole value in the tooltip. Ctrl+C copies the selected cells as TSV; the
+Export buttons write CSV or JSON Lines through :mod:`explorer.core.export`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.core.catalog import catalog
+from explorer.core.export import (
+    CSV,
+    JSONL,
+    ExportError,
+    cell_text,
+    compact_json,
+    result_field_names,
+    rows_to_csv,
+    to_jsonl,
+)
+
+if TYPE_CHECKING:
+    from explorer.core.client import Outcome
+    from explorer.core.pagination import Pager
+
+log = logging.getLogger(__name__)
+
+RAW_ROLE = Qt.ItemDataRole.UserRole + 1
+SUMMARY_LIMIT = 80
+TOOLTIP_LIMIT = 4000
+MAX_COLUMN_WIDTH = 320
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+# --- how values look and sort ---------------------------------------------------------------
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def summarize(value: Any, limit: int = SUMMARY_LIMIT) -> str:
+    """A value as one short cell: ``{uuid, name}`` → name, lists → ``3 items: a, b, c``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        first_line = value.split("\n", 1)[0]
+        return _truncate(first_line + (" …" if "\n" in value else ""), limit)
+    if isinstance(value, int | float):
+        return compact_json(value)
+    if isinstance(value, dict):
+        for key in ("name", "display", "text"):
+            if isinstance(value.get(key), str) and value[key]:
+                return _truncate(value[key], limit)
+        if isinstance(value.get("path"), str) and isinstance(value.get("scheme"), str):
+            return _truncate(f"{value['scheme']}:{value['path']}", limit)  # an expanded URN
+        return _truncate(compact_json(value), limit) if value else "{}"
+    if isinstance(value, list):
+        if not value:
+            return ""
+        noun = "item" if len(value) == 1 else "items"
+        items = ", ".join(summarize(v, limit) for v in value[:10])
+        return _truncate(f"{len(value)} {noun}: {items}", limit)
+    return _truncate(str(value), limit)
+
+
+def full_text(value: Any) -> str:
+    """The whole value for a tooltip: text as is, nested values as indented JSON."""
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return _truncate(value, TOOLTIP_LIMIT)
+    if isinstance(value, dict | list):
+        return _truncate(json.dumps(value, indent=2, ensure_ascii=False), TOOLTIP_LIMIT)
+    return cell_text(value)
+
+
+def sort_key(value: Any) -> tuple[Any, ...]:
+    """Numbers (and numeric text) by value, then text case-blind, then lists, objects; null last.
+
+    ISO dates and times sort correctly as text.
+    """
+    if value is None:
+        return (1,)
+    if isinstance(value, bool):
+        return (0, 0, float(value), "")
+    if isinstance(value, int | float):
+        number = float(value)
+        return (0, 0, number if not math.isnan(number) else math.inf, "")
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return (0, 1, 0.0, value.casefold())
+        if math.isfinite(number):
+            return (0, 0, number, value)
+        return (0, 1, 0.0, value.casefold())
+    if isinstance(value, list):
+        return (0, 2, float(len(value)), summarize(value).casefold())
+    return (0, 3, 0.0, summarize(value).casefold())
+
+
+def columns_of(records: list[Any], endpoint: str | None) -> list[str]:
+    """Keys present in ``records``, in the catalog's order for ``endpoint``, then the rest."""
+    present: dict[str, None] = {}
+    for record in records:
+        if isinstance(record, dict):
+            for key in record:
+                present.setdefault(str(key), None)
+        else:
+            present.setdefault("value", None)
+    ordered = [name for name in result_field_names(endpoint) if name in present]
+    known = set(ordered)
+    return ordered + [k for k in present if k not in known]
+
+
+def tsv_cell(text: str) -> str:
+    """One TSV cell: quoted (as spreadsheets expect) when it holds a tab, newline or quote."""
+    if any(c in text for c in '\t\n\r"'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+# --- the model ---------------------------------------------------------------------------------
+
+
+class ResultsModel(QAbstractTableModel):
+    """One page's records as rows and their keys as columns (summaries cached as shown)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.records: list[Any] = []
+        self.columns: list[str] = []
+        self._summaries: dict[tuple[int, int], str] = {}
+        self._sort_keys: dict[int, list[tuple[Any, ...]]] = {}
+
+    def set_records(self, records: list[Any], columns: list[str]) -> None:
+        self.beginResetModel()
+        self.records = records
+        self.columns = columns
+        self._summaries.clear()
+        self._sort_keys.clear()
+        self.endResetModel()
+
+    def value(self, row: int, column: int) -> Any:
+        record = self.records[row]
+        name = self.columns[column]
+        if isinstance(record, dict):
+            return record.get(name)
+        return record if name == "value" else None
+
+    def summary(self, row: int, column: int) -> str:
+        key = (row, column)
+        text = self._summaries.get(key)
+        if text is None:
+            text = self._summaries[key] = summarize(self.value(row, column))
+        return text
+
+    def sort_key(self, row: int, column: int) -> tuple[Any, ...]:
+        keys = self._sort_keys.get(column)
+        if keys is None:
+            keys = self._sort_keys[column] = [
+                sort_key(self.value(r, column)) for r in range(len(self.records))
+            ]
+        return keys[row]
+
+    # Qt calls these synchronously: an exception escaping them can crash the process.
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.records)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        try:
+            if not index.isValid():
+                return None
+            row, column = index.row(), index.column()
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self.summary(row, column)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return full_text(self.value(row, column))
+            if role == RAW_ROLE:
+                return self.value(row, column)
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                value = self.value(row, column)
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        except Exception:
+            log.exception("showing a result cell failed")
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        try:
+            if role == Qt.ItemDataRole.DisplayRole:
+                if orientation == Qt.Orientation.Horizontal:
+                    return self.columns[section]
+                return str(section + 1)
+        except Exception:
+            log.exception("showing a result header failed")
+        return None
+
+
+class _TypedSortProxy(QSortFilterProxyModel):
+    """Sorts by :func:`sort_key` (numbers as numbers, nulls last) instead of display text."""
+
+    def lessThan(self, left: Index, right: Index) -> bool:
+        try:
+            model = self.sourceModel()
+            assert isinstance(model, ResultsModel)
+            a = model.sort_key(left.row(), left.column())
+            b = model.sort_key(right.row(), right.column())
+            return a < b if a != b else left.row() < right.row()
+        except Exception:
+            log.exception("comparing result cells failed")
+            return False
+
+
+# --- the widget --------------------------------------------------------------------------------
+
+
+class ResultsTable(QWidget):
+    """A page of results as a sortable table, with paging buttons, copy and export.
+
+    Signals:
+        previous_requested(): the user asked for the previous page.
+        next_requested(): the user asked for the next page.
+        copied(int): this many cells went to the clipboard.
+        exported(str): the rows were written to this file.
+        export_failed(str): a sentence saying why an export was not written.
+    """
+
+    previous_requested = Signal()
+    next_requested = Signal()
+    copied = Signal(int)
+    exported = Signal(str)
+    export_failed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("resultsTable")
+        self.setAccessibleName("Results table")
+        self.endpoint: str | None = None
+        self.model = ResultsModel(self)
+        self.proxy = _TypedSortProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setDynamicSortFilter(False)
+
+        self.view = QTableView(self)
+        self.view.setObjectName("resultsView")
+        self.view.setAccessibleName("Results")
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.horizontalHeader().setSortIndicatorShown(True)
+        self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.view.setWordWrap(False)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().setDefaultSectionSize(22)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setResizeContentsPrecision(100)  # sizing reads 100 rows, not every row
+        header.setStretchLastSection(True)
+        self.view.installEventFilter(self)
+
+        self.copy_action = QAction("Copy", self)
+        self.copy_action.setShortcut(QKeySequence.StandardKey.Copy)
+        self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.copy_action.triggered.connect(self.copy_selection)
+        self.view.addAction(self.copy_action)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+
+        self.count_label = QLabel("No results yet.", self)
+        self.count_label.setObjectName("resultsCount")
+        self.previous_button = QPushButton("◀ Previous", self)
+        self.previous_button.setObjectName("previousPageButton")
+        self.previous_button.setAccessibleName("Previous page")
+        self.previous_button.clicked.connect(self.previous_requested)
+        self.page_label = QLabel(self)
+        self.page_label.setObjectName("pageLabel")
+        self.next_button = QPushButton("Next ▶", self)
+        self.next_button.setObjectName("nextPageButton")
+        self.next_button.setAccessibleName("Next page")
+        self.next_button.clicked.connect(self.next_requested)
+        self.copy_button = QPushButton("Copy", self)
+        self.copy_button.setObjectName("copyCellsButton")
+        self.copy_button.setToolTip("Copy the selected cells as tab-separated text (Ctrl+C)")
+        self.copy_button.clicked.connect(self.copy_selection)
+        self.export_csv_button = QPushButton("Export CSV…", self)
+        self.export_csv_button.setObjectName("exportCsvButton")
+        self.export_csv_button.clicked.connect(lambda: self.choose_export(CSV))
+        self.export_jsonl_button = QPushButton("Export JSONL…", self)
+        self.export_jsonl_button.setObjectName("exportJsonlButton")
+        self.export_jsonl_button.clicked.connect(lambda: self.choose_export(JSONL))
+        self._dialog: QFileDialog | None = None
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.previous_button)
+        bar.addWidget(self.page_label)
+        bar.addWidget(self.next_button)
+        bar.addSpacing(12)
+        bar.addWidget(self.count_label, 1)
+        bar.addWidget(self.copy_button)
+        bar.addWidget(self.export_csv_button)
+        bar.addWidget(self.export_jsonl_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+        self.set_page("", has_previous=False, has_next=False)
+        self._update_buttons()
+
+    # --- content ------------------------------------------------------------------------------
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.model.columns)
+
+    def row_count(self) -> int:
+        return self.proxy.rowCount()
+
+    def set_results(self, records: list[Any], endpoint: str | None = None) -> None:
+        """Show ``records`` (a page's ``results``); ``endpoint`` orders the columns."""
+        self.endpoint = endpoint
+        self.view.setSortingEnabled(False)
+        self.proxy.sort(-1)
+        self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.model.set_records(list(records), columns_of(records, endpoint))
+        self.view.setSortingEnabled(True)
+        n = len(records)
+        self.count_label.setText(f"{n:,} record{'s' if n != 1 else ''}" if n else "No results.")
+        self._size_columns()
+        self._update_buttons()
+
+    def show_outcome(self, outcome: Outcome) -> bool:
+        """Show an outcome's ``results``; False (table cleared) when it holds none."""
+        results = outcome.results
+        if results is None:
+            self.clear("This response is not a page of results.")
+            return False
+        endpoint = catalog().by_path(outcome.request.url.path)
+        self.set_results(results, endpoint.name if endpoint else None)
+        return True
+
+    def show_page(self, pager: Pager, outcome: Outcome) -> None:
+        """Show the page a :class:`Pager` stands on, with its position and neighbours."""
+        self.show_outcome(outcome)
+        self.set_page(pager.describe(), has_previous=pager.has_previous, has_next=pager.has_next)
+
+    def set_page(self, text: str, *, has_previous: bool, has_next: bool) -> None:
+        """What the paging bar says (``Page 2 · 251–500``) and which ways it can go."""
+        self.page_label.setText(text)
+        self.previous_button.setEnabled(has_previous)
+        self.next_button.setEnabled(has_next)
+        paged = bool(text) or has_previous or has_next
+        for w in (self.previous_button, self.page_label, self.next_button):
+            w.setVisible(paged)
+
+    def set_loading(self, loading: bool) -> None:
+        """While a page loads, the paging buttons wait."""
+        if loading:
+            self.previous_button.setEnabled(False)
+            self.next_button.setEnabled(False)
+
+    def clear(self, message: str = "No results yet.") -> None:
+        self.model.set_records([], [])
+        self.count_label.setText(message)
+        self.set_page("", has_previous=False, has_next=False)
+        self._update_buttons()
+
+    def records_in_view_order(self) -> list[Any]:
+        """The records as the table shows them (sorted the way the user sorted)."""
+        rows = [
+            self.proxy.mapToSource(self.proxy.index(r, 0)).row() for r in range(self.row_count())
+        ]
+        return [self.model.records[r] for r in rows]
+
+    def _size_columns(self) -> None:
+        self.view.resizeColumnsToContents()
+        header = self.view.horizontalHeader()
+        for c in range(self.model.columnCount()):
+            if header.sectionSize(c) > MAX_COLUMN_WIDTH:
+                header.resizeSection(c, MAX_COLUMN_WIDTH)
+
+    def _update_buttons(self) -> None:
+        has_rows = bool(self.model.records)
+        self.copy_button.setEnabled(has_rows)
+        self.copy_action.setEnabled(has_rows)
+        self.export_csv_button.setEnabled(has_rows)
+        self.export_jsonl_button.setEnabled(has_rows)
+
+    # --- copy -------------------------------------------------------------------------------
+
+    def selection_tsv(self) -> tuple[str, int]:
+        """The selected cells as TSV (rows and columns as shown), and how many cells."""
+        indexes = self.view.selectionModel().selectedIndexes()
+        if not indexes:
+            return "", 0
+        rows = sorted({i.row() for i in indexes})
+        header = self.view.horizontalHeader()
+        columns = sorted({i.column() for i in indexes}, key=header.visualIndex)
+        chosen = {(i.row(), i.column()) for i in indexes}
+        lines = []
+        for r in rows:
+            cells = []
+            for c in columns:
+                if (r, c) in chosen:
+                    source = self.proxy.mapToSource(self.proxy.index(r, c))
+                    value = self.model.value(source.row(), source.column())
+                    cells.append(tsv_cell(cell_text(value)))
+                else:
+                    cells.append("")
+            lines.append("\t".join(cells))
+        return "\n".join(lines), len(chosen)
+
+    def copy_selection(self) -> None:
+        """Copy the selected cells as TSV (whole values, not summaries)."""
+        text, count = self.selection_tsv()
+        if not count:
+            return
+        QGuiApplication.clipboard().setText(text)
+        self.copied.emit(count)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        try:
+            if (
+                watched is self.view
+                and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent)
+                and event.matches(QKeySequence.StandardKey.Copy)
+            ):
+                self.copy_selection()
+                return True
+        except Exception:
+            log.exception("copying result cells failed")
+        return super().eventFilter(watched, event)
+
+    # --- export -----------------------------------------------------------------------------
+
+    def choose_export(self, fmt: str) -> QFileDialog:
+        """Ask where to export (a non-modal dialog; the export runs when a file is chosen)."""
+        what = "CSV files (*.csv)" if fmt == CSV else "JSON Lines files (*.jsonl *.ndjson)"
+        dialog = QFileDialog(self, "Export results")
+        dialog.setObjectName("exportDialog")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilter(what)
+        dialog.setDefaultSuffix(fmt)
+        name = f"{self.endpoint or 'results'}.{fmt}"
+        dialog.selectFile(name)
+        dialog.fileSelected.connect(lambda path: self.export(path, fmt))
+        dialog.finished.connect(dialog.deleteLater)
+        self._dialog = dialog
+        dialog.open()  # never exec(): a nested loop breaks the asyncio tasks (STACK-NOTES §2)
+        return dialog
+
+    def export(self, path: str | Path, fmt: str | None = None) -> bool:
+        """Write the rows, in the order shown, to ``path`` as CSV or JSON Lines."""
+        path = Path(path)
+        fmt = fmt or (CSV if path.suffix.lower() == ".csv" else JSONL)
+        records = self.records_in_view_order()
+        try:
+            if fmt == CSV:
+                rows_to_csv(records, path, columns=self.columns, endpoint=self.endpoint)
+            else:
+                to_jsonl(records, path)
+        except ExportError as exc:
+            self.export_failed.emit(exc.message)
+            return False
+        self.exported.emit(str(path))
+        return True

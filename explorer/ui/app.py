@@ -111,6 +111,7 @@ async def amain(args: argparse.Namespace) -> int:
         window.statusBar().showMessage(store.problem, 15000)
     async with make_http_client() as http:
         window.http = http
+        window.fetch_all.set_http(http)
         wire_workspaces(window, connector, http)
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -172,9 +173,10 @@ async def _screenshot(window: Any, path: Path) -> int:
     """Save what the window shows; the file appears whole (written aside, then renamed)."""
     import os
 
-    from PySide6.QtWidgets import QApplication
-
-    QApplication.processEvents()
+    # Let pending layout and paint events run through the loop (processEvents() here would
+    # re-enter the loop from inside this task, which asyncio forbids).
+    for _ in range(2):
+        await asyncio.sleep(0)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.stem}.partial{path.suffix or '.png'}")
     if not window.grab().save(str(partial)):

@@ -81,6 +81,7 @@ class Connector(QObject):
                         workspace.base_url,
                         token,
                         default_country=workspace.default_country,
+                        rate_limit_per_hour=workspace.rate_limit_per_hour,
                     )
                 )
         sandbox = await self.ensure_sandbox()

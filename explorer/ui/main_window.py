@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -28,18 +28,25 @@ from PySide6.QtWidgets import (
 
 from explorer import APP_NAME
 from explorer.core import snippets
-from explorer.core.catalog import Catalog, HttpMethod
-from explorer.core.errors import ValidationErrors
+from explorer.core.catalog import DOCUMENTED_RATE_LIMIT, Catalog, HttpMethod, Kind, Pagination
+from explorer.core.errors import ValidationError, ValidationErrors
+from explorer.core.ratelimit import BudgetMeters
 from explorer.core.request import Prepared, build_request, prepare, preview_text
+from explorer.ui.budget_meter import BudgetMeter
+from explorer.ui.editors import EditorContext
 from explorer.ui.endpoint_tree import EndpointTree
+from explorer.ui.fetch_all_panel import FetchAllPanel
+from explorer.ui.rate_limit_banner import RateLimitBanner
 from explorer.ui.raw_editor import RawEditor
 from explorer.ui.request_form import RequestForm
 from explorer.ui.response_view import ResponseView
+from explorer.ui.results_table import ResultsTable
 
 if TYPE_CHECKING:
     import httpx
 
     from explorer.core.client import Outcome
+    from explorer.core.pagination import Pager
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +60,7 @@ class Connection:
     token: str | None
     is_sandbox: bool = False
     default_country: str | None = None
+    rate_limit_per_hour: int = DOCUMENTED_RATE_LIMIT
 
 
 class MainWindow(QMainWindow):
@@ -86,7 +94,9 @@ class MainWindow(QMainWindow):
         self._task: asyncio.Task[None] | None = None
         self._prepared: Prepared | None = None
         self._problem = "Choose an endpoint."
-        self._retry_until = 0.0
+        self._pager: Pager | None = None
+        self._background: set[asyncio.Task[None]] = set()
+        self._languages_asked = False
         self._extra_params: dict[str, object] = {}
         self.remember = True  # save size, splitters and endpoint on close
         self._extra_body: dict[str, object] = {}
@@ -111,6 +121,9 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.workspace_selector)
         bar.addWidget(self.manage_button)
         bar.addWidget(self.workspace_banner, 1)
+        self.budgets = BudgetMeters()
+        self.budget_meter = BudgetMeter()
+        bar.addWidget(self.budget_meter)
 
         # --- endpoints
         self.endpoints = EndpointTree(catalog)
@@ -166,16 +179,9 @@ class MainWindow(QMainWindow):
         self.send_problem = QLabel()
         self.send_problem.setObjectName("sendProblem")
         self.send_problem.setWordWrap(True)
-        self.rate_limit_banner = QLabel()
-        self.rate_limit_banner.setObjectName("rateLimitBanner")
-        self.rate_limit_banner.setAccessibleName("Rate limit")
-        self.rate_limit_banner.setStyleSheet(
-            "background: #fff3e0; color: #e65100; padding: 4px; border-radius: 3px;"
-        )
-        self.rate_limit_banner.hide()
-        self._countdown = QTimer(self)
-        self._countdown.setInterval(1000)
-        self._countdown.timeout.connect(self._tick)
+        self.rate_limit_banner = RateLimitBanner()
+        self.rate_limit_banner.remaining_changed.connect(lambda _s: self._update_send_state())
+        self.rate_limit_banner.finished.connect(self._update_send_state)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.copy_curl)
@@ -211,6 +217,19 @@ class MainWindow(QMainWindow):
         rs.addLayout(buttons)
 
         self.response = ResponseView()
+        self.results_table = ResultsTable()
+        self.response.add_tab(self.results_table, "Table", 1)
+        self.results_table.next_requested.connect(lambda: self._go_page("next"))
+        self.results_table.previous_requested.connect(lambda: self._go_page("previous"))
+        self.fetch_all = FetchAllPanel()
+        self.fetch_all.set_http(http)
+        self.request_tabs.addTab(self.fetch_all, "Fetch &all")
+        self.fetch_all.waiting.connect(self.rate_limit_banner.start)
+        self.fetch_all.response_received.connect(self._count_fetch_request)
+        self.fetch_all.finished.connect(
+            lambda path: self.statusBar().showMessage(f"Fetched everything into {path}", 15000)
+        )
+        self.fetch_all.failed.connect(lambda why: self.statusBar().showMessage(why, 15000))
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
@@ -289,12 +308,17 @@ class MainWindow(QMainWindow):
                 else "Starting the sandbox…"
             )
             self.workspace_banner.setStyleSheet("padding: 4px;")
+            self.form.set_context(EditorContext())
         else:
+            self._use_workspace_data(connection)
             index = self.workspace_selector.findText(connection.name)
             if index < 0:
                 self.workspace_selector.addItem(connection.name)
                 index = self.workspace_selector.count() - 1
             self.workspace_selector.setCurrentIndex(index)
+            self.budget_meter.set_model(
+                self.budgets.for_workspace(connection.name, connection.rate_limit_per_hour)
+            )
             if connection.is_sandbox:
                 self.workspace_banner.setText(
                     "Sandbox: a local demo workspace on this computer. Nothing you send leaves it."
@@ -311,6 +335,45 @@ class MainWindow(QMainWindow):
                     "background: #ffebee; color: #b71c1c; padding: 4px; border-radius: 3px;"
                 )
         self._refresh()
+
+    def _use_workspace_data(self, connection: Connection) -> None:
+        """Editors suggest the workspace's groups, flows, fields and languages."""
+        if self.http is None:
+            self.form.set_context(EditorContext(default_country=connection.default_country))
+            return
+        from explorer.ui.workspace_cache import WorkspaceCache
+
+        cache = WorkspaceCache(self.http, connection.base_url, connection.token, parent=self)
+        self.form.set_context(
+            EditorContext(default_country=connection.default_country, cache=cache)
+        )
+        self._languages_asked = False
+        self._maybe_fetch_languages()
+
+    def _maybe_fetch_languages(self) -> None:
+        """Ask for the workspace's languages once a form has a language to pick, not before."""
+        cache = self.form.context.cache
+        endpoint = self.form.endpoint
+        if self._languages_asked or cache is None or endpoint is None or self.connection is None:
+            return
+        spec = endpoint.method(self.form.method)
+        kinds = {p.spec.base.kind for p in (*spec.params, *spec.fields)}
+        if not kinds & {Kind.LANGUAGE, Kind.TRANSLATIONS}:
+            return
+        self._languages_asked = True
+        task = asyncio.ensure_future(self._workspace_languages(self.connection, cache))
+        self._background.add(task)  # keep a reference until it is done
+        task.add_done_callback(self._background.discard)
+
+    async def _workspace_languages(self, connection: Connection, cache: object) -> None:
+        from dataclasses import replace
+
+        from explorer.ui.workspace_cache import WorkspaceCache
+
+        assert isinstance(cache, WorkspaceCache)
+        languages = await cache.languages()  # primary first; () when it cannot be read
+        if languages and self.connection is connection:
+            self.form.set_context(replace(self.form.context, workspace_languages=languages))
 
     # --- endpoint and method ----------------------------------------------------------------
 
@@ -345,6 +408,7 @@ class MainWindow(QMainWindow):
         self.raw.set_has_body(bool(spec.fields))
         self._extra_params, self._extra_body = {}, {}
         self.form.load(endpoint, method)
+        self._maybe_fetch_languages()
 
     # --- validation and preview --------------------------------------------------------------
 
@@ -373,6 +437,13 @@ class MainWindow(QMainWindow):
         self.raw.show_draft(draft)
         self._update_preview()
         self._update_send_state()
+        c = self.connection
+        self.fetch_all.set_request(
+            self._prepared if c else None,
+            workspace=c.name if c else "",
+            base_url=c.base_url if c else "",
+            token=c.token if c else None,
+        )
 
     def _on_raw_edited(self, params: dict, body: dict) -> None:  # type: ignore[type-arg]
         """Raw text was read: the form takes it; names it has no editor for are reported."""
@@ -403,7 +474,7 @@ class MainWindow(QMainWindow):
 
     def _update_send_state(self) -> None:
         busy = self._task is not None and not self._task.done()
-        waiting = self._countdown.isActive()
+        waiting = self.rate_limit_banner.active
         problem = self._problem
         if waiting:
             problem = "Waiting for the rate limit to pass."
@@ -453,6 +524,19 @@ class MainWindow(QMainWindow):
 
             assert self.http is not None, "set_connection comes after the HTTP client exists"
             outcome = await send(self.http, request, base_url=connection.base_url)
+            self.budget_meter.record_outcome(outcome)
+            cache = self.form.context.cache
+            if outcome.ok and prepared.method is not HttpMethod.GET and cache is not None:
+                cache.invalidate(prepared.endpoint.name)  # new names show up in suggestions
+            self._pager = None
+            if outcome.ok and prepared.endpoint.method(prepared.method).pagination is not (
+                Pagination.NONE
+            ):
+                from explorer.core.pagination import Pager
+
+                self._pager = Pager.from_outcome(
+                    connection.base_url, connection.token, prepared, outcome
+                )
             self.show_outcome(outcome)
         except asyncio.CancelledError:
             self.response.show_problem("Cancelled: the request was abandoned.")
@@ -499,34 +583,57 @@ class MainWindow(QMainWindow):
         if field_messages or outcome.field_errors:
             general = [str(e) for e in outcome.field_errors if not e.field]
             self.form.show_errors(None, field_messages={**field_messages, "": general})
+        if outcome.results is not None:
+            if self._pager is not None:
+                self.results_table.show_page(self._pager, outcome)
+            else:
+                self.results_table.show_outcome(outcome)
+        elif self._pager is None:
+            self.results_table.clear()
         if outcome.retry_after is not None:
-            self._start_countdown(outcome.retry_after)
+            self.rate_limit_banner.start(outcome.retry_after)
         self.statusBar().showMessage(outcome.summary(), 8000)
         self.outcome_shown.emit(outcome)
 
-    def _start_countdown(self, seconds: float) -> None:
-        loop = asyncio.get_event_loop()
-        self._retry_until = loop.time() + seconds
-        self._countdown.start()
-        self._tick()
-
-    def _tick(self) -> None:
-        remaining = max(0, round(self._retry_until - asyncio.get_event_loop().time()))
-        if remaining <= 0:
-            self._countdown.stop()
-            self.rate_limit_banner.hide()
-        else:
-            self.rate_limit_banner.setText(
-                f"Rate limit reached: you can send again in {remaining // 60}:{remaining % 60:02d}"
-            )
-            self.rate_limit_banner.show()
+    def _go_page(self, which: str) -> None:
+        """Previous or Next from the results table: follow the page link of the last listing."""
+        busy = self._task is not None and not self._task.done()
+        if busy or self._pager is None or self.http is None:
+            return
+        self._task = asyncio.ensure_future(self._page(self._pager, which))
         self._update_send_state()
+
+    async def _page(self, pager: Pager, which: str) -> None:
+        try:
+            self.results_table.set_loading(True)
+            assert self.http is not None
+            outcome = await pager.go(self.http, which)
+            if outcome is not None:
+                self.budget_meter.record_outcome(outcome)
+                self.show_outcome(outcome)
+        except ValidationError as exc:  # a page link pointing at another host
+            self.response.show_problem(str(exc))
+        except asyncio.CancelledError:
+            self.response.show_problem("Cancelled: the page was not loaded.")
+        finally:
+            self._task = None
+            self.results_table.set_loading(False)
+            self.results_table.set_page(
+                pager.describe(), has_previous=pager.has_previous, has_next=pager.has_next
+            )
+            self._update_send_state()
+
+    def _count_fetch_request(self, outcome: Outcome) -> None:
+        """Fetch-all's requests count on the meter of the workspace it runs against."""
+        self.budgets.for_workspace(self.fetch_all.workspace).record_outcome(outcome)
+        self.budget_meter.refresh()
 
     # --- closing ----------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
         try:
             self.cancel()
+            self.fetch_all.cancel()
             if self.remember:
                 self._save()
         except Exception:  # never let a failed save keep the window open or crash Qt

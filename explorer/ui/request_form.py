@@ -7,14 +7,17 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from explorer.core.catalog import Endpoint, HttpMethod, Method, Param
+from explorer.core.catalog import Endpoint, HttpMethod, Param
 from explorer.core.errors import ValidationErrors
 from explorer.core.request import Draft
-from explorer.ui.editors import Editor, create_editor
+from explorer.ui.editors import Editor, EditorContext, create_editor
 
 
 class RequestForm(QScrollArea):
     """Query parameters and body fields of one method, one editor each.
+
+    The editors take the workspace's defaults and suggestions from an
+    :class:`~explorer.ui.editors.context.EditorContext` (see :meth:`set_context`).
 
     Signals:
         draft_changed(): any value changed.
@@ -32,8 +35,15 @@ class RequestForm(QScrollArea):
         self.method: HttpMethod = HttpMethod.GET
         self.params: dict[str, Editor] = {}
         self.fields: dict[str, Editor] = {}
+        self.context = EditorContext()
         self._general = QLabel()
         self.setWidget(QWidget())
+
+    def set_context(self, context: EditorContext) -> None:
+        """Use a workspace's country, languages and suggestions, in this form and the next."""
+        self.context = context
+        for editor in (*self.params.values(), *self.fields.values()):
+            editor.set_context(context)
 
     def load(self, endpoint: Endpoint, method: HttpMethod) -> None:
         """Build the editors for ``endpoint``'s ``method`` (replacing the previous form)."""
@@ -49,28 +59,38 @@ class RequestForm(QScrollArea):
         self._general.setStyleSheet("color: #c62828;")
         self._general.hide()
         outer.addWidget(self._general)
+        # One form for both sections, so query parameters and body fields share a label
+        # column and their inputs line up.
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        form.setVerticalSpacing(8)
         if spec.form_params:
-            outer.addWidget(_heading("Query parameters", page))
-            outer.addLayout(self._section(spec, spec.form_params, body=False, parent=page))
+            form.addRow(_heading("Query parameters", page, first=True))
+            self._section(form, spec.form_params, body=False, parent=page)
         if spec.fields:
-            outer.addWidget(_heading("Body", page))
-            outer.addLayout(self._section(spec, spec.fields, body=True, parent=page))
+            form.addRow(_heading("Body", page, first=not spec.form_params))
+            self._section(form, spec.fields, body=True, parent=page)
+        outer.addLayout(form)
         if not spec.form_params and not spec.fields:
             none = QLabel("This request takes no parameters.", page)
             none.setEnabled(False)
             outer.addWidget(none)
         outer.addStretch(1)
+        # The old page is deleted on a later turn of the event loop, so tearing it down
+        # and building this one are two short stalls rather than one long one.
+        old = self.takeWidget()
+        if old is not None:
+            old.hide()
+            old.deleteLater()
         self.setWidget(page)
         self.draft_changed.emit()
 
     def _section(
-        self, spec: Method, items: tuple[Param, ...], *, body: bool, parent: QWidget
-    ) -> QFormLayout:
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        self, form: QFormLayout, items: tuple[Param, ...], *, body: bool, parent: QWidget
+    ) -> None:
         for param in items:
-            editor = create_editor(param, body=body, parent=parent)
+            editor = create_editor(param, body=body, parent=parent, context=self.context)
             editor.value_changed.connect(self.draft_changed)
             required = param.required or bool(param.required_on_update)
             text = param.name + (" *" if required else "")
@@ -86,7 +106,6 @@ class RequestForm(QScrollArea):
                 label.setText(f"{text} (deprecated)")
             form.addRow(label, editor)
             (self.fields if body else self.params)[param.name] = editor
-        return form
 
     def draft(self) -> Draft:
         assert self.endpoint is not None
@@ -143,9 +162,11 @@ class RequestForm(QScrollArea):
         return general
 
 
-def _heading(text: str, parent: QWidget) -> QLabel:
+def _heading(text: str, parent: QWidget, *, first: bool = False) -> QLabel:
     label = QLabel(text, parent)
     font = label.font()
     font.setBold(True)
     label.setFont(font)
+    if not first:
+        label.setContentsMargins(0, 8, 0, 0)  # a gap between the sections
     return label

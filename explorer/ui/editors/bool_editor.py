@@ -7,15 +7,23 @@ from typing import Any
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from explorer.core.catalog import Param
+from explorer.ui.editors.context import EditorContext
 from explorer.ui.editors.editor import Editor
 
 
 class BoolEditor(Editor):
-    """Three states: not set, true, false."""
+    """Three states: not set, true, false.
 
-    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
-        super().__init__(param, parent)
+    Signals:
+        value_changed(): another state was chosen.
+    """
+
+    def __init__(
+        self, param: Param, parent: QWidget | None = None, context: EditorContext | None = None
+    ) -> None:
+        super().__init__(param, parent, context)
         self.combo = QComboBox(self)
+        self.combo.setAccessibleName(param.name)
         default = "" if param.default is None else f" (default {str(param.default).lower()})"
         self.combo.addItem(f"not set{default}", None)
         self.combo.addItem("true", True)

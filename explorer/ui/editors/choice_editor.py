@@ -7,16 +7,25 @@ from typing import Any
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from explorer.core.catalog import Param
+from explorer.ui.editors.context import EditorContext
 from explorer.ui.editors.editor import Editor
 
 
 class ChoiceEditor(Editor):
-    """One of the catalog's choices, or nothing."""
+    """One of the catalog's choices, or nothing.
 
-    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
-        super().__init__(param, parent)
+    Signals:
+        value_changed(): another choice was made.
+    """
+
+    def __init__(
+        self, param: Param, parent: QWidget | None = None, context: EditorContext | None = None
+    ) -> None:
+        super().__init__(param, parent, context)
         self.combo = QComboBox(self)
-        self.combo.addItem("", None)
+        self.combo.setAccessibleName(param.name)
+        default = "" if param.default is None else f" (default {param.default})"
+        self.combo.addItem(f"not set{default}", None)
         for choice in param.choices:
             self.combo.addItem(choice, choice)
         self.combo.currentIndexChanged.connect(self.value_changed)
@@ -26,5 +35,20 @@ class ChoiceEditor(Editor):
         return self.combo.currentData()
 
     def set_value(self, value: Any) -> None:
-        index = self.combo.findData(value) if value is not None else 0
-        self.combo.setCurrentIndex(max(index, 0))
+        if value is None or value == "":
+            self.combo.setCurrentIndex(0)
+            return
+        index = self.combo.findData(value)
+        if index < 0 and isinstance(value, str):
+            # A saved request may spell a case-insensitive choice differently.
+            folded = value.strip().casefold()
+            index = next(
+                (i for i in range(1, self.combo.count())
+                 if str(self.combo.itemData(i)).casefold() == folded),
+                -1,
+            )
+        if index < 0:
+            # Keep an unknown value visible (and sent), so the core can say it is not a choice.
+            self.combo.addItem(f"{value} (not a choice)", value)
+            index = self.combo.count() - 1
+        self.combo.setCurrentIndex(index)

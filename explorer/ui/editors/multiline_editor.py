@@ -9,15 +9,23 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from explorer.core.catalog import Kind, Param
+from explorer.ui.editors.context import EditorContext
 from explorer.ui.editors.editor import Editor
 
 
 class MultilineEditor(Editor):
-    """Lists take one item per line; objects and translations take JSON."""
+    """Long text as typed; JSON values (objects, lists of objects) as JSON text.
 
-    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
-        super().__init__(param, parent)
+    Signals:
+        value_changed(): the text changed.
+    """
+
+    def __init__(
+        self, param: Param, parent: QWidget | None = None, context: EditorContext | None = None
+    ) -> None:
+        super().__init__(param, parent, context)
         self.text = QPlainTextEdit(self)
+        self.text.setAccessibleName(param.name)
         self.text.setTabChangesFocus(True)
         self.is_list_of_scalars = param.spec.kind is Kind.LIST and param.spec.base.kind not in (
             Kind.DICT,

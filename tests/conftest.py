@@ -61,6 +61,22 @@ def private_dirs(
 # --- Qt + asyncio: one qasync loop for the whole session, pumped by qtbot.wait* -------------
 
 
+_GC_GUARD: list[Any] = []
+
+
+@pytest.fixture(autouse=True)
+def _gc_on_gui_thread(request: pytest.FixtureRequest) -> None:
+    """As in the app: once Qt is up, reference cycles are collected on the GUI thread only.
+
+    The sandbox's and executors' threads would otherwise free Qt objects off it, and Qt
+    crashes later, far from the cause.
+    """
+    if "qapp" in request.fixturenames and not _GC_GUARD:
+        from explorer.ui.gc_guard import GcGuard
+
+        _GC_GUARD.append(GcGuard(request.getfixturevalue("qapp")))
+
+
 @pytest.fixture(scope="session")
 def _qasync_loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
     import qasync

@@ -119,7 +119,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                     P("urns", "list[urn]", "URNs to send to, e.g. phone numbers.", example=["tel:+250788123123"], max_items=100, item_max_length=255),
                     P("contacts", "list[ref:contacts]", "Contacts to send to, by UUID or URN.", example=["09d23a05-47fe-11e4-bfe9-b8f6b119e9ab"], max_items=100, accepts="contact uuid or urn"),
                     P("groups", "list[ref:groups]", "Groups whose members receive the broadcast, by UUID or name.", example=["Reporters"], max_items=100, accepts="group uuid or name (case-insensitive)"),
-                    P("text", "translations", "The message, per language; one of text or attachments is needed.", example={"eng": "Hello @contact.name!", "fra": "Bonjour @contact.name!"}, note="Explorer marks required; serializer needs text or attachments.", value_type="string", value_max_length=4096, max_languages=50),
+                    P("text", "translations", "The message, per language; one of text or attachments is needed.", example={"eng": "Hello @contact.name!", "fra": "Bonjour @contact.name!"}, value_type="string", value_max_length=4096, max_languages=50),
                     P("attachments", "translations", "Attachments per language: media UUIDs or content-type:URL strings.", example={"eng": ["image/jpeg:https://example.com/photo.jpg"]}, accepts="media uuid or '<content-type>:<url>' string", value_type="list[ref:media]", value_max_items=10, max_languages=50, in_builtin_explorer=False),
                     P(
                         "quick_replies",
@@ -174,7 +174,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 body_encoding="json",
                 params=(P("uuid", "uuid", "UUID of the campaign event to update; leave empty to create a new one.", example="6a6d7531-6b44-4c45-8c33-957ddd8dfabc", role="lookup for update"),),
                 fields=(
-                    P("campaign", "ref:campaigns", "The campaign the event belongs to; cannot change on update.", example="f14e4ff0-724d-43fe-a953-1d16aefd1c00", note="Cannot change on update; explorer marks optional.", required=True, required_on_update=True, accepts="campaign uuid (active, unarchived)"),
+                    P("campaign", "ref:campaigns", "The campaign the event belongs to; cannot change on update.", example="f14e4ff0-724d-43fe-a953-1d16aefd1c00", required=True, required_on_update=True, accepts="campaign uuid (active, unarchived)"),
                     P("relative_to", "ref:fields", "Key of the contact date field the event is scheduled from.", example="registration_date", required=True, required_on_update=True, accepts="contact field key"),
                     P("offset", "int", "How many units before (negative) or after the date field the event fires.", example=3, required=True, required_on_update=True),
                     P("unit", "choice", "Unit of the offset.", example="days", required=True, required_on_update=True, choices=("minutes", "hours", "days", "weeks")),
@@ -485,7 +485,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 note="Only starts created by users/API, not by flows or triggers.",
                 params=(
                     P("uuid", "uuid", "Only the flow start with this UUID.", example="09d23a05-47fe-11e4-bfe9-b8f6b119e9ab", in_builtin_explorer=False),
-                    P("id", "int", "Only the flow start with this numeric ID.", example=1, note="Listed in explorer but not read by the view.", read_by_view=False),
+                    P("id", "int", "Only the flow start with this numeric ID.", example=1, note="RapidPro lists it but does not filter by it.", read_by_view=False),
                     P("before", "datetime", "Only flow starts whose modified_on is at or before this time.", example="2016-10-13T11:54:32.525277Z", applies_to="modified_on", comparison="<="),
                     P("after", "datetime", "Only flow starts whose modified_on is at or after this time.", example="2016-10-13T11:54:32.525277Z", applies_to="modified_on", comparison=">="),
                     P("reverse", "bool", "Oldest first instead of newest first.", pagination=True, in_builtin_explorer=False),

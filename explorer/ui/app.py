@@ -30,6 +30,9 @@ def main(args: argparse.Namespace) -> int:
     app.setApplicationName("RapidPro Explorer")
     app.setOrganizationName("rapidpro-explorer")
     app.setQuitOnLastWindowClosed(False)  # amain owns shut-down
+    from explorer.ui.gc_guard import GcGuard
+
+    GcGuard(app)  # Qt objects in reference cycles are freed on this thread only
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
         return runner.run(amain(args))
 

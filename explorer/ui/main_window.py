@@ -31,7 +31,7 @@ from explorer.core import snippets
 from explorer.core.catalog import DOCUMENTED_RATE_LIMIT, Catalog, HttpMethod, Kind, Pagination
 from explorer.core.errors import ValidationError, ValidationErrors
 from explorer.core.ratelimit import BudgetMeters
-from explorer.core.request import Prepared, build_request, prepare, preview_text
+from explorer.core.request import Prepared, build_request, is_unset, prepare, preview_text
 from explorer.ui.budget_meter import BudgetMeter
 from explorer.ui.editors import EditorContext
 from explorer.ui.endpoint_tree import EndpointTree
@@ -425,7 +425,11 @@ class MainWindow(QMainWindow):
             prepared = prepare(draft, default_country=country)
         except ValidationErrors as errors:
             self._prepared = None
-            self.form.show_errors(errors)
+            # Inline marks only where the user has typed something: an untouched form is not
+            # a wall of red. What is still missing is said beside Send.
+            self.form.show_errors(
+                ValidationErrors([e for e in errors if self._typed(e.path[0] if e.path else "")])
+            )
             count = len(errors)
             self._problem = (
                 f"Fix {count} problem{'s' if count != 1 else ''} before sending: {errors.errors[0]}"
@@ -444,6 +448,10 @@ class MainWindow(QMainWindow):
             base_url=c.base_url if c else "",
             token=c.token if c else None,
         )
+
+    def _typed(self, name: object) -> bool:
+        editor = self.form.editor(str(name))
+        return editor is None or not is_unset(editor.value())
 
     def _on_raw_edited(self, params: dict, body: dict) -> None:  # type: ignore[type-arg]
         """Raw text was read: the form takes it; names it has no editor for are reported."""

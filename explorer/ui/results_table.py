@@ -82,7 +82,9 @@ def summarize(value: Any, limit: int = SUMMARY_LIMIT) -> str:
     if isinstance(value, int | float):
         return compact_json(value)
     if isinstance(value, dict):
-        for key in ("name", "display", "text"):
+        # A reference shows its name; a nameless one (a contact without a name) its
+        # display, text, email, key or, last, its uuid rather than a blob of JSON.
+        for key in ("name", "display", "text", "email", "key", "uuid"):
             if isinstance(value.get(key), str) and value[key]:
                 return _truncate(value[key], limit)
         if isinstance(value.get("path"), str) and isinstance(value.get("scheme"), str):

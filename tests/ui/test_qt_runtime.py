@@ -30,12 +30,14 @@ def test_timer_callbacks_do_not_leak_none(qtbot: Any) -> None:
         QTimer.singleShot(0, tick)
 
     gc.collect()
+    was_enabled = gc.isenabled()
     gc.disable()  # garbage from earlier tests must not be freed in the middle
     try:
         QTimer.singleShot(0, tick)
         qtbot.waitUntil(lambda: state["after"] != 0, timeout=30000)
     finally:
-        gc.enable()
+        if was_enabled:
+            gc.enable()
     lost = state["before"] - state["after"]
     # An affected build loses one reference per callback (≈ 2,000 here); a healthy one stays
     # within a few dozen. Immortal None (Python 3.12+) reports a constant.

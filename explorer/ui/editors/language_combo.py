@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import re
 import threading
@@ -37,19 +36,14 @@ def warm_languages() -> None:
 
 
 def _warm() -> None:
-    # No automatic garbage collection while this thread allocates its thousands of
-    # objects: a collection it triggered would finalise whatever Qt objects happen to be
-    # garbage at that moment on this thread, and Qt objects die on the GUI thread or crash.
-    paused = gc.isenabled()
-    gc.disable()
+    # This thread allocates thousands of objects; it never runs the cycle collector itself
+    # because the app's GcGuard collects on the GUI thread only.
     try:
         _names.update({lang.code: lang.name for lang in values.all_languages()})
         values.translation_languages()
     except Exception:
         log.exception("loading the languages failed")
     finally:
-        if paused:
-            gc.enable()
         _ready.set()
 
 

@@ -1,0 +1,49 @@
+"""Python's cycle collector, run on the GUI thread only.
+
+The collector runs on whichever thread happens to allocate when a threshold is crossed:
+the sandbox's server thread, an executor thread, a keyring thread. When a reference cycle
+holds a Qt object, collecting it there deletes the C++ object off the GUI thread, and Qt
+crashes later, far from the cause. So automatic collection is switched off and this guard
+collects, generation by generation as the thresholds say, from a timer on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+
+from PySide6.QtCore import QObject, QTimer
+
+log = logging.getLogger(__name__)
+
+
+class GcGuard(QObject):
+    """Collects garbage from the GUI thread every ``interval_ms`` when it is due."""
+
+    def __init__(self, parent: QObject | None = None, interval_ms: int = 500) -> None:
+        super().__init__(parent)
+        self.thresholds = gc.get_threshold()
+        gc.disable()
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.check)
+        self._timer.start()
+
+    def check(self) -> None:
+        """Collect the generations whose counts passed their thresholds (as gc itself would)."""
+        try:
+            count0, count1, count2 = gc.get_count()
+            if count0 > self.thresholds[0]:
+                generation = 0
+                if count1 > self.thresholds[1]:
+                    generation = 1
+                    if count2 > self.thresholds[2]:
+                        generation = 2
+                gc.collect(generation)
+        except Exception:  # a slot Qt calls must not raise
+            log.exception("garbage collection failed")
+
+    def stop(self) -> None:
+        """Hand collection back to Python (at shut-down)."""
+        self._timer.stop()
+        gc.enable()

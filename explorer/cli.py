@@ -1,7 +1,7 @@
 """The command line: opens the GUI, or runs a subcommand (``catalog``, ``sandbox``).
 
-Start-up cost matters here: ``catalog`` and ``--version`` load neither Qt, httpx nor the
-sandbox. Everything heavier is imported inside the function that needs it.
+Start-up cost matters here: ``catalog`` loads neither Qt, httpx nor the sandbox, and
+``--version`` only QtCore. Everything heavier is imported inside the function that needs it.
 """
 
 from __future__ import annotations
@@ -24,8 +24,42 @@ _SANDBOX_HELP = "run the built-in RapidPro-compatible sandbox server"
 
 
 def version_text() -> str:
-    """What ``--version`` prints. Kept import-free: Qt/httpx versions may join it later."""
-    return f"{PROG} {__version__}"
+    """What ``--version`` prints: the app's, Qt's, PySide6's and httpx's versions.
+
+    Cheap on purpose: it loads QtCore (no widgets) and reads httpx's version from its
+    installed metadata instead of importing it.
+    """
+    import PySide6
+    from PySide6.QtCore import qVersion
+
+    return (
+        f"{PROG} {__version__}\n"
+        f"Qt {qVersion()}\n"
+        f"PySide6 {PySide6.__version__}\n"
+        f"httpx {_httpx_version()}"
+    )
+
+
+def _httpx_version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("httpx")
+    except metadata.PackageNotFoundError:  # metadata not shipped (a frozen build without it)
+        import httpx
+
+        return httpx.__version__
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, with the text worked out only when asked for (it loads QtCore)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object) -> None:
+        print(version_text())
+        parser.exit()
 
 
 def _path(text: str) -> Path:
@@ -40,7 +74,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="A desktop explorer for the RapidPro REST API v2. "
         "Without a command, opens the window.",
     )
-    parser.add_argument("--version", action="version", version=version_text())
+    parser.add_argument(
+        "--version",
+        action=_VersionAction,
+        help="show the versions of the app, Qt, PySide6 and httpx, and exit",
+    )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the window offscreen on an in-memory sandbox, send a GET and a POST "
+        "through it, check what it shows, and exit: 0 when it works, else 1 with the reason",
+    )
     gui = parser.add_argument_group("window options")
     gui.add_argument(
         "--sandbox",
@@ -78,7 +122,35 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox = commands.add_parser("sandbox", help=_SANDBOX_HELP, add_help=False)
     sandbox.set_defaults(handler=_run_sandbox)
 
-    # A `run` command (send a saved request) will be added here the same way.
+    run = commands.add_parser(
+        "run",
+        help="run a collection's requests in order and check their statuses",
+        description="Send the requests of a collection (a folder with collection.json, a "
+        "folder inside one, or a Postman v2.1 file) in order, check each status (default: "
+        "any 2xx) and wait out 429 rate limits. The token comes from the keyring entry of "
+        "--workspace, else from the RAPIDPRO_TOKEN environment variable. Exit status: 0 "
+        "when all pass, 1 when any fails, 2 for usage errors.",
+    )
+    run.add_argument("path", metavar="PATH", type=_path, help="collection folder or Postman file")
+    run.add_argument(
+        "--workspace",
+        dest="run_workspace",
+        metavar="NAME",
+        help="send to this saved workspace (its address, country and keyring token)",
+    )
+    run.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="send to this address instead of a saved workspace (token from RAPIDPRO_TOKEN); "
+        "a Postman file's own base_url variable is used when neither is given",
+    )
+    run.add_argument(
+        "--env",
+        metavar="NAME",
+        help="use this environment's variables (default: the one named after the workspace)",
+    )
+    run.add_argument("--report", metavar="XML", type=_path, help="write a JUnit XML report")
+    run.set_defaults(handler=_run_run)
     return parser
 
 
@@ -92,6 +164,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version and usage errors
         return _exit_status(exc)
     handler: Callable[[argparse.Namespace, list[str]], int] | None = getattr(args, "handler", None)
+    if args.self_test:
+        if handler is not None:
+            parser.print_usage(sys.stderr)
+            _print_err(f"{PROG}: error: --self-test takes no command")
+            return 2
+        return _run_self_test()
     if handler is None:
         return _run_gui(args)
     return handler(args, rest)
@@ -104,6 +182,14 @@ def _exit_status(exc: SystemExit) -> int:
         return exc.code
     print(exc.code, file=sys.stderr)
     return 1
+
+
+def _run_self_test() -> int:
+    from explorer.ui import self_test
+
+    status, line = self_test.run()
+    print(line, file=sys.stderr if status else sys.stdout)
+    return status
 
 
 def _run_gui(args: argparse.Namespace) -> int:
@@ -166,6 +252,12 @@ def _run_sandbox(args: argparse.Namespace, rest: list[str]) -> int:
     except SystemExit as exc:
         return _exit_status(exc)
     return int(command.run(sandbox_args) or 0)
+
+
+def _run_run(args: argparse.Namespace, _rest: list[str]) -> int:
+    from explorer import runner
+
+    return runner.cli(args, sys.stdout, sys.stderr)
 
 
 def _terminal_width() -> int:

@@ -24,17 +24,28 @@ def main(args: argparse.Namespace) -> int:
     # it (much of its start-up is SQLite and sockets, which run without the GIL).
     args.early_sandbox = _EarlySandbox() if _wants_sandbox(args) else None
     import qasync
-    from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("RapidPro Explorer")
-    app.setOrganizationName("rapidpro-explorer")
-    app.setQuitOnLastWindowClosed(False)  # amain owns shut-down
-    from explorer.ui.gc_guard import GcGuard
-
-    GcGuard(app)  # Qt objects in reference cycles are freed on this thread only
+    make_application()
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
         return runner.run(amain(args))
+
+
+def make_application() -> Any:
+    """The QApplication, set up the same way for the app and its self-test."""
+    from PySide6.QtWidgets import QApplication
+
+    from explorer import APP_NAME, resources
+    from explorer.ui.about_dialog import app_icon
+    from explorer.ui.gc_guard import GcGuard
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName("rapidpro-explorer")
+    app.setDesktopFileName(resources.APP_ID)  # Wayland matches the window to its menu entry
+    app.setWindowIcon(app_icon())
+    app.setQuitOnLastWindowClosed(False)  # amain owns shut-down
+    GcGuard(app)  # Qt objects in reference cycles are freed on this thread only
+    return app
 
 
 class _EarlySandbox:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -249,6 +249,10 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self.statusBar().showMessage("Ready")
+        about = QAction(f"&About {APP_NAME}", self)
+        about.setMenuRole(QAction.MenuRole.AboutRole)  # the app menu on macOS
+        about.triggered.connect(self.show_about)
+        self.menuBar().addMenu("&Help").addAction(about)
 
         QShortcut(QKeySequence("Ctrl+Return"), self, self.send)
         QShortcut(QKeySequence("Ctrl+Enter"), self, self.send)
@@ -635,6 +639,11 @@ class MainWindow(QMainWindow):
         """Fetch-all's requests count on the meter of the workspace it runs against."""
         self.budgets.for_workspace(self.fetch_all.workspace).record_outcome(outcome)
         self.budget_meter.refresh()
+
+    def show_about(self) -> None:
+        from explorer.ui.about_dialog import AboutDialog
+
+        AboutDialog(self).open()  # not exec(): no nested loop inside the asyncio one
 
     # --- closing ----------------------------------------------------------------------------
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QLabel,
-    QPlainTextEdit,
     QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
+
+from explorer.ui.json_view import JsonView
 
 if TYPE_CHECKING:
     from explorer.core.client import Outcome
@@ -25,8 +25,9 @@ OK_COLOUR, BAD_COLOUR = "#2e7d32", "#c62828"
 class ResponseView(QWidget):
     """Shows one outcome: ``201 Created · 0.12 s · 1.4 kB`` with what it means, and the body.
 
-    The Body tab pretty-prints JSON; Headers lists the response headers; Raw shows the body
-    exactly as received. A 400's field errors are listed above the tabs.
+    The Body tab shows JSON highlighted and indented at any size (:class:`JsonView`);
+    Headers lists the response headers; Raw shows the body exactly as received. A 400's
+    field errors are listed above the tabs.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -44,30 +45,26 @@ class ResponseView(QWidget):
         self.errors_label.setObjectName("fieldErrors")
         self.errors_label.setWordWrap(True)
         self.errors_label.hide()
-        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        self.body = QPlainTextEdit(self)
+        self.body = JsonView(self)
         self.body.setObjectName("responseBody")
         self.body.setAccessibleName("Response body")
-        self.body.setReadOnly(True)
-        self.body.setUndoRedoEnabled(False)
-        self.body.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.body.setFont(fixed)
         self.headers = QTreeWidget(self)
         self.headers.setObjectName("responseHeaders")
         self.headers.setAccessibleName("Response headers")
         self.headers.setHeaderLabels(["Header", "Value"])
         self.headers.setRootIsDecorated(False)
-        self.raw = QPlainTextEdit(self)
+        # The body exactly as received; indexed only when the tab is first looked at.
+        self.raw = JsonView(self)
         self.raw.setObjectName("responseRaw")
         self.raw.setAccessibleName("Raw response body")
-        self.raw.setReadOnly(True)
-        self.raw.setUndoRedoEnabled(False)
-        self.raw.setFont(fixed)
+        self.raw.set_pretty(False)
+        self._raw_pending: tuple[bytes, str] | None = None
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("responseTabs")
         self.tabs.addTab(self.body, "Body")
         self.tabs.addTab(self.headers, "Headers")
         self.tabs.addTab(self.raw, "Raw")
+        self.tabs.currentChanged.connect(self._load_raw_if_shown)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.status_label)
@@ -97,8 +94,8 @@ class ResponseView(QWidget):
         if outcome.failed:
             self.status_label.setText(f"<b style='color:{colour}'>No response</b>")
             self.meaning_label.setText(html.escape(f"{outcome.meaning} {outcome.error}".strip()))
-            self.body.setPlainText("")
-            self.raw.setPlainText("")
+            self.body.clear()
+            self._set_raw(b"", "")
             self.headers.clear()
             return
         content_type = outcome.content_type or "no content type"
@@ -119,17 +116,19 @@ class ResponseView(QWidget):
         for name, value in outcome.headers.multi_items():
             QTreeWidgetItem(self.headers, [name, value])
         self.headers.resizeColumnToContents(0)
-        if outcome.status == 204 or not outcome.content:
-            self.body.setPlainText("No content.")
-            self.raw.setPlainText("")
-            return
-        self.raw.setPlainText(outcome.text)
-        if outcome.json is not None:
-            import json
+        content_type = outcome.headers.get("content-type", "")
+        self.body.load(outcome.content, content_type=content_type)
+        self._set_raw(outcome.content, content_type)
 
-            self.body.setPlainText(json.dumps(outcome.json, indent=2, ensure_ascii=False))
-        else:
-            self.body.setPlainText(outcome.text)
+    def _set_raw(self, content: bytes, content_type: str) -> None:
+        self._raw_pending = (content, content_type)
+        self._load_raw_if_shown()
+
+    def _load_raw_if_shown(self, *_args: object) -> None:
+        if self._raw_pending is not None and self.tabs.currentWidget() is self.raw:
+            content, content_type = self._raw_pending
+            self._raw_pending = None
+            self.raw.load(content, content_type=content_type)
 
     def _show_errors(self, outcome: Outcome) -> None:
         errors = outcome.field_errors

@@ -98,14 +98,10 @@ class _Watchdog:
 
 def _run_app(timeout: float) -> str:
     import qasync
-    from PySide6.QtWidgets import QApplication
 
-    from explorer import APP_NAME
+    from explorer.ui.app import make_application
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName(APP_NAME)
-    app.setOrganizationName("rapidpro-explorer")
-    app.setQuitOnLastWindowClosed(False)
+    make_application()
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
         return runner.run(_amain(timeout))
 
@@ -282,15 +278,16 @@ async def _send(
 async def _check_shown(window: Any, status: str, text: str, wait: float = 10.0) -> None:
     """What the user sees: the status in the response pane's status line and ``text`` in
     its body. Waits a little: a big body may be laid out over a few loop turns."""
-    from PySide6.QtWidgets import QPlainTextEdit, QTextEdit
-
     response = window.response
+    body = response.body  # a JsonView: rows are what is painted
     loop = asyncio.get_running_loop()
     end = loop.time() + wait
     while True:
         label = response.status_label.text()
-        bodies = response.findChildren(QPlainTextEdit) + response.findChildren(QTextEdit)
-        if status in label and any(text in b.toPlainText() for b in bodies):
+        shown = body.is_finished() and any(
+            text in body.row_text(r) for r in range(body.row_count())
+        )
+        if status in label and shown:
             return
         if loop.time() > end:
             break

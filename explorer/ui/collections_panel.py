@@ -1,0 +1,733 @@
+"""The collections browser: saved requests by collection and folder, edited in place.
+
+Every change goes straight through :class:`explorer.store.collections.Collection` (it
+saves at once, atomically); the tree is then rebuilt from the collection, so what is on
+screen is always what is on disk. Files that cannot be read are shown greyed, with the
+reason, and are never written over.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QByteArray,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QStandardItem,
+    QStandardItemModel,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMenu,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.core.errors import ValidationError
+from explorer.store import paths
+from explorer.store.collections import (
+    Collection,
+    Deleted,
+    TreeFolder,
+    TreeRequest,
+    create_collection,
+    list_collections,
+)
+from explorer.store.errors import StoreError
+from explorer.ui.endpoint_tree import METHOD_COLOURS
+
+log = logging.getLogger(__name__)
+
+KIND_ROLE = Qt.ItemDataRole.UserRole + 1  # "collection", "folder", "request", "problem"
+PATH_ROLE = Qt.ItemDataRole.UserRole + 2  # path inside the collection ("" for its top)
+ROOT_ROLE = Qt.ItemDataRole.UserRole + 3  # the collection's folder, as text
+METHOD_ROLE = Qt.ItemDataRole.UserRole + 4  # "GET", "POST", "DELETE" for requests
+MIME_TYPE = "application/x-rapidpro-explorer-entry"
+GREY = QColor("#8a8a8a")
+
+
+@dataclass(frozen=True)
+class _Undo:
+    """One deletion that Ctrl+Z can take back."""
+
+    root: str
+    record: Deleted
+    name: str
+
+
+class _BadgeDelegate(QStyledItemDelegate):
+    """Draws a request's method as a small coloured badge before its name."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Any) -> None:
+        try:
+            self._paint(painter, option, index)
+        except Exception:  # an exception escaping a Qt override can crash the process
+            log.exception("painting a collection row failed")
+
+    def _paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Any) -> None:
+        method = index.data(METHOD_ROLE)
+        if not method:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        painter.save()
+        rect = option.rect.adjusted(4, 0, -4, 0)  # type: ignore[attr-defined]
+        badge_font = QFont(option.font)  # type: ignore[attr-defined]
+        badge_font.setPointSizeF(max(6.0, badge_font.pointSizeF() * 0.72))
+        badge_font.setBold(True)
+        bm = QFontMetrics(badge_font)
+        label = "DEL" if method == "DELETE" else method
+        width = bm.horizontalAdvance("POST") + 8  # one width, so names line up
+        height = bm.height() + 2
+        badge = QRect(rect.left(), rect.center().y() - height // 2 + 1, width, height)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(METHOD_COLOURS.get(method, "#555555")))
+        painter.drawRoundedRect(badge, 3, 3)
+        painter.setFont(badge_font)
+        painter.setPen(QColor("white"))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, label)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        painter.setFont(option.font)  # type: ignore[attr-defined]
+        painter.setPen(option.palette.color(role))  # type: ignore[attr-defined]
+        text_rect = rect.adjusted(width + 6, 0, 0, 0)
+        text = QFontMetrics(option.font).elidedText(  # type: ignore[attr-defined]
+            str(index.data(Qt.ItemDataRole.DisplayRole) or ""),
+            Qt.TextElideMode.ElideRight,
+            text_rect.width(),
+        )
+        painter.drawText(
+            text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text
+        )
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Any) -> QSize:
+        try:
+            size = super().sizeHint(option, index)
+            return QSize(size.width() + 44, max(size.height(), 22))
+        except Exception:
+            log.exception("sizing a collection row failed")
+            return QSize(100, 22)
+
+    def updateEditorGeometry(
+        self, editor: QWidget, option: QStyleOptionViewItem, index: Any
+    ) -> None:
+        try:
+            super().updateEditorGeometry(editor, option, index)
+            if index.data(METHOD_ROLE):
+                editor.setGeometry(editor.geometry().adjusted(44, 0, 0, 0))
+        except Exception:
+            log.exception("placing a rename editor failed")
+
+
+class _CollectionsModel(QStandardItemModel):
+    """The tree's model; renames and drops are passed to the panel, which saves them."""
+
+    def __init__(self, panel: CollectionsPanel) -> None:
+        super().__init__(panel)
+        self._panel = panel
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def mimeTypes(self) -> list[str]:
+        return [MIME_TYPE]
+
+    def mimeData(self, indexes: Any) -> QMimeData:
+        data = QMimeData()
+        try:
+            entries = [
+                {"root": i.data(ROOT_ROLE), "path": i.data(PATH_ROLE)}
+                for i in indexes
+                if i.isValid() and i.column() == 0 and i.data(KIND_ROLE) != "collection"
+            ]
+            data.setData(MIME_TYPE, QByteArray(json.dumps(entries).encode("utf-8")))
+        except Exception:
+            log.exception("starting a drag failed")
+        return data
+
+    def canDropMimeData(
+        self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Any
+    ) -> bool:
+        try:
+            return self._panel._drop_target(data, row, parent) is not None
+        except Exception:
+            log.exception("checking a drop failed")
+            return False
+
+    def dropMimeData(
+        self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Any
+    ) -> bool:
+        try:
+            self._panel._drop(data, row, parent)
+        except Exception:
+            log.exception("a drop failed")
+        # The move is already saved and the tree is rebuilt from disk; returning False
+        # keeps the view from also removing the dragged rows itself.
+        return False
+
+    def setData(self, index: Any, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        try:
+            if role == Qt.ItemDataRole.EditRole and index.data(KIND_ROLE) in ("folder", "request"):
+                return self._panel._rename(index, str(value))
+            return super().setData(index, value, role)
+        except Exception:
+            log.exception("renaming failed")
+            return False
+
+
+class CollectionsPanel(QWidget):
+    """Saved requests: every collection, its folders and requests, with method badges.
+
+    Double-click or Enter opens a request; F2 renames, Ctrl+D duplicates, Del deletes
+    (Ctrl+Z undoes), folders and requests move by drag and drop within a collection.
+
+    Signals:
+        request_opened(object, object): a request (SavedRequest) and its Collection, to
+            load into the editor.
+        run_requested(object, str): run a Collection, or a folder of it (path, "" = all).
+        status_message(str): something to show in the status bar (also shown in the panel).
+        collections_changed(): a collection was opened, created or changed on disk.
+    """
+
+    request_opened = Signal(object, object)
+    run_requested = Signal(object, str)
+    status_message = Signal(str)
+    collections_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None, *, load_default: bool = True) -> None:
+        super().__init__(parent)
+        self.setObjectName("collectionsPanel")
+        self._collections: dict[str, Collection] = {}
+        self._undo: list[_Undo] = []
+        self._dialog: QWidget | None = None  # the open file or name dialog, kept alive
+
+        self.model = _CollectionsModel(self)
+        self.tree = QTreeView(self)
+        self.tree.setObjectName("collectionsTree")
+        self.tree.setAccessibleName("Collections")
+        self.tree.setModel(self.model)
+        self.tree.setHeaderHidden(True)
+        self.tree.setItemDelegate(_BadgeDelegate(self.tree))
+        self.tree.setEditTriggers(
+            QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.SelectedClicked
+        )
+        self.tree.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.tree.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.tree.setDropIndicatorShown(True)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._menu)
+        self.tree.activated.connect(self._on_activated)
+
+        self.new_button = QToolButton(self)
+        self.new_button.setText("New collection…")
+        self.new_button.clicked.connect(self.ask_new_collection)
+        self.open_button = QToolButton(self)
+        self.open_button.setText("Open folder…")
+        self.open_button.setToolTip("Open any folder (a repository checkout, say) as a collection")
+        self.open_button.clicked.connect(self.ask_open_folder)
+        self.message = QLabel(self)
+        self.message.setObjectName("collectionsMessage")
+        self.message.setWordWrap(True)
+        self.message.hide()
+
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.open_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(buttons)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.message)
+
+        self.open_action = self._action("Open", "Return", self._open_current)
+        self.rename_action = self._action("Rename", "F2", self.rename_current)
+        self.duplicate_action = self._action("Duplicate", "Ctrl+D", self.duplicate_current)
+        self.new_folder_action = self._action("New folder…", "Ctrl+Shift+N", self.ask_new_folder)
+        self.delete_action = self._action(
+            "Delete", QKeySequence.StandardKey.Delete, self.delete_current
+        )
+        self.undo_action = self._action(
+            "Undo delete", QKeySequence.StandardKey.Undo, self.undo_delete
+        )
+        self.run_action = self._action("Run…", None, self._run_current)
+        self.undo_action.setEnabled(False)
+        self.tree.selectionModel().currentChanged.connect(lambda *_: self._update_actions())
+
+        if load_default:
+            self.load_default()
+        self._update_actions()
+
+    def _action(self, text: str, key: Any, slot: Any) -> QAction:
+        action = QAction(text, self)
+        if key is not None:
+            action.setShortcut(QKeySequence(key))
+        # Only while the panel has focus: Del and Ctrl+Z mean other things in the form.
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    # --- collections -------------------------------------------------------------------------
+
+    def load_default(self) -> None:
+        """Open every collection in the app's collections folder."""
+        for info in list_collections(paths.collections_dir()):
+            try:
+                self._collections[str(info.path)] = Collection.open(info.path)
+            except StoreError as exc:
+                log.warning("collection %s not opened: %s", info.path, exc)
+        self.refresh()
+
+    def collections(self) -> list[Collection]:
+        """The open collections, by name."""
+        return sorted(self._collections.values(), key=lambda c: c.name.casefold())
+
+    def add_collection(self, collection: Collection) -> None:
+        """Show ``collection`` (already open) in the tree."""
+        self._collections[str(collection.root)] = collection
+        self.refresh()
+        self.collections_changed.emit()
+
+    def open_folder(self, folder: Path | str) -> Collection | None:
+        """Open ``folder`` as a collection, making it one first if it is not yet."""
+        path = Path(folder)
+        try:
+            if (path / "collection.json").exists():
+                coll = Collection.open(path)
+            else:
+                coll = Collection.create(path)
+        except (StoreError, ValidationError) as exc:
+            self.show_message(str(exc))
+            return None
+        self.add_collection(coll)
+        self.show_message(f"Opened {coll.name} from {path}")
+        return coll
+
+    def new_collection(self, name: str) -> Collection | None:
+        """Create a collection called ``name`` in the app's collections folder."""
+        try:
+            coll = create_collection(name)
+        except (StoreError, ValidationError) as exc:
+            self.show_message(str(exc))
+            return None
+        self.add_collection(coll)
+        self.show_message(f"Created the collection {coll.name}")
+        return coll
+
+    def ask_new_collection(self) -> None:
+        """Ask for a name (non-modal) and create the collection."""
+        dialog = self._name_dialog("New collection", "Name of the collection:", "")
+        dialog.textValueSelected.connect(self.new_collection)
+        dialog.open()
+
+    def ask_open_folder(self) -> None:
+        """Pick a folder (non-modal) and open it as a collection."""
+        dialog = QFileDialog(self, "Open a folder as a collection")
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        dialog.fileSelected.connect(self.open_folder)
+        self._dialog = dialog
+        dialog.open()
+
+    def _name_dialog(self, title: str, label: str, text: str) -> QInputDialog:
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle(title)
+        dialog.setLabelText(label)
+        dialog.setTextValue(text)
+        self._dialog = dialog
+        return dialog
+
+    # --- the tree ------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Rebuild the tree from the open collections, keeping what was expanded and current."""
+        expanded = self._expanded_keys()
+        current = self.tree.currentIndex()
+        current_key = (
+            (current.data(ROOT_ROLE), current.data(PATH_ROLE)) if current.isValid() else None
+        )
+        self._rebuild()
+        self._restore(expanded, current_key)
+        self._update_actions()
+
+    def _rebuild(self) -> None:
+        self.model.clear()
+        root_item = self.model.invisibleRootItem()
+        root_item.setFlags(Qt.ItemFlag.ItemIsEnabled)  # no drops outside a collection
+        for coll in self.collections():
+            item = QStandardItem(coll.name)
+            font = item.font()
+            font.setBold(True)
+            item.setFont(font)
+            item.setData("collection", KIND_ROLE)
+            item.setData("", PATH_ROLE)
+            item.setData(str(coll.root), ROOT_ROLE)
+            item.setFlags(
+                Qt.ItemFlag.ItemIsEnabled
+                | Qt.ItemFlag.ItemIsSelectable
+                | Qt.ItemFlag.ItemIsDropEnabled
+            )
+            meta = [p for p in coll.problems if p.path == "collection.json"]
+            if meta:
+                item.setForeground(GREY)
+                item.setToolTip(f"{coll.root}\n{meta[0]}")
+            else:
+                item.setToolTip(str(coll.root))
+            self._fill(item, coll.tree(), str(coll.root))
+            root_item.appendRow(item)
+
+    def _fill(self, parent: QStandardItem, folder: TreeFolder, root: str) -> None:
+        for child in folder.children:
+            item = QStandardItem(child.name)
+            item.setData(child.path, PATH_ROLE)
+            item.setData(root, ROOT_ROLE)
+            flags = (
+                Qt.ItemFlag.ItemIsEnabled
+                | Qt.ItemFlag.ItemIsSelectable
+                | Qt.ItemFlag.ItemIsDragEnabled
+            )
+            if isinstance(child, TreeFolder):
+                item.setData("folder", KIND_ROLE)
+                item.setFlags(flags | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsDropEnabled)
+                item.setToolTip(child.path)
+                self._fill(item, child, root)
+            elif isinstance(child, TreeRequest) and child.problem:
+                item.setData("problem", KIND_ROLE)
+                item.setFlags(flags)
+                item.setForeground(GREY)
+                item.setToolTip(
+                    f"{child.path} could not be opened: {child.problem}.\n"
+                    "It is left as it is; fix the file and it will show here."
+                )
+            else:
+                method = str(child.method.value)
+                item.setData("request", KIND_ROLE)
+                item.setData(method, METHOD_ROLE)
+                item.setData(f"{method} {child.name}", Qt.ItemDataRole.AccessibleTextRole)
+                item.setFlags(flags | Qt.ItemFlag.ItemIsEditable)
+                item.setToolTip(f"{method} {child.endpoint}\n{child.path}")
+            parent.appendRow(item)
+
+    def _walk(self, parent: QModelIndex | None = None) -> list[QModelIndex]:
+        out = []
+        parent = parent or QModelIndex()
+        for row in range(self.model.rowCount(parent)):
+            index = self.model.index(row, 0, parent)
+            out.append(index)
+            out.extend(self._walk(index))
+        return out
+
+    def _expanded_keys(self) -> set[tuple[str, str]] | None:
+        if self.model.rowCount() == 0:
+            return None  # first build: expand everything
+        return {
+            (i.data(ROOT_ROLE), i.data(PATH_ROLE)) for i in self._walk() if self.tree.isExpanded(i)
+        }
+
+    def _restore(
+        self, expanded: set[tuple[str, str]] | None, current: tuple[str, str] | None
+    ) -> None:
+        for index in self._walk():
+            key = (index.data(ROOT_ROLE), index.data(PATH_ROLE))
+            if expanded is None or key in expanded or index.data(KIND_ROLE) == "collection":
+                self.tree.setExpanded(index, True)
+            if current is not None and key == current:
+                self.tree.setCurrentIndex(index)
+
+    def find(self, root: Path | str, path: str) -> QModelIndex:
+        """The tree index of ``path`` in the collection at ``root`` (invalid if not shown)."""
+        for index in self._walk():
+            if index.data(ROOT_ROLE) == str(root) and index.data(PATH_ROLE) == path:
+                return index
+        return QModelIndex()
+
+    def select(self, root: Path | str, path: str) -> None:
+        index = self.find(root, path)
+        if index.isValid():
+            self.tree.setCurrentIndex(index)
+
+    def _collection(self, index: QModelIndex | QPersistentModelIndex) -> Collection | None:
+        return self._collections.get(index.data(ROOT_ROLE)) if index.isValid() else None
+
+    def _update_actions(self) -> None:
+        index = self.tree.currentIndex()
+        kind = index.data(KIND_ROLE) if index.isValid() else None
+        self.open_action.setEnabled(kind == "request")
+        self.rename_action.setEnabled(kind in ("folder", "request"))
+        self.duplicate_action.setEnabled(kind == "request")
+        self.new_folder_action.setEnabled(kind is not None)
+        self.delete_action.setEnabled(kind in ("folder", "request", "problem"))
+        self.run_action.setEnabled(kind in ("collection", "folder"))
+        self.undo_action.setEnabled(bool(self._undo))
+
+    def show_message(self, text: str) -> None:
+        """Show ``text`` under the tree and pass it on for the status bar."""
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+        self.status_message.emit(text)
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def _menu(self, pos: QPoint) -> None:
+        index = self.tree.indexAt(pos)
+        if index.isValid():
+            self.tree.setCurrentIndex(index)
+        self._update_actions()
+        menu = QMenu(self)
+        kind = index.data(KIND_ROLE) if index.isValid() else None
+        if kind == "request":
+            menu.addAction(self.open_action)
+        if kind in ("folder", "request"):
+            menu.addAction(self.rename_action)
+        if kind == "request":
+            menu.addAction(self.duplicate_action)
+        if kind is not None:
+            menu.addAction(self.new_folder_action)
+        if kind in ("collection", "folder"):
+            menu.addAction(self.run_action)
+        if kind in ("folder", "request", "problem"):
+            menu.addSeparator()
+            menu.addAction(self.delete_action)
+        menu.addAction(self.undo_action)
+        menu.addSeparator()
+        menu.addAction("New collection…", self.ask_new_collection)
+        menu.addAction("Open folder…", self.ask_open_folder)
+        menu.popup(self.tree.viewport().mapToGlobal(pos))
+
+    def _on_activated(self, index: QModelIndex) -> None:
+        self.open_index(index)
+
+    def _open_current(self) -> None:
+        self.open_index(self.tree.currentIndex())
+
+    def open_index(self, index: QModelIndex) -> None:
+        """Emit :attr:`request_opened` for the request at ``index``."""
+        coll = self._collection(index)
+        kind = index.data(KIND_ROLE)
+        if coll is None or kind not in ("request", "problem"):
+            return
+        if kind == "problem":
+            self.show_message(
+                f"{index.data()} cannot be opened: {index.data(Qt.ItemDataRole.ToolTipRole)}"
+            )
+            return
+        try:
+            saved = coll.get(index.data(PATH_ROLE))
+        except StoreError as exc:
+            self.show_message(str(exc))
+            return
+        self.request_opened.emit(saved, coll)
+
+    def rename_current(self) -> None:
+        """Start renaming the current folder or request in place."""
+        index = self.tree.currentIndex()
+        if index.isValid() and index.data(KIND_ROLE) in ("folder", "request"):
+            self.tree.edit(index)
+
+    def _rename(self, index: QModelIndex, name: str) -> bool:
+        coll = self._collection(index)
+        if coll is None or name.strip() == str(index.data() or ""):
+            return False
+        try:
+            new_path = coll.rename(index.data(PATH_ROLE), name)
+        except (StoreError, ValidationError) as exc:
+            self.show_message(str(exc))
+            return False
+        self.show_message(f"Renamed to {name.strip()}")
+        # Not now: the view is still inside setData and holds the index.
+        QTimer.singleShot(0, lambda: self._after_change(coll, new_path))
+        return True
+
+    def rename(self, root: Path | str, path: str, name: str) -> bool:
+        """Rename ``path`` as the inline editor does (the same code path)."""
+        index = self.find(root, path)
+        ok = index.isValid() and self.model.setData(index, name, Qt.ItemDataRole.EditRole)
+        return bool(ok)
+
+    def duplicate_current(self) -> None:
+        index = self.tree.currentIndex()
+        coll = self._collection(index)
+        if coll is None or index.data(KIND_ROLE) != "request":
+            return
+        try:
+            copy = coll.duplicate(index.data(PATH_ROLE))
+        except (StoreError, ValidationError) as exc:
+            self.show_message(str(exc))
+            return
+        self.show_message(f"Duplicated as {copy.name}")
+        self._after_change(coll, copy.path or "")
+
+    def ask_new_folder(self) -> None:
+        """Ask for a name (non-modal) and create the folder next to the current entry."""
+        index = self.tree.currentIndex()
+        if self._collection(index) is None:
+            return
+        persistent = QPersistentModelIndex(index)
+        dialog = self._name_dialog("New folder", "Name of the folder:", "")
+        dialog.textValueSelected.connect(
+            lambda name: self.new_folder(
+                persistent.data(ROOT_ROLE), self._folder_of(persistent), name
+            )
+        )
+        dialog.open()
+
+    def _folder_of(self, index: QModelIndex | QPersistentModelIndex) -> str:
+        kind = index.data(KIND_ROLE)
+        path = str(index.data(PATH_ROLE) or "")
+        if kind in ("collection", "folder"):
+            return path
+        return path.rpartition("/")[0]
+
+    def new_folder(self, root: Path | str, parent: str, name: str) -> str | None:
+        """Create folder ``name`` in ``parent`` of the collection at ``root``."""
+        coll = self._collections.get(str(root))
+        if coll is None:
+            return None
+        try:
+            path = coll.create_folder(name, parent)
+        except (StoreError, ValidationError) as exc:
+            self.show_message(str(exc))
+            return None
+        self.show_message(f"Created the folder {name.strip()}")
+        self._after_change(coll, path)
+        return path
+
+    def delete_current(self) -> None:
+        """Move the current entry to the collection's trash; Ctrl+Z brings it back."""
+        index = self.tree.currentIndex()
+        coll = self._collection(index)
+        if coll is None or index.data(KIND_ROLE) not in ("folder", "request", "problem"):
+            return
+        name = str(index.data())
+        try:
+            record = coll.delete(index.data(PATH_ROLE))
+        except (StoreError, ValidationError) as exc:
+            self.show_message(str(exc))
+            return
+        self._undo.append(_Undo(str(coll.root), record, name))
+        self.show_message(f"Deleted {name}. Press Ctrl+Z (or Undo delete) to bring it back.")
+        self._after_change(coll, record.path.rpartition("/")[0])
+
+    def undo_delete(self) -> None:
+        """Put back the last deleted entry."""
+        if not self._undo:
+            return
+        undo = self._undo.pop()
+        coll = self._collections.get(undo.root)
+        if coll is None:
+            return
+        try:
+            path = coll.undo(undo.record)
+        except (StoreError, ValidationError) as exc:
+            self.show_message(str(exc))
+            return
+        self.show_message(f"Restored {undo.name}")
+        self._after_change(coll, path)
+
+    def _run_current(self) -> None:
+        index = self.tree.currentIndex()
+        coll = self._collection(index)
+        if coll is not None and index.data(KIND_ROLE) in ("collection", "folder"):
+            self.run_requested.emit(coll, str(index.data(PATH_ROLE) or ""))
+
+    def _after_change(self, coll: Collection, path: str) -> None:
+        self.refresh()
+        self.select(coll.root, path)
+        self.collections_changed.emit()
+
+    # --- drag and drop ---------------------------------------------------------------------
+
+    def _drop_target(
+        self, data: QMimeData, row: int, parent: Any
+    ) -> tuple[Collection, list[str], str, int | None] | None:
+        """What a drop would do: (collection, paths, folder, index), or None if not allowed."""
+        if not data.hasFormat(MIME_TYPE) or not parent.isValid():
+            return None
+        entries = json.loads(bytes(data.data(MIME_TYPE).data()).decode("utf-8"))
+        kind = parent.data(KIND_ROLE)
+        if not entries or kind not in ("collection", "folder"):
+            return None
+        root = parent.data(ROOT_ROLE)
+        if any(e.get("root") != root for e in entries):
+            return None  # moving between collections is a copy; not by drag and drop
+        folder = str(parent.data(PATH_ROLE) or "")
+        paths_ = [str(e["path"]) for e in entries]
+        if any(folder == p or folder.startswith(p + "/") for p in paths_):
+            return None  # a folder into itself
+        coll = self._collections.get(root)
+        if coll is None:
+            return None
+        return coll, paths_, folder, (row if row >= 0 else None)
+
+    def _drop(self, data: QMimeData, row: int, parent: Any) -> None:
+        target = self._drop_target(data, row, parent)
+        if target is None:
+            return
+        coll, paths_, folder, index = target
+        new_path = ""
+        for path in paths_:
+            old_folder, _, entry = path.rpartition("/")
+            at = index
+            if at is not None and old_folder == folder:
+                # The row counts the entry itself; the store places it among the others.
+                names = [
+                    str(self.model.index(r, 0, parent).data(PATH_ROLE)).rpartition("/")[2]
+                    for r in range(self.model.rowCount(parent))
+                ]
+                if entry in names and names.index(entry) < at:
+                    at -= 1
+            try:
+                new_path = coll.move(path, folder, at)
+            except (StoreError, ValidationError) as exc:
+                self.show_message(str(exc))
+                break
+            if index is not None:
+                index += 1
+        else:
+            self.show_message(f"Moved to {folder or coll.name}")
+        # Rebuilt after the drag has finished: the view still holds the old rows now.
+        QTimer.singleShot(0, lambda: self._after_change(coll, new_path))

@@ -1,0 +1,257 @@
+"""The history panel: the last sends, newest first, searchable, and reopened with a double-click.
+
+It shows :class:`explorer.store.history.History` — read on construction, so it is kept
+across restarts — and records each new send through it (never a token, never a body).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.core.request import Draft
+from explorer.store.history import History, HistoryEntry
+from explorer.ui.endpoint_tree import METHOD_COLOURS
+
+if TYPE_CHECKING:
+    from explorer.core.client import Outcome
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ("Time", "Method", "Endpoint", "Status", "Duration", "Workspace")
+SEARCH_DELAY_MS = 200  # as-you-type, without searching on every key press
+ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def status_colour(entry: HistoryEntry) -> QColor:
+    """Green for 2xx, amber for 3xx/4xx, red for 5xx, 429 and no response at all."""
+    status = entry.status
+    if status is None or status >= 500 or status == 429:
+        return QColor("#c62828")
+    if status >= 300:
+        return QColor("#b26a00")
+    return QColor("#2e7d32")
+
+
+def _time_text(when: datetime, now: datetime) -> str:
+    local = when.astimezone()
+    if local.date() == now.astimezone().date():
+        return local.strftime("%H:%M:%S")
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def _duration_text(seconds: float) -> str:
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    return f"{seconds:.2f} s"
+
+
+class _HistoryModel(QAbstractTableModel):
+    """History entries as table rows (a list, so 1,000 rows cost nothing to show)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.entries: list[HistoryEntry] = []
+        self._now = datetime.now(UTC)
+
+    def set_entries(self, entries: list[HistoryEntry]) -> None:
+        self.beginResetModel()
+        self.entries = list(entries)
+        self._now = datetime.now(UTC)
+        self.endResetModel()
+
+    def insert(self, entry: HistoryEntry, limit: int) -> None:
+        self.beginInsertRows(QModelIndex(), 0, 0)
+        self.entries.insert(0, entry)
+        self.endInsertRows()
+        if len(self.entries) > limit:
+            self.beginRemoveRows(QModelIndex(), limit, len(self.entries) - 1)
+            del self.entries[limit:]
+            self.endRemoveRows()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.entries)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        try:
+            if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+                return COLUMNS[section]
+        except Exception:  # Qt calls this; an escaping exception can crash the process
+            log.exception("history header failed")
+        return None
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        try:
+            return self._data(index, role)
+        except Exception:
+            log.exception("history row failed")
+            return None
+
+    def _data(self, index: QModelIndex | QPersistentModelIndex, role: int) -> Any:
+        if not index.isValid() or index.row() >= len(self.entries):
+            return None
+        entry = self.entries[index.row()]
+        column = index.column()
+        if role == ENTRY_ROLE:
+            return entry
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return _time_text(entry.time, self._now)
+            if column == 1:
+                return entry.method.value
+            if column == 2:
+                return entry.endpoint
+            if column == 3:
+                return str(entry.status) if entry.status is not None else (entry.outcome or "—")
+            if column == 4:
+                return _duration_text(entry.duration)
+            if column == 5:
+                return entry.workspace or ""
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column == 1:
+                return QColor(METHOD_COLOURS.get(entry.method.value, "#555555"))
+            if column == 3:
+                return status_colour(entry)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (3, 4):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _tooltip(entry)
+        return None
+
+
+def _tooltip(entry: HistoryEntry) -> str:
+    lines = [
+        f"{entry.method.value} {entry.endpoint}",
+        entry.time.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+    ]
+    lines += [f"{k} = {v}" for k, v in entry.params.items()]
+    lines += [f"{k}: {v}" for k, v in entry.body.items()]
+    if entry.size is not None:
+        lines.append(f"{entry.size:,} bytes")
+    return "\n".join(lines)
+
+
+class HistoryPanel(QWidget):
+    """The last sends (newest first) with a search box; double-click reopens one.
+
+    Signals:
+        request_opened(object): the Draft of the entry to load into the editor.
+    """
+
+    request_opened = Signal(object)
+
+    def __init__(self, history: History | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("historyPanel")
+        self.history = history if history is not None else History()
+        self.search = QLineEdit(self)
+        self.search.setObjectName("historySearch")
+        self.search.setAccessibleName("Search history")
+        self.search.setPlaceholderText("Search: contacts 404, urn=tel:+250…")
+        self.search.setClearButtonEnabled(True)
+        self.model = _HistoryModel(self)
+        self.table = QTableView(self)
+        self.table.setObjectName("historyTable")
+        self.table.setAccessibleName("History")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        for column in range(len(COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.activated.connect(self._open)
+        self.notice = QLabel(self)
+        self.notice.setObjectName("historyNotice")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.search)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.notice)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply_search)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.apply_search()
+        self._show_problems()
+
+    def add(
+        self, draft: Draft, outcome: Outcome | None, workspace: str | None = None
+    ) -> HistoryEntry:
+        """Record a send (call it after each one) and show it at the top if it matches."""
+        entry = self.history.record(draft, outcome, workspace=workspace)
+        words = self.search.text().casefold().split()
+        if all(w in entry.search_text() for w in words):
+            self.model.insert(entry, self.history.limit)
+        self._show_problems()
+        return entry
+
+    def reload(self) -> None:
+        """Read the history file again (after a collection run recorded its sends)."""
+        self.history.reload()
+        self.apply_search()
+        self._show_problems()
+
+    def apply_search(self) -> None:
+        """Show the entries matching the search box now (typing waits a moment first)."""
+        self._search_timer.stop()
+        self.model.set_entries(self.history.search(self.search.text()))
+
+    def entries(self) -> list[HistoryEntry]:
+        """The entries shown, top to bottom."""
+        return list(self.model.entries)
+
+    def open_row(self, row: int) -> None:
+        self._open(self.model.index(row, 0))
+
+    def _open(self, index: QModelIndex) -> None:
+        entry = index.data(ENTRY_ROLE) if index.isValid() else None
+        if isinstance(entry, HistoryEntry):
+            self.request_opened.emit(entry.to_draft())
+
+    def _show_problems(self) -> None:
+        problems = ([self.history.problem] if self.history.problem else []) + self.history.problems
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            self.notice.setText(problems[0] + more)
+            self.notice.setToolTip("\n".join(problems))
+        self.notice.setVisible(bool(problems))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -181,13 +182,21 @@ class MainWindow(QMainWindow):
         self.send_problem.setWordWrap(True)
         self.rate_limit_banner = RateLimitBanner()
         self.rate_limit_banner.remaining_changed.connect(lambda _s: self._update_send_state())
-        self.rate_limit_banner.finished.connect(self._update_send_state)
+        self.rate_limit_banner.finished.connect(self._rate_limit_over)
+        self.auto_retry = QCheckBox("Retry after a rate limit")
+        self.auto_retry.setObjectName("autoRetry")
+        self.auto_retry.setToolTip(
+            "When the server answers 429, send the same request again once it says you may"
+        )
+        self._retry_prepared: Prepared | None = None
+        self._sent: Prepared | None = None
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.copy_curl)
         buttons.addWidget(self.copy_httpx)
         buttons.addWidget(self.copy_temba)
         buttons.addStretch(1)
+        buttons.addWidget(self.auto_retry)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.send_button)
 
@@ -489,9 +498,15 @@ class MainWindow(QMainWindow):
         waiting = self.rate_limit_banner.active
         problem = self._problem
         if waiting:
-            problem = "Waiting for the rate limit to pass."
-        elif busy:
-            problem = "Sending…"
+            left = self.rate_limit_banner.remaining
+            problem = f"Rate limit: you can send again in {left // 60}:{left % 60:02d}."
+            if self._retry_prepared is not None:
+                problem += " The request will go again then."
+            self.send_button.setText(f"Send ({left} s)")
+        else:
+            self.send_button.setText("&Send")
+            if busy:
+                problem = "Sending…"
         self.send_button.setEnabled(not problem)
         self.send_problem.setText(problem if problem not in ("Sending…",) else "")
         self.send_button.setToolTip(problem or "Send (Ctrl+Enter)")
@@ -526,6 +541,7 @@ class MainWindow(QMainWindow):
             self._task.cancel()
 
     async def _send(self, prepared: Prepared, connection: Connection) -> None:
+        self._sent = prepared
         try:
             if not connection.is_sandbox and not await self._confirm(prepared, connection):
                 self.response.show_problem("Not sent: you cancelled it.")
@@ -603,9 +619,19 @@ class MainWindow(QMainWindow):
         elif self._pager is None:
             self.results_table.clear()
         if outcome.retry_after is not None:
+            if self.auto_retry.isChecked() and self._sent is not None:
+                self._retry_prepared = self._sent
             self.rate_limit_banner.start(outcome.retry_after)
         self.statusBar().showMessage(outcome.summary(), 8000)
         self.outcome_shown.emit(outcome)
+
+    def _rate_limit_over(self) -> None:
+        """The countdown ended: with auto-retry on, the refused request goes again."""
+        prepared, self._retry_prepared = self._retry_prepared, None
+        self._update_send_state()
+        if prepared is not None and self.connection is not None and self._task is None:
+            self._task = asyncio.ensure_future(self._send(prepared, self.connection))
+            self._update_send_state()
 
     def _go_page(self, which: str) -> None:
         """Previous or Next from the results table: follow the page link of the last listing."""

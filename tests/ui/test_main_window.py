@@ -290,3 +290,70 @@ def test_400_lists_the_refused_values_and_headers_are_shown(window: MainWindow, 
     headers = window.response.headers
     names = [headers.topLevelItem(i).text(0).lower() for i in range(headers.topLevelItemCount())]
     assert "content-type" in names
+
+
+def test_rate_limit_countdown_then_auto_retry(
+    qtbot: Any, qloop: Any, fresh_sandbox: Any, tmp_path: Path
+) -> None:
+    fresh_sandbox.set_rate("1/second")
+    http = make_http_client()
+    win = MainWindow(
+        catalog(), http, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
+    )
+    qtbot.addWidget(win)
+    win.set_connection(Connection("Sandbox", fresh_sandbox.base_url, fresh_sandbox.token, True))
+    win.show()
+    choose(win, "flows", "GET")
+    win.auto_retry.setChecked(True)
+    assert send_and_wait(qtbot, win).status == 200
+    with qtbot.waitSignal(win.outcome_shown, timeout=15000) as refused:
+        win.send()  # the second request within the same second is over the limit
+    assert refused.args[0].status == 429
+    banner = win.rate_limit_banner
+    assert banner.isVisible() and "you can send again in 0:0" in banner.text()
+    assert not win.send_button.isEnabled()
+    assert "Send (" in win.send_button.text() and "will go again" in win.send_problem.text()
+    # When the countdown ends the same request goes again, by itself, and gets through.
+    with qtbot.waitSignal(win.outcome_shown, timeout=15000) as retried:
+        pass
+    assert retried.args[0].status == 200
+    qtbot.waitUntil(win.send_button.isEnabled, timeout=5000)
+    assert not banner.isVisible()
+
+
+def test_contacts_by_group_and_date_then_create_with_groups_and_fields(
+    window: MainWindow, qtbot: Any
+) -> None:
+    choose(window, "groups", "GET")
+    groups = send_and_wait(qtbot, window).results
+    group = next(g for g in groups if g["count"] > 3 and not g.get("query"))  # a manual group
+    choose(window, "contacts", "GET")
+    window.form.set_values({"group": group["name"]}, {})
+    members = send_and_wait(qtbot, window).results
+    cut = sorted(c["modified_on"] for c in members)[len(members) // 2]
+    window.form.set_values({"group": group["name"], "after": cut}, {})
+    assert "after=" in window.preview.toPlainText()
+    later = send_and_wait(qtbot, window).results
+    assert later and len(later) < len(members)
+    assert all(c["modified_on"] >= cut for c in later)
+    assert all(group["uuid"] in [g["uuid"] for g in c["groups"]] for c in later)
+
+    choose(window, "fields", "GET")
+    key = next(f["key"] for f in send_and_wait(qtbot, window).results if f["type"] == "text")
+    choose(window, "contacts", "POST")
+    phone = f"tel:+25078{uuid.uuid4().int % 10**7:07d}"
+    window.form.set_values(
+        {},
+        {
+            "name": "Fields Test",
+            "urns": [phone],
+            "language": "kin",
+            "groups": [group["name"]],
+            "fields": {key: "hello"},
+        },
+    )
+    created = send_and_wait(qtbot, window)
+    assert created.status == 201, created.text
+    assert created.json["language"] == "kin"
+    assert [g["uuid"] for g in created.json["groups"]] == [group["uuid"]]
+    assert created.json["fields"][key] == "hello"

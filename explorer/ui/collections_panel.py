@@ -58,6 +58,7 @@ from explorer.store import paths
 from explorer.store.collections import (
     Collection,
     Deleted,
+    SavedRequest,
     TreeFolder,
     TreeRequest,
     create_collection,
@@ -207,8 +208,11 @@ class _CollectionsModel(QStandardItemModel):
 
     def setData(self, index: Any, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         try:
-            if role == Qt.ItemDataRole.EditRole and index.data(KIND_ROLE) in ("folder", "request"):
-                return self._panel._rename(index, str(value))
+            if role == Qt.ItemDataRole.EditRole:
+                # Only folders and readable requests are renamed; the rest is never edited.
+                if index.data(KIND_ROLE) in ("folder", "request"):
+                    return self._panel._rename(index, str(value))
+                return False
             return super().setData(index, value, role)
         except Exception:
             log.exception("renaming failed")
@@ -239,7 +243,6 @@ class CollectionsPanel(QWidget):
         self.setObjectName("collectionsPanel")
         self._collections: dict[str, Collection] = {}
         self._undo: list[_Undo] = []
-        self._dialog: QWidget | None = None  # the open file or name dialog, kept alive
 
         self.model = _CollectionsModel(self)
         self.tree = QTreeView(self)
@@ -283,7 +286,9 @@ class CollectionsPanel(QWidget):
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.message)
 
-        self.open_action = self._action("Open", "Return", self._open_current)
+        # No shortcut: the tree itself turns Enter into activated, and a Return shortcut would
+        # also fire while the inline rename editor is open.
+        self.open_action = self._action("Open", None, self._open_current)
         self.rename_action = self._action("Rename", "F2", self.rename_current)
         self.duplicate_action = self._action("Duplicate", "Ctrl+D", self.duplicate_current)
         self.new_folder_action = self._action("New folder…", "Ctrl+Shift+N", self.ask_new_folder)
@@ -294,6 +299,7 @@ class CollectionsPanel(QWidget):
             "Undo delete", QKeySequence.StandardKey.Undo, self.undo_delete
         )
         self.run_action = self._action("Run…", None, self._run_current)
+        self.reload_action = self._action("Reload from disk", "F5", self.reload)
         self.undo_action.setEnabled(False)
         self.tree.selectionModel().currentChanged.connect(lambda *_: self._update_actions())
 
@@ -331,6 +337,13 @@ class CollectionsPanel(QWidget):
         self._collections[str(collection.root)] = collection
         self.refresh()
         self.collections_changed.emit()
+
+    def show_saved(self, saved: SavedRequest, collection: Collection) -> None:
+        """Show a request just saved elsewhere (the save dialog) and select it."""
+        if str(collection.root) not in self._collections:
+            self._collections[str(collection.root)] = collection
+        self.collections_changed.emit()
+        self._after_change(collection, saved.path or "")
 
     def open_folder(self, folder: Path | str) -> Collection | None:
         """Open ``folder`` as a collection, making it one first if it is not yet."""
@@ -370,7 +383,7 @@ class CollectionsPanel(QWidget):
         dialog.setFileMode(QFileDialog.FileMode.Directory)
         dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
         dialog.fileSelected.connect(self.open_folder)
-        self._dialog = dialog
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # the panel owns it until then
         dialog.open()
 
     def _name_dialog(self, title: str, label: str, text: str) -> QInputDialog:
@@ -378,10 +391,17 @@ class CollectionsPanel(QWidget):
         dialog.setWindowTitle(title)
         dialog.setLabelText(label)
         dialog.setTextValue(text)
-        self._dialog = dialog
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # the panel owns it until then
         return dialog
 
     # --- the tree ------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read every open collection again from disk (after a ``git pull``, say)."""
+        for coll in self._collections.values():
+            coll.reload()
+        self.refresh()
+        self.collections_changed.emit()
 
     def refresh(self) -> None:
         """Rebuild the tree from the open collections, keeping what was expanded and current."""
@@ -436,6 +456,7 @@ class CollectionsPanel(QWidget):
                 item.setToolTip(child.path)
                 self._fill(item, child, root)
             elif isinstance(child, TreeRequest) and child.problem:
+                item.setText(f"{child.name} (unreadable)")
                 item.setData("problem", KIND_ROLE)
                 item.setFlags(flags)
                 item.setForeground(GREY)
@@ -534,6 +555,7 @@ class CollectionsPanel(QWidget):
             menu.addAction(self.delete_action)
         menu.addAction(self.undo_action)
         menu.addSeparator()
+        menu.addAction(self.reload_action)
         menu.addAction("New collection…", self.ask_new_collection)
         menu.addAction("Open folder…", self.ask_open_folder)
         menu.popup(self.tree.viewport().mapToGlobal(pos))
@@ -579,7 +601,7 @@ class CollectionsPanel(QWidget):
             return False
         self.show_message(f"Renamed to {name.strip()}")
         # Not now: the view is still inside setData and holds the index.
-        QTimer.singleShot(0, lambda: self._after_change(coll, new_path))
+        QTimer.singleShot(0, self, lambda: self._after_change(coll, new_path))
         return True
 
     def rename(self, root: Path | str, path: str, name: str) -> bool:
@@ -677,6 +699,7 @@ class CollectionsPanel(QWidget):
     def _after_change(self, coll: Collection, path: str) -> None:
         self.refresh()
         self.select(coll.root, path)
+        self.tree.scrollTo(self.tree.currentIndex())
         self.collections_changed.emit()
 
     # --- drag and drop ---------------------------------------------------------------------
@@ -730,4 +753,4 @@ class CollectionsPanel(QWidget):
         else:
             self.show_message(f"Moved to {folder or coll.name}")
         # Rebuilt after the drag has finished: the view still holds the old rows now.
-        QTimer.singleShot(0, lambda: self._after_change(coll, new_path))
+        QTimer.singleShot(0, self, lambda: self._after_change(coll, new_path))

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer import runner
+from explorer.core.catalog import catalog
 from explorer.store.collections import Collection
 
 if TYPE_CHECKING:
@@ -86,6 +88,7 @@ class RunnerPanel(QWidget):
         self._collections: list[Collection] = []
         self._items: dict[int, QTreeWidgetItem] = {}
         self._total = 0
+        self.confirm_box: QMessageBox | None = None
 
         self.target = QComboBox(self)
         self.target.setObjectName("runnerTarget")
@@ -182,13 +185,56 @@ class RunnerPanel(QWidget):
     # --- running ---------------------------------------------------------------------------
 
     def run(self) -> asyncio.Task[None] | None:
-        """Start running the picked collection or folder; returns the task."""
+        """Start running the picked collection or folder; returns the task.
+
+        Against a real workspace (not the sandbox), a run with deletes or bulk actions
+        asks first, like a single send does: then the box is shown (:attr:`confirm_box`)
+        and None is returned; Yes starts the run.
+        """
         data = self.target.currentData()
         if self.running or self.connection is None or data is None:
             return None
         coll, folder = data
         coll.reload()  # what is on disk now, edits made since it was opened included
         steps = runner.steps_from_collection(coll, folder)
+        risky = [s for s in steps if _is_destructive(s)]
+        if risky and not getattr(self.connection, "is_sandbox", False):
+            self._ask(coll, folder, steps, risky)
+            return None
+        return self._start(coll, folder, steps)
+
+    def _ask(
+        self, coll: Collection, folder: str, steps: list[runner.Step], risky: list[runner.Step]
+    ) -> None:
+        names = ", ".join(s.label for s in risky[:3]) + (" …" if len(risky) > 3 else "")
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Run collection",
+            f"This run deletes or changes data in bulk in {self.connection.name}: {names}.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setInformativeText(f"Run all {len(steps)} requests?")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def answered(_code: int) -> None:
+            self.confirm_box = None
+            clicked = box.clickedButton()
+            if (
+                clicked is not None
+                and box.standardButton(clicked) == QMessageBox.StandardButton.Yes
+            ):
+                self._start(coll, folder, steps)
+
+        box.finished.connect(answered)
+        self.confirm_box = box
+        box.open()  # not exec(): never a nested event loop
+
+    def _start(
+        self, coll: Collection, folder: str, steps: list[runner.Step]
+    ) -> asyncio.Task[None] | None:
+        if self.running:
+            return None
         self.results.clear()
         self._items = {}
         self._total = len(steps)
@@ -236,7 +282,7 @@ class RunnerPanel(QWidget):
         except asyncio.CancelledError:
             self.summary.setText(summary_text(report, self._total))
             for item in self._items.values():
-                if item.text(4) == "running…":
+                if item.text(4) in ("running…", "waiting (429)…"):
                     item.setText(4, "stopped")
             raise
         except Exception as exc:  # a bug, not a failed request: say so, keep the panel usable
@@ -283,11 +329,25 @@ class RunnerPanel(QWidget):
         item.setToolTip(4, "\n".join(tip) or step_tip(result))
         self.step_finished.emit(result)
         if self.report is not None:
-            self.summary.setText(f"{summary_text(self.report)} so far, of {self._total}")
+            done = len(self.report.results)
+            self.summary.setText(f"{done} of {self._total} done: {summary_text(self.report)}")
 
     def _on_waiting(self, step: runner.Step, seconds: int) -> None:
         self.countdown.setText(countdown_text(seconds))
         self.countdown.show()
+        if self._items:
+            self._items[max(self._items)].setText(4, "waiting (429)…")
+
+
+def _is_destructive(step: runner.Step) -> bool:
+    """A delete, or a bulk action: what a single send asks about on a real workspace."""
+    draft = step.request.draft
+    if str(getattr(draft.method, "value", draft.method)).upper() == "DELETE":
+        return True
+    try:
+        return bool(catalog()[draft.endpoint].method(draft.method).is_bulk_action)
+    except (KeyError, ValueError):
+        return False
 
 
 def step_tip(result: runner.StepResult) -> str:

@@ -1,0 +1,127 @@
+"""The history panel: real sends to the sandbox recorded, searched, kept across restarts."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from PySide6.QtCore import Qt
+
+from explorer.core.catalog import HttpMethod
+from explorer.core.client import Outcome, make_http_client, send
+from explorer.core.request import Draft, build_request, prepare
+from explorer.store.history import History
+from explorer.ui.history_panel import HistoryPanel
+
+
+@pytest.fixture
+def http(qloop: asyncio.AbstractEventLoop, arun: Callable[..., Any]) -> Iterator[httpx.AsyncClient]:
+    client = make_http_client()
+    yield client
+    arun(client.aclose())
+
+
+@pytest.fixture
+def do_send(
+    sandbox: Any, http: httpx.AsyncClient, arun: Callable[..., Any]
+) -> Callable[[Draft], Outcome]:
+    def run(draft: Draft) -> Outcome:
+        request = build_request(sandbox.base_url, sandbox.token, prepare(draft))
+        return arun(send(http, request, base_url=sandbox.base_url))  # type: ignore[no-any-return]
+
+    return run
+
+
+def cells(panel: HistoryPanel, row: int) -> list[str]:
+    return [str(panel.model.index(row, c).data()) for c in range(panel.model.columnCount())]
+
+
+def test_a_send_is_listed_searched_kept_and_reopened(
+    qtbot: Any, do_send: Callable[[Draft], Outcome]
+) -> None:
+    panel = HistoryPanel()
+    qtbot.addWidget(panel)
+    assert panel.entries() == []
+    contacts = Draft("contacts", params={"urn": "tel:+250788000001"})
+    missing = Draft(
+        "contacts", HttpMethod.DELETE, params={"uuid": "00000000-0000-4000-8000-000000000000"}
+    )
+    panel.add(contacts, do_send(contacts), workspace="Sandbox")
+    panel.add(missing, do_send(missing), workspace="Sandbox")
+
+    row = cells(panel, 0)  # newest first
+    assert row[1:4] == ["DELETE", "contacts", "404"]
+    assert cells(panel, 1)[1:4] == ["GET", "contacts", "200"] and row[5] == "Sandbox"
+    assert row[4].endswith("ms") or row[4].endswith("s")
+    green = panel.model.index(1, 3).data(Qt.ItemDataRole.ForegroundRole)
+    amber = panel.model.index(0, 3).data(Qt.ItemDataRole.ForegroundRole)
+    assert green.name() == "#2e7d32" and amber.name() == "#b26a00"
+
+    # As-you-type search, after a short pause.
+    qtbot.keyClicks(panel.search, "urn=tel:+250788")
+    qtbot.waitUntil(lambda: len(panel.entries()) == 1)
+    assert panel.entries()[0].endpoint == "contacts"
+    panel.search.clear()
+    qtbot.waitUntil(lambda: len(panel.entries()) == 2)
+
+    # A restart: a new panel reads the same file.
+    again = HistoryPanel()
+    qtbot.addWidget(again)
+    assert [e.method.value for e in again.entries()] == ["DELETE", "GET"]
+    with qtbot.waitSignal(again.request_opened) as blocker:
+        again.open_row(1)
+    assert blocker.args[0] == contacts
+
+    # Double-click on a row does the same.
+    again.show()
+    rect = again.table.visualRect(again.model.index(0, 2))
+    qtbot.mouseClick(again.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    with qtbot.waitSignal(again.request_opened) as blocker:
+        qtbot.mouseDClick(again.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert blocker.args[0] == missing
+
+
+def test_a_send_hidden_by_the_search_is_still_recorded(
+    qtbot: Any, do_send: Callable[[Draft], Outcome]
+) -> None:
+    panel = HistoryPanel()
+    qtbot.addWidget(panel)
+    panel.search.setText("flows")
+    panel.apply_search()
+    draft = Draft("contacts")
+    panel.add(draft, do_send(draft))
+    assert panel.entries() == []
+    assert len(History()) == 1
+
+
+def test_failures_are_red_and_unreadable_lines_are_reported(qtbot: Any) -> None:
+    history = History()
+    history.path.parent.mkdir(parents=True, exist_ok=True)
+    history.path.write_text("not json\n", "utf-8")
+    history.reload()
+    panel = HistoryPanel(history)
+    qtbot.addWidget(panel)
+    panel.add(Draft("contacts"), None, workspace="Prod")  # no response at all
+    assert panel.model.index(0, 3).data(Qt.ItemDataRole.ForegroundRole).name() == "#c62828"
+    assert panel.notice.isVisibleTo(panel) and "line 1" in panel.notice.text()
+
+
+def test_screenshot(qtbot: Any, do_send: Callable[[Draft], Outcome]) -> None:
+    panel = HistoryPanel()
+    qtbot.addWidget(panel)
+    for draft in (
+        Draft("contacts"),
+        Draft(
+            "contacts", HttpMethod.DELETE, params={"uuid": "00000000-0000-4000-8000-000000000000"}
+        ),
+        Draft("flows"),
+    ):
+        panel.add(draft, do_send(draft), workspace="Sandbox")
+    panel.add(Draft("runs"), None, workspace="Staging")
+    panel.resize(560, 300)
+    panel.show()
+    qtbot.wait(50)
+    assert panel.grab().save("/tmp/history_panel.png")

@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, Q
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDockWidget,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -32,16 +33,22 @@ from explorer.core import snippets
 from explorer.core.catalog import DOCUMENTED_RATE_LIMIT, Catalog, HttpMethod, Kind, Pagination
 from explorer.core.errors import ValidationError, ValidationErrors
 from explorer.core.ratelimit import BudgetMeters
-from explorer.core.request import Prepared, build_request, is_unset, prepare, preview_text
+from explorer.core.request import Draft, Prepared, build_request, is_unset, prepare, preview_text
+from explorer.store.errors import StoreError
+from explorer.store.history import History
 from explorer.ui.budget_meter import BudgetMeter
+from explorer.ui.collections_panel import CollectionsPanel
 from explorer.ui.editors import EditorContext
 from explorer.ui.endpoint_tree import EndpointTree
 from explorer.ui.fetch_all_panel import FetchAllPanel
+from explorer.ui.history_panel import HistoryPanel
 from explorer.ui.rate_limit_banner import RateLimitBanner
 from explorer.ui.raw_editor import RawEditor
 from explorer.ui.request_form import RequestForm
 from explorer.ui.response_view import ResponseView
 from explorer.ui.results_table import ResultsTable
+from explorer.ui.runner_panel import RunnerPanel
+from explorer.ui.save_request_dialog import DirtyTracker, confirm_discard, save_current
 
 if TYPE_CHECKING:
     import httpx
@@ -100,6 +107,7 @@ class MainWindow(QMainWindow):
         self._languages_asked = False
         self._extra_params: dict[str, object] = {}
         self.remember = True  # save size, splitters and endpoint on close
+        self.ask_before_close = True  # unsaved request edits: ask before closing
         self._extra_body: dict[str, object] = {}
 
         # --- workspace bar
@@ -190,6 +198,7 @@ class MainWindow(QMainWindow):
         )
         self._retry_prepared: Prepared | None = None
         self._sent: Prepared | None = None
+        self._sent_draft: Draft | None = None
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.copy_curl)
@@ -242,13 +251,22 @@ class MainWindow(QMainWindow):
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
-        self.splitter.addWidget(self.endpoints)
+        self.history_store = History()
+        self.collections = CollectionsPanel()
+        self.history = HistoryPanel(self.history_store)
+        self.runner = RunnerPanel(history=self.history_store)
+        self.side_tabs = QTabWidget()
+        self.side_tabs.setObjectName("sideTabs")
+        self.side_tabs.addTab(self.endpoints, "&Endpoints")
+        self.side_tabs.addTab(self.collections, "C&ollections")
+        self.side_tabs.addTab(self.history, "&History")
+        self.splitter.addWidget(self.side_tabs)
         self.splitter.addWidget(request_side)
         self.splitter.addWidget(self.response)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
-        self.endpoints.setMinimumWidth(200)
+        self.side_tabs.setMinimumWidth(200)
         self.splitter.setSizes([260, 740, 440])
         self._splitters = [self.splitter, top, docs_and_form]
 
@@ -258,6 +276,29 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self.statusBar().showMessage("Ready")
+        self.runner_dock = QDockWidget("Runner", self)
+        self.runner_dock.setObjectName("runnerDock")
+        self.runner_dock.setWidget(self.runner)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.runner_dock)
+        self.runner_dock.hide()
+        self.tracker = DirtyTracker(self)
+        self.collections.request_opened.connect(self.open_saved)
+        self.history.request_opened.connect(
+            lambda draft: confirm_discard(self, self.tracker, lambda: self.load_draft(draft))
+        )
+        self.collections.status_message.connect(lambda t: self.statusBar().showMessage(t, 8000))
+        self.collections.collections_changed.connect(
+            lambda: self.runner.set_collections(self.collections.collections())
+        )
+        self.collections.run_requested.connect(self._run_collection)
+        self.runner.set_collections(self.collections.collections())
+        self.runner.set_http(http)
+        self.runner.run_finished.connect(lambda _report: self.history.reload())
+        self.form.draft_changed.connect(lambda: self.tracker.update(self.form.draft()))
+        self.tracker.dirty_changed.connect(
+            lambda _dirty: self.setWindowTitle(self.tracker.title(APP_NAME))
+        )
+        QShortcut(QKeySequence.StandardKey.Save, self, self.save_request)
         about = QAction(f"&About {APP_NAME}", self)
         about.setMenuRole(QAction.MenuRole.AboutRole)  # the app menu on macOS
         about.triggered.connect(self.show_about)
@@ -314,6 +355,7 @@ class MainWindow(QMainWindow):
     def set_connection(self, connection: Connection | None, *, connecting_to: str = "") -> None:
         """Point requests at a workspace (None while one is being connected)."""
         self.connection = connection
+        self.runner.set_connection(connection)
         if connection is None:
             self.workspace_banner.setText(
                 f"Connecting to {html.escape(connecting_to)}…"
@@ -533,6 +575,7 @@ class MainWindow(QMainWindow):
         """Send the current request (the button, Ctrl+Enter)."""
         if not self.send_button.isEnabled() or self._prepared is None or self.connection is None:
             return
+        self._sent_draft = self.form.draft()
         self._task = asyncio.ensure_future(self._send(self._prepared, self.connection))
         self._update_send_state()
 
@@ -565,6 +608,8 @@ class MainWindow(QMainWindow):
                 self._pager = Pager.from_outcome(
                     connection.base_url, connection.token, prepared, outcome
                 )
+            if self._sent_draft is not None:
+                self.history.add(self._sent_draft, outcome, workspace=connection.name)
             self.show_outcome(outcome)
         except asyncio.CancelledError:
             self.response.show_problem("Cancelled: the request was abandoned.")
@@ -666,6 +711,58 @@ class MainWindow(QMainWindow):
         self.budgets.for_workspace(self.fetch_all.workspace).record_outcome(outcome)
         self.budget_meter.refresh()
 
+    # --- saved requests ---------------------------------------------------------------------
+
+    def open_saved(self, saved: object, collection: object) -> None:
+        """A request from a collection: into the editor (after asking if edits would be lost)."""
+
+        def load() -> None:
+            self.load_draft(saved.draft)  # type: ignore[attr-defined]
+            self.tracker.set_saved(saved, collection)
+
+        confirm_discard(self, self.tracker, load)
+
+    def load_draft(self, draft: Draft) -> None:
+        """Show ``draft``'s endpoint, method and values in the editor."""
+        method = HttpMethod(str(draft.method).upper())
+        if self.endpoints.current() == draft.endpoint:
+            self._on_endpoint(draft.endpoint)
+        else:
+            self.endpoints.select(draft.endpoint)
+        names = [self.method_selector.tabText(i) for i in range(self.method_selector.count())]
+        if method.value in names:
+            self.method_selector.setCurrentIndex(names.index(method.value))
+        self.form.set_values(draft.params, draft.body)
+        self.tracker.set_saved(None)  # open_saved sets the real one right after
+
+    def save_request(self) -> None:
+        """Ctrl+S: save in place when the request came from a collection, else ask where."""
+        try:
+            dialog = save_current(
+                self.form.draft(),
+                self.tracker,
+                self.collections.collections(),
+                parent=self,
+                workspace=self.connection.name if self.connection else None,
+            )
+        except StoreError as exc:
+            self.statusBar().showMessage(str(exc), 10000)
+            return
+        if dialog is None:
+            saved = self.tracker.saved
+            self.statusBar().showMessage(f"Saved {saved.name if saved else 'the request'}", 4000)
+        else:
+            dialog.saved.connect(self.collections.show_saved)
+
+    def _run_collection(self, collection: object, folder: str) -> None:
+        self.runner.set_target(collection, folder)
+        self.runner_dock.show()
+        self.runner.run()
+
+    def _close_anyway(self) -> None:
+        self.ask_before_close = False
+        self.close()
+
     def show_about(self) -> None:
         from explorer.ui.about_dialog import AboutDialog
 
@@ -674,6 +771,11 @@ class MainWindow(QMainWindow):
     # --- closing ----------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.ask_before_close and self.tracker.dirty:
+            # Unsaved edits are never lost silently: ask first (non-modal), close on the answer.
+            event.ignore()
+            confirm_discard(self, self.tracker, self._close_anyway, save=self.save_request)
+            return
         try:
             self.cancel()
             self.fetch_all.cancel()

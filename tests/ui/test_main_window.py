@@ -43,6 +43,7 @@ def window(qtbot: Any, qloop: Any, sandbox: Any, tmp_path: Path) -> Iterator[Mai
     win.show()
     qtbot.waitExposed(win)
     yield win
+    win.ask_before_close = False  # teardown: whatever a test typed may go
     win.close()
     qloop.run_until_complete(http.aclose()) if not qloop.is_running() else None
 
@@ -360,3 +361,38 @@ def test_contacts_by_group_and_date_then_create_with_groups_and_fields(
     assert created.json["language"] == "kin"
     assert [g["uuid"] for g in created.json["groups"]] == [group["uuid"]]
     assert created.json["fields"][key] == "hello"
+
+
+def test_closing_with_unsaved_edits_asks_first(window: MainWindow, qtbot: Any) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    choose(window, "groups", "POST")
+    line(window, "field_name").setText("Not saved yet")
+    assert window.windowTitle().startswith("• ")
+    window.close()
+    assert window.isVisible()  # not closed: a question is open instead
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert boxes and "not saved" in boxes[0].text()
+    with qtbot.waitSignal(window.closed, timeout=5000):
+        boxes[0].button(QMessageBox.StandardButton.Discard).click()
+    assert not window.isVisible()
+
+
+def test_ctrl_s_saves_into_a_collection_and_history_records_sends(
+    window: MainWindow, qtbot: Any
+) -> None:
+    choose(window, "flows", "GET")
+    window.form.set_values({"archived": False}, {})
+    assert send_and_wait(qtbot, window).status == 200
+    first = window.history.entries()[0]
+    assert (first.endpoint, first.status) == ("flows", 200)
+    window.save_request()
+    from explorer.ui.save_request_dialog import SaveRequestDialog
+
+    qtbot.waitUntil(lambda: window.findChild(SaveRequestDialog) is not None, timeout=5000)
+    dialog = window.findChild(SaveRequestDialog)
+    dialog.name_edit.setText("Active flows")
+    dialog.save()
+    assert not window.windowTitle().startswith("• ")
+    saved = [r.name for c in window.collections.collections() for r in c.requests("")]
+    assert "Active flows" in saved

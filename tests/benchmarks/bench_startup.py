@@ -57,7 +57,11 @@ def main() -> None:
             "RAPIDPRO_EXPLORER_CONFIG_DIR": f"{tmp}/config",
             "RAPIDPRO_EXPLORER_DATA_DIR": f"{tmp}/data",
             "RAPIDPRO_EXPLORER_CACHE_DIR": f"{tmp}/cache",
+            # Installed apps start from compiled bytecode; a development shell that sets
+            # PYTHONDONTWRITEBYTECODE would recompile every module on every start instead.
+            "PYTHONPYCACHEPREFIX": f"{tmp}/pycache",
         }
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         app_cmd = [sys.executable, "-m", "explorer", "--sandbox", "--screenshot", f"{tmp}/app.png"]
         bare_cmd = [sys.executable, "-c", BARE, f"{tmp}/bare.png"]
         app_png, bare_png = Path(f"{tmp}/app.png"), Path(f"{tmp}/bare.png")

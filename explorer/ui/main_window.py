@@ -298,7 +298,17 @@ class MainWindow(QMainWindow):
         self.tracker.dirty_changed.connect(
             lambda _dirty: self.setWindowTitle(self.tracker.title(APP_NAME))
         )
-        QShortcut(QKeySequence.StandardKey.Save, self, self.save_request)
+        file_menu = self.menuBar().addMenu("&File")
+        for text, slot, keys in (
+            ("&Save request", self.save_request, QKeySequence.StandardKey.Save),
+            ("New request from a &curl command (clipboard)", self.paste_curl, "Ctrl+Shift+V"),
+            ("&Import Postman collection…", self.import_postman, None),
+            ("&Export collection to Postman…", self.export_postman, None),
+        ):
+            action = file_menu.addAction(text)
+            action.triggered.connect(slot)
+            if keys is not None:
+                action.setShortcut(QKeySequence(keys))
         about = QAction(f"&About {APP_NAME}", self)
         about.setMenuRole(QAction.MenuRole.AboutRole)  # the app menu on macOS
         about.triggered.connect(self.show_about)
@@ -477,6 +487,7 @@ class MainWindow(QMainWindow):
         draft.body.update(self._extra_body)
         country = self.connection.default_country if self.connection else None
         try:
+            draft = self._with_variables(draft)
             prepared = prepare(draft, default_country=country)
         except ValidationErrors as errors:
             self._prepared = None
@@ -503,6 +514,27 @@ class MainWindow(QMainWindow):
             base_url=c.base_url if c else "",
             token=c.token if c else None,
         )
+
+    def _with_variables(self, draft: Draft) -> Draft:
+        """``{{name}}`` resolved from the open collection and the workspace's environment.
+
+        Raises ValidationErrors naming every variable that has no value, field by field.
+        """
+        from explorer.core import variables
+
+        if not any(variables.names_in(v) for v in (draft.params, draft.body)):
+            return draft
+        collection = self.tracker.collection
+        base_url = self.connection.base_url if self.connection else None
+        workspace = self.connection.name if self.connection else None
+        if collection is not None:
+            scope = collection.scope(workspace, base_url=base_url)
+        else:
+            scope = variables.scope(base_url=base_url)
+        missing = variables.unresolved(draft, scope)
+        if missing:
+            raise ValidationErrors(missing)
+        return variables.resolve_draft(draft, scope)
 
     def _typed(self, name: object) -> bool:
         editor = self.form.editor(str(name))
@@ -719,6 +751,7 @@ class MainWindow(QMainWindow):
         def load() -> None:
             self.load_draft(saved.draft)  # type: ignore[attr-defined]
             self.tracker.set_saved(saved, collection)
+            self._refresh()  # its variables now resolve from this collection
 
         confirm_discard(self, self.tracker, load)
 
@@ -753,6 +786,81 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Saved {saved.name if saved else 'the request'}", 4000)
         else:
             dialog.saved.connect(self.collections.show_saved)
+
+    def paste_curl(self) -> None:
+        """A curl command on the clipboard becomes the request in the editor."""
+        from explorer.core.curl_import import parse_curl
+        from explorer.core.errors import ValidationError
+
+        text = QGuiApplication.clipboard().text()
+        try:
+            imported = parse_curl(text)
+        except ValidationError as exc:
+            self.statusBar().showMessage(
+                f"The clipboard holds no usable curl command: {exc}", 10000
+            )
+            return
+        self.load_draft(imported.draft)
+        notes = list(imported.notes)
+        if imported.token:
+            # Never stored from here: a token belongs in the keyring, through Workspaces….
+            notes.append("The command's token was not kept: add it under Workspaces…")
+        self.statusBar().showMessage(" ".join(["Request read from curl.", *notes]), 15000)
+
+    def import_postman(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        dialog = QFileDialog(self, "Import a Postman collection", "", "Postman collection (*.json)")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(self._import_postman_file)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()  # not exec(): no nested loop inside the asyncio one
+
+    def _import_postman_file(self, path: str) -> None:
+        from pathlib import Path
+
+        from explorer.core.errors import ValidationError
+        from explorer.store import paths
+        from explorer.store.postman import create_from_postman, read_postman
+
+        try:
+            result = read_postman(Path(path))
+            folder = paths.collections_dir() / Path(path).stem
+            collection = create_from_postman(result, folder)
+        except (ValidationError, StoreError) as exc:
+            self.statusBar().showMessage(str(exc), 15000)
+            return
+        self.collections.add_collection(collection)
+        problems = f" ({len(result.problems)} item(s) could not be used)" if result.problems else ""
+        self.statusBar().showMessage(f"Imported {collection.name}{problems}.", 15000)
+        self.side_tabs.setCurrentWidget(self.collections)
+
+    def export_postman(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        collection = self.tracker.collection or next(iter(self.collections.collections()), None)
+        if collection is None:
+            self.statusBar().showMessage("There is no collection to export yet.", 8000)
+            return
+        dialog = QFileDialog(self, f"Export {collection.name} for Postman")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilter("Postman collection (*.json)")
+        dialog.selectFile(f"{collection.name}.postman_collection.json")
+        dialog.fileSelected.connect(lambda path: self._export_postman_file(collection, path))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def _export_postman_file(self, collection: object, path: str) -> None:
+        from pathlib import Path
+
+        from explorer.store.postman import write_postman
+
+        try:
+            write_postman(collection, Path(path))  # type: ignore[arg-type]
+        except StoreError as exc:
+            self.statusBar().showMessage(str(exc), 15000)
+            return
+        self.statusBar().showMessage(f"Exported to {path} (token left empty).", 10000)
 
     def _run_collection(self, collection: object, folder: str) -> None:
         self.runner.set_target(collection, folder)

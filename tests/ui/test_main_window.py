@@ -396,3 +396,53 @@ def test_ctrl_s_saves_into_a_collection_and_history_records_sends(
     assert not window.windowTitle().startswith("• ")
     saved = [r.name for c in window.collections.collections() for r in c.requests("")]
     assert "Active flows" in saved
+
+
+def test_collection_variables_resolve_and_unresolved_ones_block_send(
+    window: MainWindow, tmp_path: Path
+) -> None:
+    from explorer.core.request import Draft
+    from explorer.store.collections import Collection, SavedRequest
+
+    coll = Collection.create(tmp_path / "vars", "Vars")
+    coll.set_variables({"who": "Reporters"})
+    saved = coll.add(SavedRequest("By group", Draft("contacts", params={"group": "{{who}}"})))
+    window.open_saved(saved, coll)
+    assert "group=Reporters" in window.preview.toPlainText()
+    assert window.send_button.isEnabled()
+    window.form.set_values({"group": "{{nobody_set_this}}"}, {})
+    assert not window.send_button.isEnabled()
+    assert "nobody_set_this" in window.send_problem.text()
+
+
+def test_a_curl_command_on_the_clipboard_becomes_the_request(
+    window: MainWindow, qapp: Any, sandbox: Any
+) -> None:
+    qapp.clipboard().setText(
+        f"curl '{sandbox.base_url}/api/v2/contacts.json?urn=tel%3A%2B250788123123' "
+        "-H 'Authorization: Token pasted-secret-token'"
+    )
+    window.paste_curl()
+    assert window.form.endpoint is not None and window.form.endpoint.name == "contacts"
+    assert "urn=tel%3A%2B250788123123" in window.preview.toPlainText()
+    message = window.statusBar().currentMessage()
+    assert "token was not kept" in message and "pasted-secret-token" not in message
+
+
+def test_postman_export_then_import_through_the_window(window: MainWindow, tmp_path: Path) -> None:
+    from explorer.core.catalog import HttpMethod
+    from explorer.core.request import Draft
+    from explorer.store.collections import Collection, SavedRequest
+
+    coll = Collection.create(tmp_path / "team", "Team")
+    coll.add(SavedRequest("New group", Draft("groups", HttpMethod.POST, body={"name": "X"})))
+    out = tmp_path / "team.postman_collection.json"
+    window._export_postman_file(coll, str(out))
+    exported = json.loads(out.read_text())
+    assert exported["item"][0]["request"]["method"] == "POST"
+    assert "{{base_url}}" in json.dumps(exported)
+    window._import_postman_file(str(out))
+    names = [c.name for c in window.collections.collections()]
+    assert "Team" in names
+    imported = next(c for c in window.collections.collections() if c.root != coll.root)
+    assert [r.name for r in imported.requests("")] == ["New group"]

@@ -7,6 +7,7 @@ import html
 import json
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
@@ -302,6 +303,7 @@ class MainWindow(QMainWindow):
         for text, slot, keys in (
             ("&Save request", self.save_request, QKeySequence.StandardKey.Save),
             ("New request from a &curl command (clipboard)", self.paste_curl, "Ctrl+Shift+V"),
+            ("Collection &variables…", self.edit_variables, None),
             ("&Import Postman collection…", self.import_postman, None),
             ("&Export collection to Postman…", self.export_postman, None),
         ):
@@ -333,6 +335,12 @@ class MainWindow(QMainWindow):
             state = self.settings.value(f"window/{splitter.objectName()}")
             if isinstance(state, QByteArray | bytes):
                 splitter.restoreState(state)
+        opened = self.settings.value("collections/opened", [])
+        for folder in [opened] if isinstance(opened, str) else list(opened or []):
+            # Folders opened from elsewhere (a repository checkout, say) come back; one that
+            # has since gone is skipped.
+            if Path(folder, "collection.json").is_file():
+                self.collections.open_folder(folder)
         last = self.settings.value("request/endpoint", "contacts")
         self.endpoints.select(str(last) if str(last) in self.catalog else "contacts")
 
@@ -340,6 +348,13 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         for splitter in self._splitters:
             self.settings.setValue(f"window/{splitter.objectName()}", splitter.saveState())
+        from explorer.store import paths
+
+        home = paths.collections_dir().resolve()
+        opened = [
+            str(c.root) for c in self.collections.collections() if c.root.resolve().parent != home
+        ]
+        self.settings.setValue("collections/opened", opened)
         if self.form.endpoint is not None:
             self.settings.setValue("request/endpoint", self.form.endpoint.name)
             self.settings.setValue("request/method", self.form.method.value)
@@ -787,6 +802,21 @@ class MainWindow(QMainWindow):
         else:
             dialog.saved.connect(self.collections.show_saved)
 
+    def edit_variables(self) -> None:
+        """The open collection's variables and the current workspace's environment."""
+        from explorer.ui.variables_dialog import VariablesDialog
+
+        collection = self.tracker.collection or next(iter(self.collections.collections()), None)
+        if collection is None:
+            self.statusBar().showMessage("Save a request first: variables belong to a collection.")
+            return
+        dialog = VariablesDialog(
+            collection, self.connection.name if self.connection else None, self
+        )
+        dialog.saved.connect(self._refresh)  # values may now resolve, or stop resolving
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()  # not exec(): no nested loop inside the asyncio one
+
     def paste_curl(self) -> None:
         """A curl command on the clipboard becomes the request in the editor."""
         from explorer.core.curl_import import parse_curl
@@ -817,8 +847,6 @@ class MainWindow(QMainWindow):
         dialog.open()  # not exec(): no nested loop inside the asyncio one
 
     def _import_postman_file(self, path: str) -> None:
-        from pathlib import Path
-
         from explorer.core.errors import ValidationError
         from explorer.store import paths
         from explorer.store.postman import create_from_postman, read_postman
@@ -851,8 +879,6 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def _export_postman_file(self, collection: object, path: str) -> None:
-        from pathlib import Path
-
         from explorer.store.postman import write_postman
 
         try:

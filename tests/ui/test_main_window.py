@@ -193,12 +193,14 @@ def test_remembers_endpoint_and_splitters(
     first = MainWindow(catalog(), http, settings)
     qtbot.addWidget(first)
     choose(first, "flows", "GET")
+    first.collections.open_folder(tmp_path / "checkout")  # a collection kept elsewhere
     first.splitter.setSizes([300, 500, 500])
     sizes = first.splitter.sizes()
     first.close()
     second = MainWindow(catalog(), http, settings)
     qtbot.addWidget(second)
     assert second.endpoints.current() == "flows"
+    assert (tmp_path / "checkout") in [c.root for c in second.collections.collections()]
     assert second.splitter.sizes() == sizes
     assert isinstance(second.workspace_selector, QComboBox)
 
@@ -446,3 +448,30 @@ def test_postman_export_then_import_through_the_window(window: MainWindow, tmp_p
     assert "Team" in names
     imported = next(c for c in window.collections.collections() if c.root != coll.root)
     assert [r.name for r in imported.requests("")] == ["New group"]
+
+
+def test_variables_dialog_sets_collection_and_environment_values(
+    window: MainWindow, tmp_path: Path
+) -> None:
+    from explorer.core.request import Draft
+    from explorer.store.collections import Collection, SavedRequest
+    from explorer.ui.variables_dialog import VariablesDialog
+
+    coll = Collection.create(tmp_path / "env", "Env")
+    saved = coll.add(SavedRequest("By group", Draft("contacts", params={"group": "{{who}}"})))
+    window.open_saved(saved, coll)
+    assert not window.send_button.isEnabled()  # {{who}} has no value yet
+    window.edit_variables()
+    dialog = window.findChild(VariablesDialog)
+    dialog._add_row(dialog.shared, "who", "Reporters")
+    dialog._add_row(dialog.environment, "who", "Teachers")  # the workspace's value wins
+    dialog._add_row(dialog.shared, "token", "secret-value")  # refused: tokens go to the keyring
+    assert not dialog.save()
+    assert dialog.problem.isVisible()
+    dialog.shared.removeRow(dialog.shared.rowCount() - 1)
+    assert dialog.save()
+    assert "group=Teachers" in window.preview.toPlainText()
+    reopened = Collection.open(tmp_path / "env")
+    assert reopened.variables == {"who": "Reporters"}
+    assert reopened.environments == {"Sandbox": {"who": "Teachers"}}
+    assert "secret-value" not in (tmp_path / "env" / "collection.json").read_text()

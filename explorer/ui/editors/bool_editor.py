@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from explorer.core.catalog import Param
+from explorer.ui.editors.choice_editor import ChoiceEditor
 from explorer.ui.editors.context import EditorContext
-from explorer.ui.editors.editor import Editor
 
 
-class BoolEditor(Editor):
+class BoolEditor(ChoiceEditor):
     """Three states: not set, true, false.
 
     Signals:
@@ -21,18 +21,11 @@ class BoolEditor(Editor):
     def __init__(
         self, param: Param, parent: QWidget | None = None, context: EditorContext | None = None
     ) -> None:
-        super().__init__(param, parent, context)
-        self.combo = QComboBox(self)
-        self.combo.setAccessibleName(param.name)
-        default = "" if param.default is None else f" (default {str(param.default).lower()})"
-        self.combo.addItem(f"not set{default}", None)
-        self.combo.addItem("true", True)
-        self.combo.addItem("false", False)
-        self.combo.currentIndexChanged.connect(self.value_changed)
-        self._finish(self.combo)
+        super().__init__(param, parent, context, items=[("true", True), ("false", False)])
 
-    def value(self) -> Any:
-        return self.combo.currentData()
+    @staticmethod
+    def _shown(default: Any) -> str:
+        return str(default).lower()
 
     def set_value(self, value: Any) -> None:
         if value is None or value == "":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QWidget
@@ -19,17 +20,26 @@ class ChoiceEditor(Editor):
     """
 
     def __init__(
-        self, param: Param, parent: QWidget | None = None, context: EditorContext | None = None
+        self,
+        param: Param,
+        parent: QWidget | None = None,
+        context: EditorContext | None = None,
+        *,
+        items: Sequence[tuple[str, Any]] | None = None,
     ) -> None:
         super().__init__(param, parent, context)
         self.combo = QComboBox(self)
         self.combo.setAccessibleName(param.name)
-        default = "" if param.default is None else f" (default {param.default})"
+        default = "" if param.default is None else f" (default {self._shown(param.default)})"
         self.combo.addItem(f"not set{default}", None)
-        for choice in param.choices:
-            self.combo.addItem(choice, choice)
+        for label, data in items if items is not None else [(c, c) for c in param.choices]:
+            self.combo.addItem(label, data)
         self.combo.currentIndexChanged.connect(self.value_changed)
         self._finish(self.combo)
+
+    @staticmethod
+    def _shown(default: Any) -> str:
+        return str(default)
 
     def value(self) -> Any:
         return self.combo.currentData()
@@ -43,8 +53,11 @@ class ChoiceEditor(Editor):
             # A saved request may spell a case-insensitive choice differently.
             folded = value.strip().casefold()
             index = next(
-                (i for i in range(1, self.combo.count())
-                 if str(self.combo.itemData(i)).casefold() == folded),
+                (
+                    i
+                    for i in range(1, self.combo.count())
+                    if str(self.combo.itemData(i)).casefold() == folded
+                ),
                 -1,
             )
         if index < 0:

@@ -111,6 +111,7 @@ async def amain(args: argparse.Namespace) -> int:
         window.remember = False
         window.resize(1440, 860)
     window.show()
+    await asyncio.sleep(0)  # one loop turn: the window paints before the rest loads
     # What the first screen does not need loads after it is painted: httpx, the store.
     from explorer.core.client import make_http_client
     from explorer.store.secrets import TokenVault

@@ -484,6 +484,17 @@ class Resource:
     def delete(self, ctx: Ctx) -> Response:
         raise detail(405, 'Method "DELETE" not allowed.')
 
+    def resolved(self, ctx: Ctx, target: str, raw: str | None, param: Param) -> int:
+        """The id of the ``target`` object ``raw`` names; none: an empty listing, as RapidPro."""
+        found = ctx.store.resolve(target, raw, param.accepts)
+        if found is None:
+            raise EmptyResult
+        return found
+
+    def filter_contact(self, ctx: Ctx, raw: str | None, param: Param) -> Filter:
+        """``contact=`` on messages, runs, tickets and channel events."""
+        return "t.contact_id = ?", [self.resolved(ctx, "contacts", raw, param)]
+
     def lookup(self, ctx: Ctx, *, required: bool) -> tuple[str, Any] | None:
         """The lookup parameter of a write or delete (uuid, urn, key, id): at most one."""
         names = [p.name for p in ctx.method.params if p.is_lookup]

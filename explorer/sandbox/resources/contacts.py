@@ -14,7 +14,6 @@ from explorer.core.catalog import Param
 from explorer.sandbox.api import (
     REGISTRY,
     Ctx,
-    EmptyResult,
     Filter,
     Resource,
     bad_request,
@@ -204,9 +203,7 @@ class Contacts(Resource):
         return "t.id IN (SELECT contact_id FROM contact_urns WHERE identity = ?)", [identity]
 
     def filter_group(self, ctx: Ctx, raw: str | None, param: Param) -> Filter:
-        group_id = ctx.store.resolve("groups", raw, param.accepts)
-        if group_id is None:
-            raise EmptyResult
+        group_id = self.resolved(ctx, "groups", raw, param)
         status = ctx.db.value("SELECT system_status FROM groups WHERE id = ?", (group_id,))
         if status:
             return "t.status = ?", [status]

@@ -105,16 +105,7 @@ class Runs(Resource):
 
     def filter_flow(self, ctx: Ctx, raw: str | None, param: Param) -> Filter:
         query_uuid(param.name, raw or "")  # an invalid UUID is a 400, an unknown flow no rows
-        found = ctx.store.resolve("flows", raw, param.accepts)
-        if found is None:
-            raise EmptyResult
-        return "t.flow_id = ?", [found]
-
-    def filter_contact(self, ctx: Ctx, raw: str | None, param: Param) -> Filter:
-        found = ctx.store.resolve("contacts", raw, param.accepts)
-        if found is None:
-            raise EmptyResult
-        return "t.contact_id = ?", [found]
+        return "t.flow_id = ?", [self.resolved(ctx, "flows", raw, param)]
 
     def filter_responded(self, ctx: Ctx, raw: str | None, param: Param) -> Filter | None:
         return ("t.responded = 1", []) if query_bool(raw) else None

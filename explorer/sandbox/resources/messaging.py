@@ -82,16 +82,8 @@ class Messages(Resource):
             raise EmptyResult
         return FOLDERS[folder], []
 
-    def filter_contact(self, ctx: Ctx, raw: str | None, param: Param) -> Filter:
-        found = ctx.store.resolve("contacts", raw, param.accepts)
-        if found is None:
-            raise EmptyResult
-        return "t.contact_id = ?", [found]
-
     def filter_label(self, ctx: Ctx, raw: str | None, param: Param) -> Filter:
-        found = ctx.store.resolve("labels", raw, param.accepts)
-        if found is None:
-            raise EmptyResult
+        found = self.resolved(ctx, "labels", raw, param)
         return "t.id IN (SELECT msg_id FROM msg_labels WHERE label_id = ?)", [found]
 
     def serialize(self, ctx: Ctx, rows: Sequence[Any]) -> list[dict[str, Any]]:

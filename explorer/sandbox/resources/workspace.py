@@ -65,12 +65,6 @@ class Tickets(Resource):
         found = ctx.store.by_uuid("tickets", raw or "")
         return "t.id = ?", [found if found is not None else -1]
 
-    def filter_contact(self, ctx: Ctx, raw: str | None, param: Param) -> Filter:
-        found = ctx.store.resolve("contacts", raw, param.accepts)
-        if found is None:
-            raise EmptyResult
-        return "t.contact_id = ?", [found]
-
     def serialize(self, ctx: Ctx, rows: Sequence[Any]) -> list[dict[str, Any]]:
         contacts = ctx.store.refs("contacts", [r["contact_id"] for r in rows])
         topics = ctx.store.refs("topics", [r["topic_id"] for r in rows])
@@ -230,12 +224,6 @@ class ChannelEvents(Resource):
     name = "channel_events"
     table = "channel_events"
     simple_filters: ClassVar[dict[str, str]] = {"id": "t.id = ?"}
-
-    def filter_contact(self, ctx: Ctx, raw: str | None, param: Param) -> Filter:
-        found = ctx.store.resolve("contacts", raw, param.accepts)
-        if found is None:
-            raise EmptyResult
-        return "t.contact_id = ?", [found]
 
     def serialize(self, ctx: Ctx, rows: Sequence[Any]) -> list[dict[str, Any]]:
         contacts = ctx.store.refs("contacts", [r["contact_id"] for r in rows])

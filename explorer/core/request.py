@@ -588,14 +588,3 @@ def build_follow_request(url: str, base_url: str, token: str | None) -> httpx.Re
     if token:
         headers["Authorization"] = f"Token {token}"
     return httpx.Request("GET", url, headers=headers)
-
-
-def masked_headers(request: httpx.Request) -> list[tuple[str, str]]:
-    """Headers as a preview shows them: the token replaced by a placeholder."""
-    out = []
-    for name, value in request.headers.multi_items():
-        if name.lower() == "authorization":
-            out.append((name, f"{value.split(' ', 1)[0]} $RAPIDPRO_TOKEN"))
-        else:
-            out.append((name, value))
-    return out

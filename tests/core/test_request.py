@@ -19,9 +19,9 @@ from explorer.core.request import (
     Upload,
     build_follow_request,
     build_request,
-    masked_headers,
     normalize_base_url,
     prepare,
+    preview_text,
     same_origin,
 )
 
@@ -243,11 +243,18 @@ def test_page_links_followed_only_on_the_workspace_origin() -> None:
             build_follow_request(elsewhere, BASE, "tok")
 
 
-def test_preview_headers_mask_the_token() -> None:
-    request = build_request(BASE, "very-secret", prepare(Draft("flows", GET)))
-    shown = dict(masked_headers(request))
-    assert shown["authorization"] == "Token $RAPIDPRO_TOKEN"
-    assert "very-secret" not in repr(masked_headers(request))
+def test_preview_is_the_request_sent_with_the_token_masked() -> None:
+    prepared = prepare(Draft("contacts", POST, {"urn": "tel:+250788123123"}, {"name": "Ben"}))
+    request = build_request(BASE, "very-secret", prepared)
+    lines = preview_text(BASE, prepared).splitlines()
+    assert lines[0] == f"POST {request.url}"
+    blank = lines.index("")
+    shown = {k.lower(): v for k, v in (line.split(": ", 1) for line in lines[1:blank])}
+    sent = {k.lower(): v for k, v in request.headers.items() if k.lower() != "host"}
+    assert shown.pop("authorization") == "Token $RAPIDPRO_TOKEN"
+    assert sent.pop("authorization") == "Token very-secret"
+    assert shown == sent
+    assert json.loads("\n".join(lines[blank + 1 :])) == json.loads(request.content)
 
 
 def test_every_catalog_example_builds() -> None:

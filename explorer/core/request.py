@@ -533,9 +533,7 @@ def json_bytes(prepared: Prepared) -> bytes | None:
 
 def request_headers(prepared: Prepared, token: str | None) -> list[tuple[str, str]]:
     """The headers this app sets (multipart uploads add their own Content-Type)."""
-    headers = [("User-Agent", USER_AGENT), ("Accept", "application/json")]
-    if token:
-        headers.append(("Authorization", f"Token {token}"))
+    headers = _base_headers(token)
     body = json_bytes(prepared)
     if body is not None:
         headers += [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
@@ -584,7 +582,12 @@ def build_follow_request(url: str, base_url: str, token: str | None) -> httpx.Re
         )
     import httpx
 
-    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+    return httpx.Request("GET", url, headers=_base_headers(token))
+
+
+def _base_headers(token: str | None) -> list[tuple[str, str]]:
+    """What every request carries: who is asking, for JSON, and the token when there is one."""
+    headers = [("User-Agent", USER_AGENT), ("Accept", "application/json")]
     if token:
-        headers["Authorization"] = f"Token {token}"
-    return httpx.Request("GET", url, headers=headers)
+        headers.append(("Authorization", f"Token {token}"))
+    return headers

@@ -178,7 +178,8 @@ def test_about_dialog_shows_versions_licence_and_link(qtbot: Any) -> None:
     from PySide6.QtCore import qVersion
     from PySide6.QtGui import QGuiApplication
 
-    from explorer.ui.about_dialog import AboutDialog, app_icon
+    from explorer.ui.about_dialog import AboutDialog
+    from explorer.ui.app_icon import app_icon
 
     assert not app_icon().isNull()
     dialog = AboutDialog()

@@ -1,7 +1,6 @@
 """The About box: what this is, which versions it runs on, its licence and where it lives.
 
 Open it non-modally: ``AboutDialog(window).open()`` (it deletes itself when closed).
-:func:`app_icon` is the app's icon for windows and dialogs, from ``explorer.resources``.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ import html
 import platform
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -22,17 +21,10 @@ from PySide6.QtWidgets import (
 )
 
 from explorer import APP_NAME, __version__, resources
+from explorer.ui.app_icon import app_icon
 
 LICENCE = "BSD 3-Clause License"
 SUMMARY = "A desktop explorer for the RapidPro REST API v2."
-
-
-def app_icon() -> QIcon:
-    """The app icon at every size there is a PNG for (an empty icon if none is found)."""
-    icon = QIcon()
-    for path in resources.icon_paths():
-        icon.addFile(str(path))
-    return icon
 
 
 def versions() -> list[tuple[str, str]]:

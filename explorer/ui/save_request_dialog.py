@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -33,9 +33,9 @@ from explorer.store.collections import (
     Collection,
     SavedRequest,
     create_collection,
-    request_to_json,
 )
 from explorer.store.errors import StoreError
+from explorer.ui.dirty_tracker import DirtyTracker
 
 log = logging.getLogger(__name__)
 
@@ -50,68 +50,6 @@ def parse_statuses(text: str) -> tuple[int, ...]:
             raise ValidationError(f"{part} is not an HTTP status (100 to 599)")
         out.append(int(part))
     return tuple(out)
-
-
-def draft_key(draft: Draft) -> Any:
-    """What of a draft is saved, normalised as the store writes it (unset values left out)."""
-    try:
-        doc = request_to_json(SavedRequest("x", draft))
-    except (ValidationError, ValueError, KeyError):
-        return None  # a value the store cannot hold: never equal to a saved one
-    return (doc.get("endpoint"), doc.get("method", "GET"), doc.get("params"), doc.get("body"))
-
-
-class DirtyTracker(QObject):
-    """Whether the editor's request differs from the one it was opened from (or saved as).
-
-    A request that was never saved counts as changed once it has any value in it.
-    Call :meth:`set_saved` after opening or saving, :meth:`update` whenever the draft changes.
-
-    Signals:
-        dirty_changed(bool): the request became changed (True) or matches the saved one.
-    """
-
-    dirty_changed = Signal(bool)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.saved: SavedRequest | None = None
-        self.collection: Collection | None = None
-        self._saved_key: Any = None
-        self._dirty = False
-
-    @property
-    def dirty(self) -> bool:
-        return self._dirty
-
-    def set_saved(self, saved: SavedRequest | None, collection: Collection | None = None) -> None:
-        """The editor now holds ``saved`` (from ``collection``) unchanged; None: a new request."""
-        self.saved = saved
-        self.collection = collection if saved is not None else None
-        self._saved_key = draft_key(saved.draft) if saved is not None else None
-        self._set(False)
-
-    def update(self, draft: Draft | None) -> bool:
-        """Compare ``draft`` (the editor's) with the saved one; returns whether it differs."""
-        if draft is None:
-            dirty = False
-        elif self.saved is None:
-            dirty = bool(draft.params or draft.body) and draft_key(draft) != draft_key(
-                Draft(draft.endpoint, draft.method)
-            )
-        else:
-            dirty = draft_key(draft) != self._saved_key
-        self._set(dirty)
-        return dirty
-
-    def title(self, text: str) -> str:
-        """``text`` with a leading "• " while there are unsaved changes."""
-        return f"• {text}" if self._dirty else text
-
-    def _set(self, dirty: bool) -> None:
-        if dirty != self._dirty:
-            self._dirty = dirty
-            self.dirty_changed.emit(dirty)
 
 
 def confirm_discard(

@@ -15,8 +15,8 @@ from explorer.core.request import Draft
 from explorer.store import paths
 from explorer.store.collections import Collection, SavedRequest, create_collection
 from explorer.ui.collections_panel import KIND_ROLE, PATH_ROLE, CollectionsPanel
+from explorer.ui.dirty_tracker import DirtyTracker
 from explorer.ui.save_request_dialog import (
-    DirtyTracker,
     SaveRequestDialog,
     confirm_discard,
     save_current,

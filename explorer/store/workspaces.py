@@ -15,6 +15,7 @@ from typing import Any
 
 import phonenumbers
 
+from explorer import SANDBOX_WORKSPACE_NAME
 from explorer.core.errors import ValidationError, ValidationErrors
 from explorer.core.request import normalize_base_url
 from explorer.store import paths
@@ -26,7 +27,6 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 FILE_NAME = "workspaces.json"
-SANDBOX_WORKSPACE_NAME = "Sandbox (local demo data)"
 DEFAULT_RATE_LIMIT = 2500  # RapidPro's default for API v2 tokens, requests per hour
 MAX_NAME_LENGTH = 80
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import html
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,33 +29,38 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer import APP_NAME
-from explorer.core import snippets
+from explorer import APP_NAME, SANDBOX_WORKSPACE_NAME
 from explorer.core.catalog import DOCUMENTED_RATE_LIMIT, Catalog, HttpMethod, Kind, Pagination
 from explorer.core.errors import ValidationError, ValidationErrors
 from explorer.core.ratelimit import BudgetMeters
 from explorer.core.request import Draft, Prepared, build_request, is_unset, prepare, preview_text
 from explorer.store.errors import StoreError
-from explorer.store.history import History
 from explorer.ui.budget_meter import BudgetMeter
-from explorer.ui.collections_panel import CollectionsPanel
+from explorer.ui.deferred import Deferred
+from explorer.ui.dirty_tracker import DirtyTracker
 from explorer.ui.editors import EditorContext
 from explorer.ui.endpoint_tree import EndpointTree
-from explorer.ui.fetch_all_panel import FetchAllPanel
-from explorer.ui.history_panel import HistoryPanel
 from explorer.ui.rate_limit_banner import RateLimitBanner
 from explorer.ui.raw_editor import RawEditor
 from explorer.ui.request_form import RequestForm
 from explorer.ui.response_view import ResponseView
-from explorer.ui.results_table import ResultsTable
-from explorer.ui.runner_panel import RunnerPanel
-from explorer.ui.save_request_dialog import DirtyTracker, confirm_discard, save_current
 
+# What the first screen does not show (the side tabs, the results table, fetch-all, the
+# runner, asyncio itself) is imported and built when first needed, so the window paints
+# sooner: see Deferred.
 if TYPE_CHECKING:
+    import asyncio
+
     import httpx
 
     from explorer.core.client import Outcome
     from explorer.core.pagination import Pager
+    from explorer.store.history import History
+    from explorer.ui.collections_panel import CollectionsPanel
+    from explorer.ui.fetch_all_panel import FetchAllPanel
+    from explorer.ui.history_panel import HistoryPanel
+    from explorer.ui.results_table import ResultsTable
+    from explorer.ui.runner_panel import RunnerPanel
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +102,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setWindowTitle(APP_NAME)
         self.catalog = catalog
-        self.http = http
+        self._http = http
         self.settings = settings
         self.connection: Connection | None = None
         self._task: asyncio.Task[None] | None = None
@@ -110,6 +115,7 @@ class MainWindow(QMainWindow):
         self.remember = True  # save size, splitters and endpoint on close
         self.ask_before_close = True  # unsaved request edits: ask before closing
         self._extra_body: dict[str, object] = {}
+        self._waiting = "Starting the sandbox…"  # what Send waits for while not connected
 
         # --- workspace bar
         self.workspace_selector = QComboBox()
@@ -236,31 +242,22 @@ class MainWindow(QMainWindow):
         rs.addLayout(buttons)
 
         self.response = ResponseView()
-        self.results_table = ResultsTable()
-        self.response.add_tab(self.results_table, "Table", 1)
-        self.results_table.next_requested.connect(lambda: self._go_page("next"))
-        self.results_table.previous_requested.connect(lambda: self._go_page("previous"))
-        self.fetch_all = FetchAllPanel()
-        self.fetch_all.set_http(http)
-        self.request_tabs.addTab(self.fetch_all, "Fetch &all")
-        self.fetch_all.waiting.connect(self.rate_limit_banner.start)
-        self.fetch_all.response_received.connect(self._count_fetch_request)
-        self.fetch_all.finished.connect(
-            lambda path: self.statusBar().showMessage(f"Fetched everything into {path}", 15000)
-        )
-        self.fetch_all.failed.connect(lambda why: self.statusBar().showMessage(why, 15000))
+        self._results_table: Deferred[ResultsTable] = Deferred(self._make_results_table)
+        self.response.add_tab(self._results_table, "Table", 1)
+        self._fetch_all: Deferred[FetchAllPanel] = Deferred(self._make_fetch_all)
+        self.request_tabs.addTab(self._fetch_all, "Fetch &all")
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
-        self.history_store = History()
-        self.collections = CollectionsPanel()
-        self.history = HistoryPanel(self.history_store)
-        self.runner = RunnerPanel(history=self.history_store)
+        self._history_store: History | None = None
+        self._collections: Deferred[CollectionsPanel] = Deferred(self._make_collections)
+        self._history: Deferred[HistoryPanel] = Deferred(self._make_history)
+        self._runner: Deferred[RunnerPanel] = Deferred(self._make_runner)
         self.side_tabs = QTabWidget()
         self.side_tabs.setObjectName("sideTabs")
         self.side_tabs.addTab(self.endpoints, "&Endpoints")
-        self.side_tabs.addTab(self.collections, "C&ollections")
-        self.side_tabs.addTab(self.history, "&History")
+        self.side_tabs.addTab(self._collections, "C&ollections")
+        self.side_tabs.addTab(self._history, "&History")
         self.splitter.addWidget(self.side_tabs)
         self.splitter.addWidget(request_side)
         self.splitter.addWidget(self.response)
@@ -268,7 +265,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
         self.side_tabs.setMinimumWidth(200)
-        self.splitter.setSizes([260, 740, 440])
+        self.splitter.setSizes([290, 720, 430])
         self._splitters = [self.splitter, top, docs_and_form]
 
         central = QWidget()
@@ -276,25 +273,12 @@ class MainWindow(QMainWindow):
         layout.addLayout(bar)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
-        self.statusBar().showMessage("Ready")
         self.runner_dock = QDockWidget("Runner", self)
         self.runner_dock.setObjectName("runnerDock")
-        self.runner_dock.setWidget(self.runner)
+        self.runner_dock.setWidget(self._runner)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.runner_dock)
         self.runner_dock.hide()
         self.tracker = DirtyTracker(self)
-        self.collections.request_opened.connect(self.open_saved)
-        self.history.request_opened.connect(
-            lambda draft: confirm_discard(self, self.tracker, lambda: self.load_draft(draft))
-        )
-        self.collections.status_message.connect(lambda t: self.statusBar().showMessage(t, 8000))
-        self.collections.collections_changed.connect(
-            lambda: self.runner.set_collections(self.collections.collections())
-        )
-        self.collections.run_requested.connect(self._run_collection)
-        self.runner.set_collections(self.collections.collections())
-        self.runner.set_http(http)
-        self.runner.run_finished.connect(lambda _report: self.history.reload())
         self.form.draft_changed.connect(lambda: self.tracker.update(self.form.draft()))
         self.tracker.dirty_changed.connect(
             lambda _dirty: self.setWindowTitle(self.tracker.title(APP_NAME))
@@ -323,6 +307,123 @@ class MainWindow(QMainWindow):
 
         self._restore()
 
+    # --- panels built on first need -----------------------------------------------------------
+
+    @property
+    def http(self) -> httpx.AsyncClient | None:
+        return self._http
+
+    @http.setter
+    def http(self, http: httpx.AsyncClient | None) -> None:
+        """The client every send uses (the panels built so far get it too)."""
+        self._http = http
+        for deferred in (self._fetch_all, self._runner):
+            panel = deferred.get()
+            if panel is not None:
+                panel.set_http(http)
+
+    @property
+    def results_table(self) -> ResultsTable:
+        return self._results_table.widget()
+
+    @property
+    def fetch_all(self) -> FetchAllPanel:
+        return self._fetch_all.widget()
+
+    @property
+    def collections(self) -> CollectionsPanel:
+        return self._collections.widget()
+
+    @property
+    def history(self) -> HistoryPanel:
+        return self._history.widget()
+
+    @property
+    def runner(self) -> RunnerPanel:
+        return self._runner.widget()
+
+    @property
+    def history_store(self) -> History:
+        """Every send, kept across restarts (shared by the history tab and the runner)."""
+        if self._history_store is None:
+            from explorer.store.history import History
+
+            self._history_store = History()
+        return self._history_store
+
+    def _make_results_table(self) -> ResultsTable:
+        from explorer.ui.results_table import ResultsTable
+
+        table = ResultsTable()
+        table.next_requested.connect(lambda: self._go_page("next"))
+        table.previous_requested.connect(lambda: self._go_page("previous"))
+        return table
+
+    def _make_fetch_all(self) -> FetchAllPanel:
+        from explorer.ui.fetch_all_panel import FetchAllPanel
+
+        panel = FetchAllPanel()
+        panel.set_http(self._http)
+        panel.waiting.connect(self.rate_limit_banner.start)
+        panel.response_received.connect(self._count_fetch_request)
+        panel.finished.connect(
+            lambda path: self.statusBar().showMessage(f"Fetched everything into {path}", 15000)
+        )
+        panel.failed.connect(lambda why: self.statusBar().showMessage(why, 15000))
+        self._sync_fetch_all(panel)
+        return panel
+
+    def _make_collections(self) -> CollectionsPanel:
+        from explorer.ui.collections_panel import CollectionsPanel
+
+        panel = CollectionsPanel()
+        panel.request_opened.connect(self.open_saved)
+        panel.status_message.connect(lambda t: self.statusBar().showMessage(t, 8000))
+        panel.collections_changed.connect(self._collections_changed)
+        panel.run_requested.connect(self._run_collection)
+        opened = self.settings.value("collections/opened", [])
+        for folder in [opened] if isinstance(opened, str) else list(opened or []):
+            # Folders opened from elsewhere (a repository checkout, say) come back; one that
+            # has since gone is skipped.
+            if Path(folder, "collection.json").is_file():
+                panel.open_folder(folder)
+        return panel
+
+    def _collections_changed(self) -> None:
+        runner = self._runner.get()
+        if runner is not None:
+            runner.set_collections(self.collections.collections())
+
+    def _make_history(self) -> HistoryPanel:
+        from explorer.ui.history_panel import HistoryPanel
+
+        panel = HistoryPanel(self.history_store)
+        panel.request_opened.connect(
+            lambda draft: self._unless_unsaved(lambda: self.load_draft(draft))
+        )
+        return panel
+
+    def _unless_unsaved(self, then: Callable[[], None], *, offer_save: bool = False) -> None:
+        """Run ``then`` now, or after the user agrees to lose (or saves) unsaved edits."""
+        from explorer.ui.save_request_dialog import confirm_discard
+
+        confirm_discard(self, self.tracker, then, save=self.save_request if offer_save else None)
+
+    def _make_runner(self) -> RunnerPanel:
+        from explorer.ui.runner_panel import RunnerPanel
+
+        runner = RunnerPanel(history=self.history_store)
+        runner.set_collections(self.collections.collections())
+        runner.set_http(self._http)
+        runner.set_connection(self.connection)
+        runner.run_finished.connect(self._run_finished)
+        return runner
+
+    def _run_finished(self, _report: object) -> None:
+        history = self._history.get()
+        if history is not None:
+            history.reload()
+
     # --- state -----------------------------------------------------------------------------
 
     def _restore(self) -> None:
@@ -335,12 +436,6 @@ class MainWindow(QMainWindow):
             state = self.settings.value(f"window/{splitter.objectName()}")
             if isinstance(state, QByteArray | bytes):
                 splitter.restoreState(state)
-        opened = self.settings.value("collections/opened", [])
-        for folder in [opened] if isinstance(opened, str) else list(opened or []):
-            # Folders opened from elsewhere (a repository checkout, say) come back; one that
-            # has since gone is skipped.
-            if Path(folder, "collection.json").is_file():
-                self.collections.open_folder(folder)
         last = self.settings.value("request/endpoint", "contacts")
         self.endpoints.select(str(last) if str(last) in self.catalog else "contacts")
 
@@ -348,13 +443,15 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         for splitter in self._splitters:
             self.settings.setValue(f"window/{splitter.objectName()}", splitter.saveState())
-        from explorer.store import paths
+        panel = self._collections.get()
+        if panel is not None:  # else the folders opened last time are still the ones to open
+            from explorer.store import paths
 
-        home = paths.collections_dir().resolve()
-        opened = [
-            str(c.root) for c in self.collections.collections() if c.root.resolve().parent != home
-        ]
-        self.settings.setValue("collections/opened", opened)
+            home = paths.collections_dir().resolve()
+            opened = [
+                str(c.root) for c in panel.collections() if c.root.resolve().parent != home
+            ]
+            self.settings.setValue("collections/opened", opened)
         if self.form.endpoint is not None:
             self.settings.setValue("request/endpoint", self.form.endpoint.name)
             self.settings.setValue("request/method", self.form.method.value)
@@ -380,14 +477,22 @@ class MainWindow(QMainWindow):
     def set_connection(self, connection: Connection | None, *, connecting_to: str = "") -> None:
         """Point requests at a workspace (None while one is being connected)."""
         self.connection = connection
-        self.runner.set_connection(connection)
+        runner = self._runner.get()
+        if runner is not None:
+            runner.set_connection(connection)
         if connection is None:
-            self.workspace_banner.setText(
-                f"Connecting to {html.escape(connecting_to)}…"
-                if connecting_to
-                else "Starting the sandbox…"
+            name = connecting_to or SANDBOX_WORKSPACE_NAME
+            waiting = (
+                "Starting the sandbox…"
+                if name == SANDBOX_WORKSPACE_NAME
+                else f"Connecting to {name}…"
             )
+            self._waiting = waiting
+            self.workspace_banner.setText(html.escape(waiting))
             self.workspace_banner.setStyleSheet("padding: 4px;")
+            if self.workspace_selector.findText(name) < 0:
+                self.workspace_selector.addItem(name)
+            self.workspace_selector.setCurrentIndex(self.workspace_selector.findText(name))
             self.form.set_context(EditorContext())
         else:
             self._use_workspace_data(connection)
@@ -441,6 +546,8 @@ class MainWindow(QMainWindow):
         if not kinds & {Kind.LANGUAGE, Kind.TRANSLATIONS}:
             return
         self._languages_asked = True
+        import asyncio
+
         task = asyncio.ensure_future(self._workspace_languages(self.connection, cache))
         self._background.add(task)  # keep a reference until it is done
         task.add_done_callback(self._background.discard)
@@ -518,12 +625,18 @@ class MainWindow(QMainWindow):
         else:
             self._prepared = prepared
             self.form.show_errors(None)
-            self._problem = "" if self.connection else "Waiting for the workspace to be ready…"
+            self._problem = "" if self.connection else self._waiting
         self.raw.show_draft(draft)
         self._update_preview()
         self._update_send_state()
+        panel = self._fetch_all.get()
+        if panel is not None:
+            self._sync_fetch_all(panel)
+
+    def _sync_fetch_all(self, panel: FetchAllPanel) -> None:
+        """Fetch-all follows the request in the editor and the workspace in use."""
         c = self.connection
-        self.fetch_all.set_request(
+        panel.set_request(
             self._prepared if c else None,
             workspace=c.name if c else "",
             base_url=c.base_url if c else "",
@@ -568,9 +681,12 @@ class MainWindow(QMainWindow):
             for button in (self.copy_curl, self.copy_httpx, self.copy_temba):
                 button.setEnabled(False)
             return
-        base = self.connection.base_url if self.connection else "https://app.rapidpro.io"
+        # Until a workspace is connected its address is not known: the path alone.
+        base = self.connection.base_url if self.connection else ""
         has_token = bool(self.connection and self.connection.token)
         self.preview.setPlainText(preview_text(base, prepared, has_token=has_token))
+        from explorer.core import snippets
+
         self.copy_curl.setEnabled(True)
         self.copy_httpx.setEnabled(True)
         try:
@@ -604,6 +720,8 @@ class MainWindow(QMainWindow):
     def _copy(self, kind: str) -> None:
         if self._prepared is None:
             return
+        from explorer.core import snippets
+
         base = self.connection.base_url if self.connection else "https://app.rapidpro.io"
         if kind == "curl":
             text = snippets.curl(base, self._prepared)
@@ -622,6 +740,8 @@ class MainWindow(QMainWindow):
         """Send the current request (the button, Ctrl+Enter)."""
         if not self.send_button.isEnabled() or self._prepared is None or self.connection is None:
             return
+        import asyncio
+
         self._sent_draft = self.form.draft()
         self._task = asyncio.ensure_future(self._send(self._prepared, self.connection))
         self._update_send_state()
@@ -631,6 +751,8 @@ class MainWindow(QMainWindow):
             self._task.cancel()
 
     async def _send(self, prepared: Prepared, connection: Connection) -> None:
+        import asyncio
+
         self._sent = prepared
         try:
             if not connection.is_sandbox and not await self._confirm(prepared, connection):
@@ -685,6 +807,8 @@ class MainWindow(QMainWindow):
             self,
         )
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        import asyncio
+
         answer: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         box.finished.connect(lambda code: answer.done() or answer.set_result(code))
         box.open()  # not exec(): a nested Qt loop inside a coroutine breaks other tasks
@@ -722,6 +846,8 @@ class MainWindow(QMainWindow):
         prepared, self._retry_prepared = self._retry_prepared, None
         self._update_send_state()
         if prepared is not None and self.connection is not None and self._task is None:
+            import asyncio
+
             self._task = asyncio.ensure_future(self._send(prepared, self.connection))
             self._update_send_state()
 
@@ -730,10 +856,14 @@ class MainWindow(QMainWindow):
         busy = self._task is not None and not self._task.done()
         if busy or self._pager is None or self.http is None:
             return
+        import asyncio
+
         self._task = asyncio.ensure_future(self._page(self._pager, which))
         self._update_send_state()
 
     async def _page(self, pager: Pager, which: str) -> None:
+        import asyncio
+
         try:
             self.results_table.set_loading(True)
             assert self.http is not None
@@ -768,7 +898,7 @@ class MainWindow(QMainWindow):
             self.tracker.set_saved(saved, collection)
             self._refresh()  # its variables now resolve from this collection
 
-        confirm_discard(self, self.tracker, load)
+        self._unless_unsaved(load)
 
     def load_draft(self, draft: Draft) -> None:
         """Show ``draft``'s endpoint, method and values in the editor."""
@@ -785,6 +915,8 @@ class MainWindow(QMainWindow):
 
     def save_request(self) -> None:
         """Ctrl+S: save in place when the request came from a collection, else ask where."""
+        from explorer.ui.save_request_dialog import save_current
+
         try:
             dialog = save_current(
                 self.form.draft(),
@@ -861,7 +993,7 @@ class MainWindow(QMainWindow):
         self.collections.add_collection(collection)
         problems = f" ({len(result.problems)} item(s) could not be used)" if result.problems else ""
         self.statusBar().showMessage(f"Imported {collection.name}{problems}.", 15000)
-        self.side_tabs.setCurrentWidget(self.collections)
+        self.side_tabs.setCurrentWidget(self._collections)
 
     def export_postman(self) -> None:
         from PySide6.QtWidgets import QFileDialog
@@ -908,11 +1040,13 @@ class MainWindow(QMainWindow):
         if self.ask_before_close and self.tracker.dirty:
             # Unsaved edits are never lost silently: ask first (non-modal), close on the answer.
             event.ignore()
-            confirm_discard(self, self.tracker, self._close_anyway, save=self.save_request)
+            self._unless_unsaved(self._close_anyway, offer_save=True)
             return
         try:
             self.cancel()
-            self.fetch_all.cancel()
+            fetch_all = self._fetch_all.get()
+            if fetch_all is not None:
+                fetch_all.cancel()
             if self.remember:
                 self._save()
         except Exception:  # never let a failed save keep the window open or crash Qt

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QLabel,
     QTabWidget,
@@ -14,10 +15,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.ui.json_view import JsonView
+from explorer.ui.deferred import Deferred
 
 if TYPE_CHECKING:
     from explorer.core.client import Outcome
+    from explorer.ui.json_view import JsonView
 
 OK_COLOUR, BAD_COLOUR = "#2e7d32", "#c62828"
 
@@ -45,25 +47,30 @@ class ResponseView(QWidget):
         self.errors_label.setObjectName("fieldErrors")
         self.errors_label.setWordWrap(True)
         self.errors_label.hide()
-        self.body = JsonView(self)
-        self.body.setObjectName("responseBody")
-        self.body.setAccessibleName("Response body")
+        # The viewers (and pygments) load with the first response, not at start-up.
+        hint = QLabel("Send a request (Ctrl+Enter) and its response appears here.")
+        hint.setObjectName("responseHint")
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint.setWordWrap(True)
+        hint.setEnabled(False)  # drawn in the palette's muted text colour
+        self._body: Deferred[JsonView] = Deferred(
+            lambda: _viewer("responseBody", "Response body"), placeholder=hint, on_show=False
+        )
         self.headers = QTreeWidget(self)
         self.headers.setObjectName("responseHeaders")
         self.headers.setAccessibleName("Response headers")
         self.headers.setHeaderLabels(["Header", "Value"])
         self.headers.setRootIsDecorated(False)
         # The body exactly as received; indexed only when the tab is first looked at.
-        self.raw = JsonView(self)
-        self.raw.setObjectName("responseRaw")
-        self.raw.setAccessibleName("Raw response body")
-        self.raw.set_pretty(False)
+        self._raw: Deferred[JsonView] = Deferred(
+            lambda: _viewer("responseRaw", "Raw response body", pretty=False)
+        )
         self._raw_pending: tuple[bytes, str] | None = None
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("responseTabs")
-        self.tabs.addTab(self.body, "Body")
+        self.tabs.addTab(self._body, "Body")
         self.tabs.addTab(self.headers, "Headers")
-        self.tabs.addTab(self.raw, "Raw")
+        self.tabs.addTab(self._raw, "Raw")
         self.tabs.currentChanged.connect(self._load_raw_if_shown)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -71,6 +78,16 @@ class ResponseView(QWidget):
         layout.addWidget(self.meaning_label)
         layout.addWidget(self.errors_label)
         layout.addWidget(self.tabs, 1)
+
+    @property
+    def body(self) -> JsonView:
+        """The Body tab's viewer (pretty, highlighted)."""
+        return self._body.widget()
+
+    @property
+    def raw(self) -> JsonView:
+        """The Raw tab's viewer: the bytes as received."""
+        return self._raw.widget()
 
     def add_tab(self, widget: QWidget, title: str, index: int = 1) -> None:
         """Extra views of a response (the results table) sit beside the body."""
@@ -125,7 +142,7 @@ class ResponseView(QWidget):
         self._load_raw_if_shown()
 
     def _load_raw_if_shown(self, *_args: object) -> None:
-        if self._raw_pending is not None and self.tabs.currentWidget() is self.raw:
+        if self._raw_pending is not None and self.tabs.currentWidget() is self._raw:
             content, content_type = self._raw_pending
             self._raw_pending = None
             self.raw.load(content, content_type=content_type)
@@ -141,3 +158,14 @@ class ResponseView(QWidget):
             f"<ul style='margin:0'>{items}</ul>"
         )
         self.errors_label.show()
+
+
+def _viewer(name: str, accessible: str, *, pretty: bool = True) -> JsonView:
+    from explorer.ui.json_view import JsonView
+
+    view = JsonView()
+    view.setObjectName(name)
+    view.setAccessibleName(accessible)
+    if not pretty:
+        view.set_pretty(False)
+    return view

@@ -96,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--screenshot",
         metavar="PNG",
         type=_path,
-        help="save a picture of the window to PNG and quit",
+        help="save a picture of the window as it first appears to PNG, then quit once the "
+        "workspace is connected",
     )
 
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")

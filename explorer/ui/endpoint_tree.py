@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QLineEdit,
-    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTreeWidget,
@@ -19,64 +18,81 @@ from explorer.core.catalog import Catalog, Endpoint
 
 ENDPOINT_ROLE = Qt.ItemDataRole.UserRole + 1
 METHOD_COLOURS = {"GET": "#2e7d32", "POST": "#1565c0", "DELETE": "#c62828"}
+TEXT_MARGIN = 3  # where item views start a row's text: the styles' focus-frame margin + 1
 
 
 class _BadgeDelegate(QStyledItemDelegate):
-    """Draws an endpoint's name followed by a coloured badge per method."""
+    """Draws an endpoint's row as Qt does, then a coloured badge per method after its name.
+
+    The badges of each method set are drawn once into a pixmap and reused: the tree repaints
+    every visible row on each scroll and hover, so a paint does as little Python as it can.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._badges: dict[tuple[object, ...], QPixmap] = {}
+        self._advances: dict[tuple[str, str], int] = {}
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: object) -> None:
+        super().paint(painter, option, index)  # type: ignore[arg-type]
+        endpoint: Endpoint | None = index.data(ENDPOINT_ROLE)  # type: ignore[attr-defined]
+        if endpoint is None:
+            return
         try:
-            self._paint(painter, option, index)
+            self._paint_badges(painter, option, endpoint)
         except Exception:  # an exception escaping a Qt override can crash the process
             import logging
 
             logging.getLogger(__name__).exception("painting an endpoint row failed")
 
-    def _paint(self, painter: QPainter, option: QStyleOptionViewItem, index: object) -> None:
-        endpoint: Endpoint | None = index.data(ENDPOINT_ROLE)  # type: ignore[attr-defined]
-        if endpoint is None:
-            super().paint(painter, option, index)  # type: ignore[arg-type]
-            return
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)  # type: ignore[arg-type]
-        opt.text = ""
-        style = opt.widget.style() if opt.widget else None
-        if style is not None:
-            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
-        painter.save()
-        rect = option.rect.adjusted(4, 0, -4, 0)  # type: ignore[attr-defined]
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
-        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        text_colour = option.palette.color(role)  # type: ignore[attr-defined]
-        if endpoint.deprecated:
-            text_colour = option.palette.color(QPalette.ColorRole.PlaceholderText)  # type: ignore[attr-defined]
-        font = QFont(option.font)  # type: ignore[attr-defined]
-        font.setStrikeOut(endpoint.deprecated)
-        painter.setFont(font)
-        painter.setPen(text_colour)
-        metrics = QFontMetrics(font)
-        painter.drawText(
-            rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, endpoint.name
-        )
-        x = rect.left() + metrics.horizontalAdvance(endpoint.name) + 8
-        badge_font = QFont(option.font)  # type: ignore[attr-defined]
+    def _paint_badges(
+        self, painter: QPainter, option: QStyleOptionViewItem, endpoint: Endpoint
+    ) -> None:
+        font: QFont = option.font  # type: ignore[attr-defined]
+        key = (endpoint.name, font.key())
+        advance = self._advances.get(key)
+        if advance is None:
+            advance = self._advances[key] = QFontMetrics(font).horizontalAdvance(endpoint.name)
+        badges = self._badge_pixmap(endpoint, font, painter.device().devicePixelRatioF())
+        rect: QRect = option.rect  # type: ignore[attr-defined]
+        height = badges.height() / badges.devicePixelRatioF()
+        x = rect.left() + TEXT_MARGIN + advance + 8
+        painter.drawPixmap(x, int(rect.center().y() - height / 2 + 1), badges)
+
+    def _badge_pixmap(self, endpoint: Endpoint, font: QFont, ratio: float) -> QPixmap:
+        """The endpoint's method badges side by side, for this font and pixel ratio."""
+        methods = tuple(m.value for m in endpoint.method_names)
+        key = (methods, font.key(), ratio)
+        pixmap = self._badges.get(key)
+        if pixmap is not None:
+            return pixmap
+        badge_font = QFont(font)
         badge_font.setPointSizeF(max(6.0, badge_font.pointSizeF() * 0.72))
         badge_font.setBold(True)
+        metrics = QFontMetrics(badge_font)
+        labels = ["DEL" if m == "DELETE" else m for m in methods]
+        widths = [metrics.horizontalAdvance(label) + 8 for label in labels]
+        height = metrics.height() + 2
+        pixmap = QPixmap(
+            max(1, round((sum(widths) + 4 * (len(widths) - 1)) * ratio)), round(height * ratio)
+        )
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setFont(badge_font)
-        bm = QFontMetrics(badge_font)
-        for method in endpoint.method_names:
-            label = "DEL" if method == "DELETE" else method.value
-            w = bm.horizontalAdvance(label) + 8
-            h = bm.height() + 2
-            badge = QRect(x, rect.center().y() - h // 2 + 1, w, h)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        x = 0
+        for method, label, width in zip(methods, labels, widths, strict=True):
+            badge = QRect(x, 0, width, height)
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(METHOD_COLOURS[method.value]))
+            painter.setBrush(QColor(METHOD_COLOURS[method]))
             painter.drawRoundedRect(badge, 3, 3)
             painter.setPen(QColor("white"))
             painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, label)
-            x += w + 4
-        painter.restore()
+            x += width + 4
+        painter.end()
+        self._badges[key] = pixmap
+        return pixmap
 
     def sizeHint(self, option: QStyleOptionViewItem, index: object) -> QSize:
         size = super().sizeHint(option, index)  # type: ignore[arg-type]
@@ -121,6 +137,7 @@ class EndpointTree(QWidget):
         self.tree.currentItemChanged.connect(self._on_current)
 
     def _populate(self) -> None:
+        muted = self.tree.palette().brush(QPalette.ColorRole.PlaceholderText)
         for group, endpoints in self._catalog.groups:
             parent = QTreeWidgetItem(self.tree, [group])
             parent.setFlags(Qt.ItemFlag.ItemIsEnabled)
@@ -134,6 +151,10 @@ class EndpointTree(QWidget):
                 tip = f"{endpoint.path}\n{endpoint.summary}\n{methods}"
                 if endpoint.deprecated:
                     tip += "\nDeprecated"
+                    struck = item.font(0)
+                    struck.setStrikeOut(True)
+                    item.setFont(0, struck)
+                    item.setForeground(0, muted)
                     item.setData(
                         0,
                         Qt.ItemDataRole.AccessibleTextRole,

@@ -95,6 +95,45 @@ def test_every_endpoint_listed_and_filter_matches_parameters(
     assert set(window.endpoints.visible_endpoints()) >= {"tickets", "ticket_actions"}
 
 
+def test_endpoint_rows_show_method_badges_and_mark_deprecated(
+    window: MainWindow, qtbot: Any
+) -> None:
+    tree = window.endpoints.tree
+    found = {
+        name: tree.findItems(name, Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive)[0]
+        for name in ("definitions", "contacts", "runs")
+    }
+    old = found["definitions"]
+    assert old.font(0).strikeOut() and not found["runs"].font(0).strikeOut()
+    assert "deprecated" in old.data(0, Qt.ItemDataRole.AccessibleTextRole)
+    assert found["contacts"].data(0, Qt.ItemDataRole.AccessibleTextRole) == (
+        "contacts, GET, POST, DELETE"
+    )
+    # Each method's badge is painted after the name, in its own colour.
+    tree.scrollToItem(found["contacts"])
+    tree.clearSelection()
+    tree.setCurrentItem(found["runs"])  # the contacts row is drawn unselected
+    qtbot.wait(10)
+    image = tree.viewport().grab().toImage()
+    row = tree.visualItemRect(found["contacts"])
+    colours = {
+        image.pixelColor(x, row.center().y()).name()
+        for x in range(row.left(), min(row.right(), image.width() - 1))
+    }
+    assert {"#2e7d32", "#1565c0", "#c62828"} <= colours  # GET, POST, DEL
+
+
+def test_side_panels_are_built_when_first_looked_at(window: MainWindow, qtbot: Any) -> None:
+    from explorer.ui.history_panel import HistoryPanel
+
+    assert window.side_tabs.currentIndex() == 0
+    assert window.findChild(HistoryPanel) is None  # not built for the first screen
+    window.side_tabs.setCurrentIndex(window.side_tabs.count() - 1)  # History
+    panel = window.findChild(HistoryPanel)
+    assert panel is not None and panel.isVisible()
+    assert window.history is panel  # built once, then kept
+
+
 def test_docs_show_every_field_with_type_and_example(window: MainWindow) -> None:
     choose(window, "contacts", "POST")
     docs = window.docs.text()

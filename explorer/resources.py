@@ -3,7 +3,7 @@ a frozen bundle. Qt-free: the CLI, the build scripts and the UI all use it.
 
 ``resources/`` at the top of the repository is the only copy. Where it is found:
 
-1. ``explorer/assets/`` inside the package, through ``importlib.resources``: the PyInstaller
+1. ``explorer/assets/`` inside the package (beside this module): the PyInstaller
    bundle puts it there (``build_spec/rapidpro-explorer.spec``).
 2. ``<checkout>/resources/``: running from a source tree, editable installs included.
 3. ``<prefix>/share/rapidpro-explorer/``: a wheel installs it there as data files
@@ -15,7 +15,6 @@ Names are relative paths with forward slashes, such as ``"icons/rapidpro-explore
 
 from __future__ import annotations
 
-import importlib.resources
 from functools import cache
 from pathlib import Path
 
@@ -79,12 +78,10 @@ def roots() -> tuple[Path, ...]:
 
 
 def _package_dir() -> Path | None:
-    try:
-        files = importlib.resources.files("explorer") / _PACKAGE_DIR
-    except (ModuleNotFoundError, TypeError):
-        return None
-    # Qt needs real files: a zip-imported package has no directory to offer.
-    return files if isinstance(files, Path) else None
+    # The package's own folder, as importlib.resources.files("explorer") would give for a
+    # package on disk (the frozen bundle's is); read from __file__, which costs no import.
+    # A zip-imported package has no such folder, and Qt needs real files.
+    return Path(__file__).resolve().parent / _PACKAGE_DIR
 
 
 def _checkout_dir() -> Path | None:

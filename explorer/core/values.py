@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-import uuid
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
@@ -420,7 +420,7 @@ def _normalise_freshchat(path: str, shown: str) -> str:
     uuids = [_UUID_TEXT.fullmatch(p.strip()) for p in parts]
     if len(parts) != 2 or not all(uuids):
         raise ValidationError(f"{_clip(shown)} is not a Freshchat id: use channel UUID/user UUID")
-    return "/".join(str(uuid.UUID("".join(m.groups()))) for m in uuids if m)
+    return "/".join(_canonical_uuid(m) for m in uuids if m)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -723,9 +723,21 @@ _TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
 _FALSE_WORDS = frozenset({"false", "no", "n", "0"})
 
 
-def parse_uuid(value: str | uuid.UUID) -> str:
-    """A UUID in any case (hyphens and braces optional) as lower-case canonical text."""
-    if isinstance(value, uuid.UUID):
+def _canonical_uuid(match: re.Match[str]) -> str:
+    """``_UUID_TEXT``'s five groups as ``xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx``, lower case."""
+    return "-".join(match.groups()).lower()
+
+
+def _is_uuid_object(value: object) -> bool:
+    # A uuid.UUID can only exist once the uuid module is loaded: no need to load it to ask.
+    uuid = sys.modules.get("uuid")
+    return uuid is not None and isinstance(value, uuid.UUID)
+
+
+def parse_uuid(value: object) -> str:
+    """A UUID (text in any case, hyphens and braces optional, or a uuid.UUID) as lower-case
+    canonical text."""
+    if _is_uuid_object(value):
         return str(value)
     if not isinstance(value, str):
         raise ValidationError(f"{_show(value)} is not a UUID, e.g. {_UUID_EXAMPLE}")
@@ -736,7 +748,7 @@ def parse_uuid(value: str | uuid.UUID) -> str:
     # Braces must come in pairs; a lone one is a typo, not a style.
     if not match or stripped.startswith("{") != stripped.endswith("}"):
         raise ValidationError(f"{_show(stripped)} is not a UUID, e.g. {_UUID_EXAMPLE}")
-    return str(uuid.UUID("".join(match.groups())))
+    return _canonical_uuid(match)
 
 
 def parse_int(value: Any, *, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -943,7 +955,7 @@ def parse_reference(value: Any, accepts: str) -> str:
     ``"media uuid or '<content-type>:<url>' string"``.
     """
     from email_validator import EmailNotValidError, validate_email
-    if isinstance(value, uuid.UUID):
+    if _is_uuid_object(value):
         value = str(value)
     if not isinstance(value, str):
         raise ValidationError(f"{_show(value)} is not text: {_reference_hint(accepts)}")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import random
 import re
-import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -178,6 +177,8 @@ def _lookup(name: str, variables: Mapping[str, Any]) -> tuple[bool, Any]:
     if name in variables:
         return True, variables[name]
     if name in ("$guid", "$uuid"):
+        import uuid
+
         return True, str(uuid.uuid4())
     if name == "$timestamp":
         return True, str(int(datetime.now(UTC).timestamp()))

@@ -84,6 +84,11 @@ def _qasync_loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
     loop = qasync.QEventLoop(qapp, already_running=True)
     asyncio.set_event_loop(loop)
     yield loop
+    # Widgets the last tests closed are deleted now, while Qt can still run their
+    # destructors' timers (after the application is gone it only complains).
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     # stop() makes the application exit: only ever at the end of the session.
     loop.stop()
     loop.close()

@@ -121,29 +121,29 @@ async def amain(args: argparse.Namespace, window: Any) -> int:
     """Connect ``window`` (already shown) to its workspace and run until it closes."""
     import asyncio
 
-    from explorer.core.client import make_http_client
-    from explorer.store.secrets import TokenVault
-    from explorer.store.workspaces import WorkspaceStore
-    from explorer.ui.connector import Connector
-
     closed = asyncio.Event()
     window.closed.connect(closed.set)
-    vault = TokenVault()
-    store = WorkspaceStore(vault=vault)
+    # The rest of start-up (httpx and its TLS context, the keyring, the workspace store)
+    # loads on a worker thread, so the window answers clicks meanwhile.
+    store, vault, http = await asyncio.to_thread(_load_backend)
+    from explorer.ui.connector import Connector
+
     connector = Connector(store, vault, _start_sandbox)
     if store.problem:
         window.statusBar().showMessage(store.problem, 15000)
-    async with make_http_client() as http:
+    async with http:
         window.http = http
         wire_workspaces(window, connector, http)
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signal.SIGINT, window.close)
         try:
-            name = None if args.sandbox else (args.workspace or store.current)
-            await connector.use(name, remember=False)
-            if args.screenshot:
-                window.close()  # the picture was taken at the first paint
+            if not closed.is_set():
+                name = None if args.sandbox else (args.workspace or store.current)
+                await connector.use(name, remember=False)
+                _settle()
+                if args.screenshot:
+                    window.close()  # the picture was taken at the first paint
             await closed.wait()
         finally:
             await _cancel_other_tasks()
@@ -151,12 +151,32 @@ async def amain(args: argparse.Namespace, window: Any) -> int:
     return 0
 
 
+def _settle() -> None:
+    """Start-up is done: let the garbage collector set aside what it loaded."""
+    from PySide6.QtWidgets import QApplication
+
+    from explorer.ui.gc_guard import GcGuard
+
+    app = QApplication.instance()
+    guard = app.findChild(GcGuard) if app is not None else None
+    if guard is not None:
+        guard.settle()
+
+
+def _load_backend() -> tuple[Any, Any, Any]:
+    """The workspace store, the token vault and the HTTP client (off the GUI thread)."""
+    from explorer.core.client import make_http_client
+    from explorer.store.secrets import TokenVault
+    from explorer.store.workspaces import WorkspaceStore
+
+    vault = TokenVault()
+    return WorkspaceStore(vault=vault), vault, make_http_client()
+
+
 def wire_workspaces(window: Any, connector: Any, http: Any) -> None:
     """The connector tells the window where requests go; the selector and the workspace
     manager ask it to switch."""
     import asyncio
-
-    from explorer.ui.workspace_dialog import WorkspaceDialog
 
     tasks: set[asyncio.Task[Any]] = set()
 
@@ -166,6 +186,8 @@ def wire_workspaces(window: Any, connector: Any, http: Any) -> None:
         task.add_done_callback(tasks.discard)
 
     def manage() -> None:
+        from explorer.ui.workspace_dialog import WorkspaceDialog
+
         dialog = WorkspaceDialog(connector.store, connector.vault, http, window)
         dialog.workspace_chosen.connect(switch)
         dialog.workspaces_changed.connect(lambda: window.set_workspaces(connector.names()))

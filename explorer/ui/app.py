@@ -123,6 +123,8 @@ async def amain(args: argparse.Namespace, window: Any) -> int:
 
     closed = asyncio.Event()
     window.closed.connect(closed.set)
+    if not window.isVisible():  # closed already, in the first paint's events
+        closed.set()
     # The rest of start-up (httpx and its TLS context, the keyring, the workspace store)
     # loads on a worker thread, so the window answers clicks meanwhile.
     store, vault, http = await asyncio.to_thread(_load_backend)

@@ -459,7 +459,8 @@ class MainWindow(QMainWindow):
 
     def set_workspaces(self, names: list[str]) -> None:
         """The names the selector offers (the current one stays selected)."""
-        current = self.connection.name if self.connection else None
+        # While one is connecting, the name shown is the one being connected.
+        current = self.connection.name if self.connection else self.workspace_selector.currentText()
         self.workspace_selector.blockSignals(True)
         self.workspace_selector.clear()
         self.workspace_selector.addItems(names)

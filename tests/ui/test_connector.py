@@ -105,3 +105,19 @@ def test_a_workspace_without_a_token_says_so(setup: Any, qtbot: Any, arun: Any) 
     qtbot.waitUntil(lambda: window.connection is not None, timeout=5000)
     assert window.connection.token is None
     assert "No token is saved for Empty" in window.statusBar().currentMessage()
+
+
+def test_while_connecting_the_window_names_the_workspace_and_waits(
+    setup: Any, qtbot: Any, arun: Any
+) -> None:
+    window, connector, *_ = setup
+    window.set_connection(None, connecting_to="Staging")  # as at start-up, before the loop
+    window.set_workspaces(connector.names())  # the store's list arrives meanwhile
+    assert window.workspace_selector.currentText() == "Staging"
+    assert window.workspace_banner.text() == "Connecting to Staging…"
+    assert not window.send_button.isEnabled()
+    assert window.send_problem.text() == "Connecting to Staging…"
+    assert window.preview.toPlainText().startswith("GET /api/v2/contacts.json")  # no host yet
+    arun(connector.use("Staging"))
+    assert window.send_button.isEnabled()
+    assert window.preview.toPlainText().startswith(f"GET {window.connection.base_url}/api/v2/")

@@ -143,9 +143,14 @@ async def amain(args: argparse.Namespace, window: Any) -> int:
             if not closed.is_set():
                 name = None if args.sandbox else (args.workspace or store.current)
                 await connector.use(name, remember=False)
-                _settle()
                 if args.screenshot:
                     window.close()  # the picture was taken at the first paint
+                else:
+                    for _ in window.warm_up():
+                        if closed.is_set():
+                            break
+                        await asyncio.sleep(0.01)  # clicks and keys go first
+                _settle()
             await closed.wait()
         finally:
             await _cancel_other_tasks()

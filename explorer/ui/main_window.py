@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import html
+import importlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -423,6 +424,23 @@ class MainWindow(QMainWindow):
         history = self._history.get()
         if history is not None:
             history.reload()
+
+    def warm_up(self) -> Iterator[None]:
+        """Load, one short step at a time, what the first form switch and the first response
+        would otherwise stop to import (run while the app is idle; see app.amain)."""
+        from explorer.ui.editors import load_all_editors
+
+        yield from load_all_editors()
+        from explorer.ui.editors.language_combo import warm_languages
+
+        warm_languages()  # on a thread of its own
+        for module in (
+            "explorer.core.pagination",
+            "explorer.ui.json_view",
+            "explorer.ui.results_table",
+        ):
+            importlib.import_module(module)
+            yield
 
     # --- state -----------------------------------------------------------------------------
 

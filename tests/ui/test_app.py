@@ -137,3 +137,42 @@ def test_opens_the_current_workspace_when_there_is_one(tmp_path: Path, sandbox: 
 def test_version(tmp_path: Path) -> None:
     done = start(tmp_path, "--version")
     assert done.returncode == 0 and "rapidpro-explorer" in done.stdout
+
+
+WARMED = """
+import sys
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+from explorer.core.catalog import catalog
+from explorer.ui.main_window import MainWindow
+
+app = QApplication(sys.argv[:1])
+window = MainWindow(catalog(), None, QSettings(sys.argv[1], QSettings.Format.IniFormat))
+window.show()
+for _ in window.warm_up():
+    app.processEvents()
+before = set(sys.modules)
+for endpoint in window.catalog:
+    window.endpoints.select(endpoint.name)
+    for index in range(window.method_selector.count()):
+        window.method_selector.setCurrentIndex(index)
+        app.processEvents()
+print("imported by forms:", ",".join(sorted(m for m in set(sys.modules) - before)))
+window.remember = False
+window.close()
+"""
+
+
+def test_after_warming_up_no_form_waits_for_an_import(tmp_path: Path) -> None:
+    """The app loads every editor while idle, so switching endpoints never stops to import."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", WARMED, str(tmp_path / "w.ini")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "imported by forms: \n" in done.stdout, done.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+from collections.abc import Iterator
 
 from PySide6.QtWidgets import QWidget
 
@@ -55,6 +56,14 @@ def _load(module: str, name: str) -> type[Editor]:
     return found
 
 
+def load_all_editors() -> Iterator[None]:
+    """Import every editor module, one per step (for loading them while the app is idle, so
+    the first form that needs one does not wait for it)."""
+    for module, name in dict.fromkeys(_EDITORS.values()):
+        _load(module, name)
+        yield
+
+
 def create_editor(
     param: Param,
     *,
@@ -70,4 +79,4 @@ def create_editor(
     return editor
 
 
-__all__ = ["Editor", "EditorContext", "create_editor", "editor_class"]
+__all__ = ["Editor", "EditorContext", "create_editor", "editor_class", "load_all_editors"]

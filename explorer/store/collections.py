@@ -11,6 +11,12 @@ A file that cannot be read, or was written by a newer version, is listed in
 Every write is atomic (:func:`explorer.store.atomic.write_atomic`); moves are renames.
 Deleted entries go to a ``.trash`` folder inside the collection, from where
 :meth:`Collection.undo` puts them back.
+
+A change updates what is in memory for the one entry it touched (a file renamed, a folder
+moved, an entry back from the trash, which is read again) rather than reading every file
+again: with hundreds of requests a full read takes longer than a GUI may stall. Only
+:meth:`Collection.reload` (and opening) reads everything, so files changed by others on disk
+show after it.
 """
 
 from __future__ import annotations
@@ -320,11 +326,17 @@ class Collection:
     Paths in this API are relative to the collection, with ``/`` (``groups/create.json``
     for a request, ``groups`` for a folder, ``""`` for the top). Changes are saved at once;
     a change that cannot be saved raises :class:`StoreError` and changes nothing.
+
+    :attr:`revision` goes up with every change made through this object and every reload:
+    a view that shows the collection and updates only what its own changes touched compares
+    it with the revision it showed to learn of changes made elsewhere (a save from the
+    editor, a reload before a run).
     """
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.name = self.root.name
+        self.revision = 0
         self.variables: dict[str, str] = {}
         self.environments: dict[str, dict[str, str]] = {}
         self._order: dict[str, list[str]] = {}
@@ -365,6 +377,7 @@ class Collection:
 
     def reload(self) -> None:
         """Read everything again from disk (after a ``git pull``, say)."""
+        self.revision += 1
         self.variables, self.environments, self._order = {}, {}, {}
         self._meta_problem = None
         self.name = self.root.name
@@ -413,10 +426,11 @@ class Collection:
     def _scan(self, rel: str, folder: Path, depth: int) -> None:
         if depth > MAX_DEPTH:
             return
-        for entry in self._entries(rel):
+        listing = self._listing(rel)
+        for entry in self._entries(rel, listing):
             child_rel = _join(rel, entry)
             path = folder / entry
-            if path.is_dir():
+            if listing[entry]:
                 self._folders.append(child_rel)
                 self._scan(child_rel, path, depth + 1)
             else:
@@ -427,7 +441,9 @@ class Collection:
             doc = read_json(path, expected_schema=migrations.REQUEST.current)
             if doc is None:
                 return  # gone since the folder was listed
-            request = request_from_json(migrations.REQUEST.apply(doc))
+            if migrations.REQUEST.needs(doc):  # else apply() only copies it: a waste here
+                doc = migrations.REQUEST.apply(doc)
+            request = request_from_json(doc)
         except UnreadableFile as exc:
             self._problems[rel] = Problem(rel, exc.reason)
         except (ValueError, migrations.MigrationError) as exc:
@@ -446,9 +462,14 @@ class Collection:
         out = [self._meta_problem] if self._meta_problem else []
         return out + sorted(self._problems.values(), key=lambda p: p.path)
 
-    def tree(self) -> TreeFolder:
-        """Folders and requests in their saved order; unreadable files carry ``problem``."""
-        return self._tree("", self.name)
+    def tree(self, folder: str = "") -> TreeFolder:
+        """Folders and requests in their saved order; unreadable files carry ``problem``.
+
+        With ``folder``, only that folder (named after its last part) and what is in it: a
+        view that shows the tree updates the folder a change touched, not all of it.
+        """
+        rel = self._folder(folder)
+        return self._tree(rel, _split(rel)[1] if rel else self.name)
 
     def _tree(self, rel: str, name: str) -> TreeFolder:
         children: list[TreeFolder | TreeRequest] = []
@@ -479,9 +500,14 @@ class Collection:
         ]
 
     def unreadable(self, folder: str = "") -> list[Problem]:
-        """The problems of request files in ``folder`` and below."""
+        """The problems of request files in ``folder`` and below, in tree order."""
         prefix = f"{folder}/" if folder else ""
-        return [p for p in self._problems.values() if p.path.startswith(prefix)]
+        found = [p for p in self._problems.values() if p.path.startswith(prefix)]
+        if len(found) < 2:
+            return found
+        # Changes update memory entry by entry, so the dict is not in scan order: the tree is.
+        place = {n.path: i for i, n in enumerate(self._tree("", self.name).walk())}
+        return sorted(found, key=lambda p: (place.get(p.path, len(place)), p.path))
 
     def get(self, path: str) -> SavedRequest:
         """A copy of the request saved at ``path``."""
@@ -558,6 +584,7 @@ class Collection:
             write_atomic(target, text)
         saved = _as_saved(request, rel)
         self._requests[rel] = saved
+        self.revision += 1
         return copy.deepcopy(saved)
 
     def rename(self, path: str, new_name: str) -> str:
@@ -578,13 +605,16 @@ class Collection:
         request.name = new_name
         text = request_text(request)
         new_rel = _join(folder, new_file)
-        if new_file != old_file:
-            entries = self._entries(folder)
-            self._rename_path(self.root / rel, self.root / new_rel)
-            self._order[folder] = [new_file if e == old_file else e for e in entries]
-        write_atomic(self.root / new_rel, text)
+        with self._reload_on_error():
+            if new_file != old_file:
+                entries = self._entries(folder)
+                self._rename_path(self.root / rel, self.root / new_rel)
+                self._order[folder] = [new_file if e == old_file else e for e in entries]
+            write_atomic(self.root / new_rel, text)
+            # What reading the new file back gives, without reading it (nor any other).
+            del self._requests[rel]
+            self._requests[new_rel] = _as_saved(request, new_rel)
         self._write_meta()
-        self.reload()
         return new_rel
 
     def duplicate(self, path: str) -> SavedRequest:
@@ -609,20 +639,25 @@ class Collection:
         if rel in self._folders and (target == rel or target.startswith(rel + "/")):
             raise ValidationError("A folder cannot be moved into itself")
         old_folder, entry = _split(rel)
+        is_dir = rel in self._folders
         if target == old_folder:
             entries = [e for e in self._entries(old_folder) if e != entry]
             entries.insert(len(entries) if index is None else max(0, index), entry)
             self._order[old_folder] = entries
+            if is_dir:
+                self._sort_folders()  # folders() lists them in tree order
             self._write_meta()
             return rel
-        new_entry = self._unique_entry(target, entry, is_dir=rel in self._folders)
+        new_entry = self._unique_entry(target, entry, is_dir=is_dir)
         new_rel = _join(target, new_entry)
         self._rename_path(self.root / rel, self.root / new_rel)
+        self._relocate(rel, new_rel)
         self._remove_from_order(old_folder, entry)
         self._move_order_keys(rel, new_rel)
         self._insert(target, new_entry, index)
+        if is_dir:
+            self._sort_folders()
         self._write_meta()
-        self.reload()
         return new_rel
 
     def delete(self, path: str) -> Deleted:
@@ -642,12 +677,12 @@ class Collection:
             write_atomic(ignore, "*\n")  # deleted entries stay out of the repository
         (self.root / trash_rel).parent.mkdir(parents=True, exist_ok=True)
         self._rename_path(self.root / rel, self.root / trash_rel)
-        inner = {k: v for k, v in self._order.items() if k == rel or k.startswith(rel + "/")}
+        self._forget(rel)
+        inner = {k: v for k, v in self._order.items() if _inside(k, rel)}
         for key in inner:
             del self._order[key]
         self._remove_from_order(folder, entry)
         self._write_meta()
-        self.reload()
         log.info("collection %s: deleted %s (kept in %s)", self.name, rel, trash_rel)
         return Deleted(rel, trash_rel, index, inner)
 
@@ -667,9 +702,17 @@ class Collection:
             source.parent.rmdir()  # the stamped folder, now empty
         for key, value in deleted.order.items():
             self._order[new_rel + key[len(deleted.path) :]] = list(value)
+        # Read back what came back (it may have been edited in the trash), and only that: the
+        # entry, or the first folder above it that is not known (one made just now).
+        parts = new_rel.split("/")
+        above = ("/".join(parts[:n]) for n in range(1, len(parts)))
+        read = next((f for f in above if f not in self._folders), new_rel)
+        self._forget(read)
+        self._load_entry(read)
         self._insert(folder, new_entry, deleted.index)
+        if read in self._folders:
+            self._sort_folders()
         self._write_meta()
-        self.reload()
         return new_rel
 
     def empty_trash(self) -> None:
@@ -692,9 +735,10 @@ class Collection:
             (self.root / rel).mkdir(parents=True)
         except OSError as exc:
             raise StoreError(f"Could not create {name}: {describe_os_error(exc)}") from exc
+        self._load_entry(rel)  # empty, but maybe too deep to be listed, as opening would
         self._insert(parent, name, index)
+        self._sort_folders()
         self._write_meta()
-        self.reload()
         return rel
 
     def _rename_folder(self, rel: str, new_name: str) -> str:
@@ -708,10 +752,11 @@ class Collection:
         new_rel = _join(parent, name)
         entries = self._entries(parent)
         self._rename_path(self.root / rel, self.root / new_rel)
+        self._relocate(rel, new_rel)
         self._order[parent] = [name if e == old else e for e in entries]
         self._move_order_keys(rel, new_rel)
+        self._sort_folders()
         self._write_meta()
-        self.reload()
         return new_rel
 
     # --- the collection itself -------------------------------------------------------------
@@ -775,12 +820,17 @@ class Collection:
 
     def _write_meta(self) -> None:
         self._check_writable()
-        # Keep only what still exists, so the file does not collect stale names.
+        self.revision += 1  # every change of the tree or the variables comes through here
+        # Keep only what still exists, so the file does not collect stale names. One listing
+        # per folder says so for most names (a stat per name is slow with hundreds); a name
+        # not in it, or a link, is asked about as before (on macOS "a.json" finds "A.json").
         for key in list(self._order):
             if key and not (self.root / key).is_dir():
                 del self._order[key]
-            else:
-                self._order[key] = [e for e in self._order[key] if (self.root / key / e).exists()]
+                continue
+            base = self.root / key
+            there = _plain_names(base)
+            self._order[key] = [e for e in self._order[key] if e in there or (base / e).exists()]
         text = dump(self.meta_json())
         target = self.root / COLLECTION_FILE
         try:
@@ -798,26 +848,36 @@ class Collection:
             self.reload()
             raise
 
-    def _entries(self, rel: str) -> list[str]:
-        """The requests and folders in folder ``rel``: the saved order, then new ones by name."""
-        folder = self.root / rel if rel else self.root
-        try:
-            names = os.listdir(folder)
-        except OSError:
-            return []
-        present = []
-        for name in names:
-            if name.startswith("."):
-                continue  # .git, .trash, temporary files of interrupted writes
-            path = folder / name
-            if path.is_dir():
-                if not path.is_symlink():
-                    present.append(name)
-            elif name.endswith(SUFFIX) and not (not rel and name == COLLECTION_FILE):
-                present.append(name)
+    def _entries(self, rel: str, listing: Mapping[str, bool] | None = None) -> list[str]:
+        """The requests and folders in folder ``rel``: the saved order, then new ones by name.
+
+        ``listing`` is :meth:`_listing` of ``rel`` when the caller has it already.
+        """
+        present = self._listing(rel) if listing is None else listing
         listed = [n for n in self._order.get(rel, []) if n in present]
-        rest = sorted((n for n in present if n not in listed), key=lambda n: (n.casefold(), n))
+        taken = set(listed)
+        rest = sorted((n for n in present if n not in taken), key=lambda n: (n.casefold(), n))
         return listed + rest
+
+    def _listing(self, rel: str) -> dict[str, bool]:
+        """The requests and folders on disk in folder ``rel``: name → whether it is a folder."""
+        folder = self.root / rel if rel else self.root
+        present: dict[str, bool] = {}
+        try:
+            # scandir, not a stat per name: the file type comes with the listing.
+            with os.scandir(folder) as it:
+                for item in it:
+                    name = item.name
+                    if name.startswith("."):
+                        continue  # .git, .trash, temporary files of interrupted writes
+                    if _is_dir(item):
+                        if not _is_link(item):
+                            present[name] = True
+                    elif name.endswith(SUFFIX) and not (not rel and name == COLLECTION_FILE):
+                        present[name] = False
+        except OSError:
+            return {}
+        return present
 
     def _insert(self, folder: str, entry: str, index: int | None) -> None:
         entries = [e for e in self._entries(folder) if e != entry]
@@ -828,8 +888,93 @@ class Collection:
         self._order[folder] = [e for e in self._entries(folder) if e != entry]
 
     def _move_order_keys(self, old: str, new: str) -> None:
-        for key in [k for k in self._order if k == old or k.startswith(old + "/")]:
+        for key in [k for k in self._order if _inside(k, old)]:
             self._order[new + key[len(old) :]] = self._order.pop(key)
+
+    # --- keeping memory in step with a change, without reading every file again ------------
+
+    def _forget(self, rel: str) -> None:
+        """``rel`` and all that is under it left the collection (deleted, or moved away)."""
+        for key in [k for k in self._requests if _inside(k, rel)]:
+            del self._requests[key]
+        for key in [k for k in self._problems if _inside(k, rel)]:
+            del self._problems[key]
+        # Dropping entries keeps the rest in tree order: no need to sort again.
+        self._folders = [f for f in self._folders if not _inside(f, rel)]
+
+    def _relocate(self, old: str, new: str) -> None:
+        """``old`` was renamed ``new`` on disk: the same files, at new paths.
+
+        Call :meth:`_sort_folders` once the orders are updated if ``old`` is a folder. Moving
+        a folder to another depth can take some of it past :data:`MAX_DEPTH`, or bring
+        back what was past it; that folder is then read again, as opening would.
+        """
+        moved = [k for k in (*self._requests, *self._problems, *self._folders) if _inside(k, old)]
+        deepest = max((k.count("/") for k in moved), default=0)
+        shift = new.count("/") - old.count("/")
+        if shift and max(deepest, deepest + shift) >= MAX_DEPTH:
+            self._forget(old)
+            self._load_entry(new)
+            return
+        for key in [k for k in self._requests if _inside(k, old)]:
+            request = self._requests.pop(key)
+            request.path = new + key[len(old) :]
+            self._requests[request.path] = request
+        for key in [k for k in self._problems if _inside(k, old)]:
+            problem = self._problems.pop(key)
+            self._problems[new + key[len(old) :]] = replace(problem, path=new + key[len(old) :])
+        self._folders = [new + f[len(old) :] if _inside(f, old) else f for f in self._folders]
+
+    def _load_entry(self, rel: str) -> None:
+        """Read ``rel`` (a request file, or a folder and all in it) as opening would.
+
+        A folder is added last to :meth:`folders`: call :meth:`_sort_folders` after.
+        """
+        path = self.root / rel
+        depth = rel.count("/") + 1
+        if depth > MAX_DEPTH + 1:
+            return  # opening does not go this deep either
+        if path.is_dir():
+            if not path.is_symlink():
+                self._folders.append(rel)
+                self._scan(rel, path, depth)
+        else:
+            self._load_request(rel, path)
+
+    def _sort_folders(self) -> None:
+        """Put the known folders in tree order, parents first, as a scan finds them.
+
+        From memory, as :meth:`_entries` orders a folder (the saved order, then by name):
+        listing every folder again would cost as much as the change itself.
+        """
+        inside: dict[str, set[str]] = {}
+        for rel in self._folders:
+            parent, name = _split(rel)
+            inside.setdefault(parent, set()).add(name)
+        ordered: list[str] = []
+
+        def visit(rel: str) -> None:
+            names = inside.get(rel, set())
+            listed = [n for n in self._order.get(rel, []) if n in names]
+            taken = set(listed)
+            rest = sorted((n for n in names if n not in taken), key=lambda n: (n.casefold(), n))
+            for name in listed + rest:
+                child = _join(rel, name)
+                ordered.append(child)
+                visit(child)
+
+        visit("")
+        found = set(ordered)
+        self._folders = ordered + [f for f in self._folders if f not in found]
+
+    @contextlib.contextmanager
+    def _reload_on_error(self) -> Iterator[None]:
+        """Read everything again if a change fails half-way, so memory matches the disk."""
+        try:
+            yield
+        except Exception:
+            self.reload()
+            raise
 
     def _exists_in(self, folder: str, name: str) -> bool:
         base = self.root / folder if folder else self.root
@@ -949,6 +1094,35 @@ def _as_saved(request: SavedRequest, rel: str) -> SavedRequest:
 
 def _join(folder: str, entry: str) -> str:
     return f"{folder}/{entry}" if folder else entry
+
+
+def _is_dir(item: os.DirEntry[str]) -> bool:
+    """Like ``Path.is_dir``: a folder, or a link to one; ``False`` when it cannot be told."""
+    try:
+        return item.is_dir()
+    except OSError:
+        return False
+
+
+def _is_link(item: os.DirEntry[str]) -> bool:
+    try:
+        return item.is_symlink()
+    except OSError:
+        return False
+
+
+def _plain_names(folder: Path) -> set[str]:
+    """The names in ``folder`` that surely exist: all but links (which may point nowhere)."""
+    try:
+        with os.scandir(folder) as it:
+            return {item.name for item in it if not _is_link(item)}
+    except OSError:
+        return set()
+
+
+def _inside(key: str, rel: str) -> bool:
+    """Whether path ``key`` is ``rel`` or under it."""
+    return key == rel or key.startswith(rel + "/")
 
 
 def _split(rel: str) -> tuple[str, str]:

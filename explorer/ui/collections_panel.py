@@ -1,8 +1,10 @@
 """The collections browser: saved requests by collection and folder, edited in place.
 
 Every change goes straight through :class:`explorer.store.collections.Collection` (it
-saves at once, atomically); the tree is then rebuilt from the collection, so what is on
-screen is always what is on disk. Files that cannot be read are shown greyed, with the
+saves at once, atomically); the rows of the folders it touched are then brought in line with
+the collection, so what is on screen is always what is on disk. Only those rows: rebuilding
+a tree of hundreds of requests after each change would stall the window. Reload (F5) reads
+everything again and rebuilds it all. Files that cannot be read are shown greyed, with the
 reason, and are never written over.
 """
 
@@ -10,7 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +77,7 @@ KIND_ROLE = Qt.ItemDataRole.UserRole + 1  # "collection", "folder", "request", "
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2  # path inside the collection ("" for its top)
 ROOT_ROLE = Qt.ItemDataRole.UserRole + 3  # the collection's folder, as text
 METHOD_ROLE = Qt.ItemDataRole.UserRole + 4  # "GET", "POST", "DELETE" for requests
+KEY_ROLE = Qt.ItemDataRole.UserRole + 5  # all a row shows, to tell which rows a change touched
 MIME_TYPE = "application/x-rapidpro-explorer-entry"
 GREY = QColor("#8a8a8a")
 
@@ -202,8 +207,8 @@ class _CollectionsModel(QStandardItemModel):
             self._panel._drop(data, row, parent)
         except Exception:
             log.exception("a drop failed")
-        # The move is already saved and the tree is rebuilt from disk; returning False
-        # keeps the view from also removing the dragged rows itself.
+        # The move is already saved and the rows are updated from the collection; returning
+        # False keeps the view from also removing the dragged rows itself.
         return False
 
     def setData(self, index: Any, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
@@ -243,6 +248,9 @@ class CollectionsPanel(QWidget):
         self.setObjectName("collectionsPanel")
         self._collections: dict[str, Collection] = {}
         self._undo: list[_Undo] = []
+        # Collection.revision as the tree shows it, by collection folder: a change made
+        # elsewhere (a save from the editor, a reload before a run) leaves it behind.
+        self._shown: dict[str, int] = {}
 
         self.model = _CollectionsModel(self)
         self.tree = QTreeView(self)
@@ -343,7 +351,9 @@ class CollectionsPanel(QWidget):
         if str(collection.root) not in self._collections:
             self._collections[str(collection.root)] = collection
         self.collections_changed.emit()
-        self._after_change(collection, saved.path or "")
+        path = saved.path or ""
+        # Saved by the dialog: what else changed since the tree was updated is not known.
+        self._after_change(collection, path, [path.rpartition("/")[0]], before=None)
 
     def open_folder(self, folder: Path | str) -> Collection | None:
         """Open ``folder`` as a collection, making it one first if it is not yet."""
@@ -418,7 +428,9 @@ class CollectionsPanel(QWidget):
         self.model.clear()
         root_item = self.model.invisibleRootItem()
         root_item.setFlags(Qt.ItemFlag.ItemIsEnabled)  # no drops outside a collection
+        self._shown = {}
         for coll in self.collections():
+            self._shown[str(coll.root)] = coll.revision
             item = QStandardItem(coll.name)
             font = item.font()
             font.setBold(True)
@@ -431,47 +443,49 @@ class CollectionsPanel(QWidget):
                 | Qt.ItemFlag.ItemIsSelectable
                 | Qt.ItemFlag.ItemIsDropEnabled
             )
-            meta = [p for p in coll.problems if p.path == "collection.json"]
-            if meta:
+            tooltip, greyed = _collection_tooltip(coll)
+            if greyed:
                 item.setForeground(GREY)
-                item.setToolTip(f"{coll.root}\n{meta[0]}")
-            else:
-                item.setToolTip(str(coll.root))
+            item.setToolTip(tooltip)
+            item.setData(_collection_key(coll), KEY_ROLE)
             self._fill(item, coll.tree(), str(coll.root))
             root_item.appendRow(item)
 
     def _fill(self, parent: QStandardItem, folder: TreeFolder, root: str) -> None:
         for child in folder.children:
-            item = QStandardItem(child.name)
-            item.setData(child.path, PATH_ROLE)
-            item.setData(root, ROOT_ROLE)
-            flags = (
-                Qt.ItemFlag.ItemIsEnabled
-                | Qt.ItemFlag.ItemIsSelectable
-                | Qt.ItemFlag.ItemIsDragEnabled
+            parent.appendRow(self._make_item(child, root))
+
+    def _make_item(self, child: TreeFolder | TreeRequest, root: str) -> QStandardItem:
+        """The row of ``child`` (with rows for all in it, if it is a folder)."""
+        item = QStandardItem(child.name)
+        item.setData(child.path, PATH_ROLE)
+        item.setData(root, ROOT_ROLE)
+        item.setData(_row_key(child), KEY_ROLE)
+        flags = (
+            Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+        )
+        if isinstance(child, TreeFolder):
+            item.setData("folder", KIND_ROLE)
+            item.setFlags(flags | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsDropEnabled)
+            item.setToolTip(child.path)
+            self._fill(item, child, root)
+        elif isinstance(child, TreeRequest) and child.problem:
+            item.setText(f"{child.name} (unreadable)")
+            item.setData("problem", KIND_ROLE)
+            item.setFlags(flags)
+            item.setForeground(GREY)
+            item.setToolTip(
+                f"{child.path} could not be opened: {child.problem}.\n"
+                "It is left as it is; fix the file and it will show here."
             )
-            if isinstance(child, TreeFolder):
-                item.setData("folder", KIND_ROLE)
-                item.setFlags(flags | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsDropEnabled)
-                item.setToolTip(child.path)
-                self._fill(item, child, root)
-            elif isinstance(child, TreeRequest) and child.problem:
-                item.setText(f"{child.name} (unreadable)")
-                item.setData("problem", KIND_ROLE)
-                item.setFlags(flags)
-                item.setForeground(GREY)
-                item.setToolTip(
-                    f"{child.path} could not be opened: {child.problem}.\n"
-                    "It is left as it is; fix the file and it will show here."
-                )
-            else:
-                method = str(child.method.value)
-                item.setData("request", KIND_ROLE)
-                item.setData(method, METHOD_ROLE)
-                item.setData(f"{method} {child.name}", Qt.ItemDataRole.AccessibleTextRole)
-                item.setFlags(flags | Qt.ItemFlag.ItemIsEditable)
-                item.setToolTip(f"{method} {child.endpoint}\n{child.path}")
-            parent.appendRow(item)
+        else:
+            method = str(child.method.value)
+            item.setData("request", KIND_ROLE)
+            item.setData(method, METHOD_ROLE)
+            item.setData(f"{method} {child.name}", Qt.ItemDataRole.AccessibleTextRole)
+            item.setFlags(flags | Qt.ItemFlag.ItemIsEditable)
+            item.setToolTip(f"{method} {child.endpoint}\n{child.path}")
+        return item
 
     def _walk(self, parent: QModelIndex | None = None) -> list[QModelIndex]:
         out = []
@@ -501,10 +515,37 @@ class CollectionsPanel(QWidget):
 
     def find(self, root: Path | str, path: str) -> QModelIndex:
         """The tree index of ``path`` in the collection at ``root`` (invalid if not shown)."""
-        for index in self._walk():
-            if index.data(ROOT_ROLE) == str(root) and index.data(PATH_ROLE) == path:
-                return index
-        return QModelIndex()
+        item = self._item(str(root), path)
+        return item.index() if item is not None else QModelIndex()
+
+    def _item(self, root: str, path: str) -> QStandardItem | None:
+        """The row of ``path`` in the collection at ``root``, found folder by folder.
+
+        Rows nest as paths do (``a/b.json`` is in ``a``), so this looks at one folder's rows
+        per part of the path instead of at every row of the tree.
+        """
+        top = self.model.invisibleRootItem()
+        item = next(
+            (
+                top.child(row)
+                for row in range(top.rowCount())
+                if top.child(row).data(ROOT_ROLE) == root
+            ),
+            None,
+        )
+        if item is None or not path:
+            return item
+        parts = path.split("/")
+        for depth in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:depth])
+            for row in range(item.rowCount()):
+                child = item.child(row)
+                if child.data(PATH_ROLE) == prefix:
+                    item = child
+                    break
+            else:
+                return None
+        return item
 
     def select(self, root: Path | str, path: str) -> None:
         index = self.find(root, path)
@@ -594,14 +635,18 @@ class CollectionsPanel(QWidget):
         coll = self._collection(index)
         if coll is None or name.strip() == str(index.data() or ""):
             return False
+        before = coll.revision
         try:
             new_path = coll.rename(index.data(PATH_ROLE), name)
         except (StoreError, ValidationError) as exc:
             self.show_message(str(exc))
             return False
         self.show_message(f"Renamed to {name.strip()}")
+        folder = new_path.rpartition("/")[0]
         # Not now: the view is still inside setData and holds the index.
-        QTimer.singleShot(0, self, lambda: self._after_change(coll, new_path))
+        QTimer.singleShot(
+            0, self, lambda: self._after_change(coll, new_path, [folder], before=before)
+        )
         return True
 
     def rename(self, root: Path | str, path: str, name: str) -> bool:
@@ -615,13 +660,15 @@ class CollectionsPanel(QWidget):
         coll = self._collection(index)
         if coll is None or index.data(KIND_ROLE) != "request":
             return
+        before = coll.revision
         try:
             copy = coll.duplicate(index.data(PATH_ROLE))
         except (StoreError, ValidationError) as exc:
             self.show_message(str(exc))
             return
         self.show_message(f"Duplicated as {copy.name}")
-        self._after_change(coll, copy.path or "")
+        path = copy.path or ""
+        self._after_change(coll, path, [path.rpartition("/")[0]], before=before)
 
     def ask_new_folder(self) -> None:
         """Ask for a name (non-modal) and create the folder next to the current entry."""
@@ -649,13 +696,14 @@ class CollectionsPanel(QWidget):
         coll = self._collections.get(str(root))
         if coll is None:
             return None
+        before = coll.revision
         try:
             path = coll.create_folder(name, parent)
         except (StoreError, ValidationError) as exc:
             self.show_message(str(exc))
             return None
         self.show_message(f"Created the folder {name.strip()}")
-        self._after_change(coll, path)
+        self._after_change(coll, path, [path.rpartition("/")[0]], before=before)
         return path
 
     def delete_current(self) -> None:
@@ -665,6 +713,7 @@ class CollectionsPanel(QWidget):
         if coll is None or index.data(KIND_ROLE) not in ("folder", "request", "problem"):
             return
         name = str(index.data())
+        before = coll.revision
         try:
             record = coll.delete(index.data(PATH_ROLE))
         except (StoreError, ValidationError) as exc:
@@ -672,7 +721,8 @@ class CollectionsPanel(QWidget):
             return
         self._undo.append(_Undo(str(coll.root), record, name))
         self.show_message(f"Deleted {name}. Press Ctrl+Z (or Undo delete) to bring it back.")
-        self._after_change(coll, record.path.rpartition("/")[0])
+        folder = record.path.rpartition("/")[0]
+        self._after_change(coll, folder, [folder], before=before)
 
     def undo_delete(self) -> None:
         """Put back the last deleted entry."""
@@ -682,13 +732,14 @@ class CollectionsPanel(QWidget):
         coll = self._collections.get(undo.root)
         if coll is None:
             return
+        before = coll.revision
         try:
             path = coll.undo(undo.record)
         except (StoreError, ValidationError) as exc:
             self.show_message(str(exc))
             return
         self.show_message(f"Restored {undo.name}")
-        self._after_change(coll, path)
+        self._after_change(coll, path, [path.rpartition("/")[0]], before=before)
 
     def _run_current(self) -> None:
         index = self.tree.currentIndex()
@@ -696,11 +747,145 @@ class CollectionsPanel(QWidget):
         if coll is not None and index.data(KIND_ROLE) in ("collection", "folder"):
             self.run_requested.emit(coll, str(index.data(PATH_ROLE) or ""))
 
-    def _after_change(self, coll: Collection, path: str) -> None:
-        self.refresh()
+    def _after_change(
+        self,
+        coll: Collection,
+        path: str,
+        folders: Iterable[str] | None = None,
+        *,
+        before: int | None = None,
+    ) -> None:
+        """Show a change to ``coll`` and select ``path``.
+
+        ``folders`` are those whose entries the change added, removed, renamed or reordered:
+        only their rows are updated. Without them the whole tree is rebuilt. ``before`` is
+        ``coll.revision`` before the change (``None``: not known); when the tree showed
+        another one, all of ``coll`` is compared with the tree, as for any collection
+        changed elsewhere since it was shown.
+        """
+        if folders is None or not self._update_rows(coll, folders, before):
+            self.refresh()
         self.select(coll.root, path)
         self.tree.scrollTo(self.tree.currentIndex())
+        self._update_actions()
         self.collections_changed.emit()
+
+    def _update_rows(self, coll: Collection, folders: Iterable[str], before: int | None) -> bool:
+        """Bring the rows of ``folders`` of ``coll`` in line with it; ``False``: rebuild all.
+
+        Rows that did not change stay as they are (expanded or not, selected or not); a row
+        that comes back (a folder moved within its folder) is expanded if it was, just as a
+        full rebuild keeps what was expanded by path. A collection changed elsewhere since
+        the tree showed it is compared with the tree all through, so the tree shows what a
+        rebuild would.
+        """
+        root = str(coll.root)
+        coll = self._collections.get(root, coll)  # the one the tree shows
+        for other in self._collections.values():
+            key = str(other.root)
+            seen = before if other is coll else other.revision
+            if (seen is None or seen != self._shown.get(key)) and not self._update_all(other):
+                return False
+        if self._item(root, "") is None:
+            return False
+        expanded: set[str] = set()
+        added: list[QStandardItem] = []
+        # Parents first: a folder whose rows its parent has just made anew is then up to date.
+        for folder in sorted(set(folders), key=lambda f: (f.count("/") if f else -1, f)):
+            rel: str | None = folder
+            while rel is not None:
+                item = self._item(root, rel)
+                node = self._tree_of(coll, rel) if item is not None else None
+                if item is not None and node is not None:
+                    self._update_children(item, node, root, expanded, added)
+                    break
+                # Gone (moved, deleted) or not shown yet (made by an undo): its parent then.
+                rel = rel.rpartition("/")[0] if rel else None
+        if expanded:
+            self._expand_again(added, expanded)
+        self._shown[root] = coll.revision
+        return True
+
+    def _update_all(self, coll: Collection) -> bool:
+        """Bring every row of ``coll`` in line with it; ``False``: the tree must be rebuilt.
+
+        That is when its own row would change (its name decides where it is listed).
+        """
+        root = str(coll.root)
+        top = self._item(root, "")
+        if top is None or top.data(KEY_ROLE) != _collection_key(coll):
+            return False
+        expanded: set[str] = set()
+        added: list[QStandardItem] = []
+
+        def update(item: QStandardItem, folder: TreeFolder) -> None:
+            self._update_children(item, folder, root, expanded, added)
+            for row, child in enumerate(folder.children):
+                if isinstance(child, TreeFolder):
+                    update(item.child(row), child)  # rows just made anew compare equal
+
+        update(top, coll.tree())
+        if expanded:
+            self._expand_again(added, expanded)
+        self._shown[root] = coll.revision
+        return True
+
+    @staticmethod
+    def _tree_of(coll: Collection, folder: str) -> TreeFolder | None:
+        try:
+            return coll.tree(folder)
+        except StoreError:
+            return None
+
+    def _update_children(
+        self,
+        parent: QStandardItem,
+        folder: TreeFolder,
+        root: str,
+        expanded: set[str],
+        added: list[QStandardItem],
+    ) -> None:
+        """Make ``parent``'s rows those of ``folder``'s entries, touching only what differs."""
+        old = [parent.child(row).data(KEY_ROLE) for row in range(parent.rowCount())]
+        new = [_row_key(child) for child in folder.children]
+        if old == new:
+            return
+        steps = SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+        for tag, i1, i2, _, _ in steps:
+            if tag in ("delete", "replace"):
+                for row in range(i1, i2):
+                    self._note_expanded(parent.child(row), expanded)
+        # From the end, so the rows of the steps still to do keep their numbers.
+        for tag, i1, i2, j1, j2 in reversed(steps):
+            if tag == "equal":
+                continue
+            if i2 > i1:
+                parent.removeRows(i1, i2 - i1)
+            if j2 > j1:
+                items = [self._make_item(child, root) for child in folder.children[j1:j2]]
+                parent.insertRows(i1, items)
+                added.extend(items)
+
+    def _note_expanded(self, item: QStandardItem, expanded: set[str]) -> None:
+        """Add the paths of ``item`` and the folders in it that are expanded to ``expanded``.
+
+        Empty folders too: one expanded shows what is dropped into it later.
+        """
+        if item.data(KIND_ROLE) != "folder":
+            return
+        if self.tree.isExpanded(item.index()):
+            expanded.add(str(item.data(PATH_ROLE)))
+        for row in range(item.rowCount()):
+            self._note_expanded(item.child(row), expanded)
+
+    def _expand_again(self, items: list[QStandardItem], expanded: set[str]) -> None:
+        """Expand the folders among ``items`` (and in them) whose paths are in ``expanded``."""
+        for item in items:
+            if item.data(KIND_ROLE) != "folder":
+                continue
+            if item.data(PATH_ROLE) in expanded:
+                self.tree.setExpanded(item.index(), True)
+            self._expand_again([item.child(row) for row in range(item.rowCount())], expanded)
 
     # --- drag and drop ---------------------------------------------------------------------
 
@@ -732,6 +917,8 @@ class CollectionsPanel(QWidget):
             return
         coll, paths_, folder, index = target
         new_path = ""
+        touched = {folder} | {p.rpartition("/")[0] for p in paths_}
+        before = coll.revision
         for path in paths_:
             old_folder, _, entry = path.rpartition("/")
             at = index
@@ -752,5 +939,32 @@ class CollectionsPanel(QWidget):
                 index += 1
         else:
             self.show_message(f"Moved to {folder or coll.name}")
-        # Rebuilt after the drag has finished: the view still holds the old rows now.
-        QTimer.singleShot(0, self, lambda: self._after_change(coll, new_path))
+        # Updated after the drag has finished: the view still holds the old rows now.
+        QTimer.singleShot(
+            0, self, lambda: self._after_change(coll, new_path, touched, before=before)
+        )
+
+
+def _row_key(child: TreeFolder | TreeRequest) -> str:
+    """Everything a row shows of ``child``: rows with equal keys need no update."""
+    if isinstance(child, TreeFolder):
+        parts = ["folder", child.path, child.name]
+    elif child.problem:
+        parts = ["problem", child.path, child.name, child.problem]
+    else:
+        parts = ["request", child.path, child.name, str(child.method.value), child.endpoint]
+    return "\x1f".join(parts)
+
+
+def _collection_tooltip(coll: Collection) -> tuple[str, bool]:
+    """The tooltip of a collection's row, and whether the row is greyed (read-only)."""
+    meta = [p for p in coll.problems if p.path == "collection.json"]
+    if meta:
+        return f"{coll.root}\n{meta[0]}", True
+    return str(coll.root), False
+
+
+def _collection_key(coll: Collection) -> str:
+    """Everything a collection's own row shows."""
+    tooltip, greyed = _collection_tooltip(coll)
+    return "\x1f".join([coll.name, tooltip, str(greyed)])

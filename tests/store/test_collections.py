@@ -460,3 +460,129 @@ def test_old_request_files_are_migrated_on_read_and_rewritten_only_on_save(
     assert json.loads(path.read_text())["schema_version"] == 2
     monkeypatch.setattr(migrations, "REQUEST", migrations.Migrations("request", current=1))
     assert [p.path for p in Collection.open(coll.root).problems] == [saved.path]
+
+
+# --- changes update memory, not a full read ---------------------------------------------------
+
+
+def state(coll: Collection) -> dict[str, Any]:
+    """All a collection tells about itself: two equal states show the same collection."""
+    return {
+        "tree": coll.tree(),
+        "requests": coll.requests(),
+        "problems": coll.problems,
+        "unreadable": coll.unreadable(),
+        "folders": coll.folders(),
+        "meta": coll.meta_json(),
+    }
+
+
+def assert_as_on_disk(coll: Collection) -> None:
+    """What ``coll`` holds in memory is what opening its folder afresh reads."""
+    assert state(coll) == state(Collection.open(coll.root))
+
+
+def test_every_change_leaves_memory_as_a_fresh_open_reads_the_folder(coll: Collection) -> None:
+    build(coll)
+    archive = coll.create_folder("Archive", "Groups")
+    (coll.root / "Groups" / "broken.json").write_bytes(b"{")
+    (coll.root / "Archive-old.json").write_bytes(b'{"schema_version": 9}')
+    coll.reload()
+    assert_as_on_disk(coll)
+    steps = [
+        lambda: coll.rename("Groups/fetch-group.json", "Find the group"),
+        lambda: coll.rename("Groups", "Contact groups"),
+        lambda: coll.duplicate("Contact groups/create-group.json"),
+        lambda: coll.move("list-contacts.json", "Contact groups/Archive", 0),
+        lambda: coll.move("Contact groups/broken.json", ""),  # unreadable files move too
+        lambda: coll.move("Contact groups/Archive", "Contact groups", 0),  # reorder a folder
+        lambda: coll.move("Contact groups/Archive", ""),  # and move it up, with what is in it
+        lambda: coll.create_folder("Z last", "", 0),
+        lambda: coll.move("Z last", "Archive"),
+    ]
+    for step in steps:
+        step()
+        assert_as_on_disk(coll)
+    assert archive == "Groups/Archive"
+    assert coll.folders() == ["Contact groups", "Archive", "Archive/Z last"]
+    assert [p.path for p in coll.unreadable()] == ["Archive-old.json", "broken.json"]
+
+    deleted = [coll.delete("Archive"), coll.delete("Contact groups/delete-group.json")]
+    assert_as_on_disk(coll)
+    deleted.append(coll.delete("broken.json"))
+    for record in reversed(deleted):
+        coll.undo(record)
+        assert_as_on_disk(coll)
+    assert shape(coll.tree()) == [
+        ("Contact groups", ["Create group", "Create group copy", "Find the group", "Delete group"]),
+        "Archive-old",
+        "broken",
+        ("Archive", ["List contacts", ("Z last", [])]),
+    ]
+
+
+def test_an_undone_entry_is_read_again_from_the_trash(coll: Collection) -> None:
+    build(coll)
+    deleted = coll.delete("Groups")
+    trashed = coll.root / deleted.trash / "fetch-group.json"
+    doc = json.loads(trashed.read_text("utf-8"))
+    trashed.write_text(json.dumps({**doc, "name": "Edited in the trash"}), "utf-8")
+    (coll.root / deleted.trash / "half.json").write_text('{"schema_version": 1', "utf-8")
+    assert coll.undo(deleted) == "Groups"
+    assert coll.get("Groups/fetch-group.json").name == "Edited in the trash"
+    assert [p.path for p in coll.problems] == ["Groups/half.json"]
+    assert_as_on_disk(coll)
+
+
+def test_undo_after_its_folder_went_too_makes_the_folder_again(coll: Collection) -> None:
+    build(coll)
+    request = coll.delete("Groups/fetch-group.json")
+    coll.delete("Groups")
+    assert coll.undo(request) == "Groups/fetch-group.json"
+    assert coll.folders() == ["Groups"]
+    assert shape(coll.tree()) == ["List contacts", ("Groups", ["Fetch group"])]
+    assert_as_on_disk(coll)
+
+
+def test_files_changed_by_others_show_after_a_reload(coll: Collection) -> None:
+    build(coll)
+    (coll.root / "Groups" / "added-by-hand.json").write_text(
+        '{"schema_version": 1, "name": "By hand", "endpoint": "groups"}', "utf-8"
+    )
+    fetch = coll.root / "Groups" / "fetch-group.json"
+    fetch.write_text(fetch.read_text("utf-8").replace("Fetch group", "Edited"), "utf-8")
+    (coll.root / "list-contacts.json").unlink()
+    coll.create_folder("New")  # a change of our own, elsewhere
+    coll.reload()  # F5: everything is read again
+    assert coll.get("Groups/fetch-group.json").name == "Edited"
+    assert shape(coll.tree()) == [
+        ("Groups", ["Create group", "Edited", "Delete group", "By hand"]),
+        ("New", []),
+    ]
+    assert_as_on_disk(coll)
+
+
+def test_moves_past_the_depth_limit_read_as_opening_does(
+    coll: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from explorer.store import collections as module
+
+    monkeypatch.setattr(module, "MAX_DEPTH", 2)
+    a = coll.create_folder("A")
+    b = coll.create_folder("B", a)
+    c = coll.create_folder("C", b)  # at the limit: it shows, what is in it does not
+    coll.add(SavedRequest("In B", Draft("contacts")), b)
+    (coll.root / c / "in-c.json").write_text(
+        '{"schema_version": 1, "name": "In C", "endpoint": "contacts"}', "utf-8"
+    )
+    coll.reload()
+    assert_as_on_disk(coll)
+    assert "In C" not in [r.name for r in coll.requests()]
+    coll.move(c, "")  # up: what is in it is read now
+    assert_as_on_disk(coll)
+    assert "In C" in [r.name for r in coll.requests()]
+    coll.move("C", b)  # down again: gone from view, as after opening
+    assert_as_on_disk(coll)
+    coll.move(b, "")
+    assert_as_on_disk(coll)
+    assert coll.folders() == ["A", "B", "B/C"]

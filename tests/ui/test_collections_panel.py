@@ -14,7 +14,7 @@ from explorer.core.catalog import HttpMethod
 from explorer.core.request import Draft
 from explorer.store import paths
 from explorer.store.collections import Collection, SavedRequest, create_collection
-from explorer.ui.collections_panel import KIND_ROLE, PATH_ROLE, CollectionsPanel
+from explorer.ui.collections_panel import KIND_ROLE, METHOD_ROLE, PATH_ROLE, CollectionsPanel
 from explorer.ui.dirty_tracker import DirtyTracker
 from explorer.ui.save_request_dialog import (
     SaveRequestDialog,
@@ -352,3 +352,156 @@ def test_new_folder_and_new_collection_ask_without_blocking(
     dialog.setTextValue("Onboarding")
     dialog.accept()
     assert "Onboarding" in [c.name for c in panel.collections()]
+
+
+# --- changes update the rows they touch ------------------------------------------------------
+
+
+def rows(panel: CollectionsPanel, parent: QModelIndex | None = None) -> list[Any]:
+    """Every row as the user sees it (text, kind, path, method, tooltip, colour, flags)."""
+    parent = parent or QModelIndex()
+    out: list[Any] = []
+    for row in range(panel.model.rowCount(parent)):
+        index = panel.model.index(row, 0, parent)
+        brush = index.data(Qt.ItemDataRole.ForegroundRole)
+        out.append(
+            (
+                index.data(),
+                index.data(KIND_ROLE),
+                index.data(PATH_ROLE),
+                index.data(METHOD_ROLE),
+                index.data(Qt.ItemDataRole.ToolTipRole),
+                index.data(Qt.ItemDataRole.AccessibleTextRole),
+                brush.color().name() if brush is not None else None,
+                index.flags(),
+                rows(panel, index),
+            )
+        )
+    return out
+
+
+def as_opened_afresh(qtbot: Any) -> list[Any]:
+    """The rows of a new panel, which reads every collection from disk."""
+    fresh = CollectionsPanel()
+    qtbot.addWidget(fresh)
+    return rows(fresh)
+
+
+def test_every_change_shows_what_reading_the_disk_again_shows(
+    panel: CollectionsPanel, coll: Collection, qtbot: Any
+) -> None:
+    (coll.root / "Groups" / "broken.json").write_text("{", "utf-8")
+    panel.reload_action.trigger()
+
+    def check(current: str) -> None:
+        assert rows(panel) == as_opened_afresh(qtbot)
+        assert panel.tree.currentIndex().data(PATH_ROLE) == current
+
+    panel.select(coll.root, "list-groups.json")
+    panel.duplicate_action.trigger()
+    check("list-groups-copy.json")
+
+    panel.delete_action.trigger()
+    check("")  # the collection, where the deleted request was
+    panel.select(coll.root, "Groups")
+    panel.delete_action.trigger()
+    check("")
+    panel.undo_action.trigger()
+    check("Groups")
+    panel.undo_action.trigger()
+    check("list-groups-copy.json")
+
+    assert panel.rename(coll.root, "list-groups-copy.json", "All groups")
+    qtbot.waitUntil(lambda: panel.find(coll.root, "all-groups.json").isValid())
+    check("all-groups.json")
+    assert panel.rename(coll.root, "Groups", "Group admin")
+    qtbot.waitUntil(lambda: panel.find(coll.root, "Group admin").isValid())
+    check("Group admin")
+
+    assert panel.new_folder(coll.root, "Group admin", "Old") == "Group admin/Old"
+    check("Group admin/Old")
+
+    model = panel.model
+    data = model.mimeData([panel.find(coll.root, "all-groups.json")])
+    model.dropMimeData(data, Qt.DropAction.MoveAction, 0, 0, panel.find(coll.root, "Group admin"))
+    qtbot.waitUntil(lambda: panel.find(coll.root, "Group admin/all-groups.json").isValid())
+    check("Group admin/all-groups.json")
+    data = model.mimeData([panel.find(coll.root, "Group admin/Old")])
+    model.dropMimeData(data, Qt.DropAction.MoveAction, 0, 0, panel.find(coll.root, ""))
+    qtbot.waitUntil(lambda: panel.find(coll.root, "Old").isValid())
+    check("Old")
+    data = model.mimeData([panel.find(coll.root, "Group admin/broken.json")])
+    model.dropMimeData(data, Qt.DropAction.MoveAction, -1, 0, panel.find(coll.root, "Old"))
+    qtbot.waitUntil(lambda: panel.find(coll.root, "Old/broken.json").isValid())
+    check("Old/broken.json")
+    assert panel.find(coll.root, "Old/broken.json").data(KIND_ROLE) == "problem"
+    assert (coll.root / "Old" / "broken.json").read_text("utf-8") == "{"
+
+
+def test_a_change_keeps_what_is_expanded_and_collapsed(
+    panel: CollectionsPanel, coll: Collection, qtbot: Any
+) -> None:
+    panel.new_folder(coll.root, "Groups", "Archive")
+    archive = panel.find(coll.root, "Groups/Archive")
+    panel.tree.setExpanded(archive, True)  # empty, but expanded: what comes in shows
+    groups = panel.find(coll.root, "Groups")
+    panel.tree.collapse(groups)
+
+    panel.select(coll.root, "list-contacts.json")
+    panel.delete_action.trigger()
+    assert not panel.tree.isExpanded(panel.find(coll.root, "Groups"))
+    assert panel.tree.isExpanded(panel.find(coll.root, "Groups/Archive"))
+    assert panel.tree.isExpanded(panel.find(coll.root, ""))
+
+    # A folder moved within its folder comes back as it was: collapsed, its inside expanded.
+    model = panel.model
+    data = model.mimeData([panel.find(coll.root, "Groups")])
+    model.dropMimeData(data, Qt.DropAction.MoveAction, 0, 0, panel.find(coll.root, ""))
+    qtbot.waitUntil(lambda: labels(panel)[0][2][0][0] == "Groups")
+    assert not panel.tree.isExpanded(panel.find(coll.root, "Groups"))
+    assert panel.tree.isExpanded(panel.find(coll.root, "Groups/Archive"))
+    data = model.mimeData([panel.find(coll.root, "list-groups.json")])
+    model.dropMimeData(
+        data, Qt.DropAction.MoveAction, -1, 0, panel.find(coll.root, "Groups/Archive")
+    )
+    qtbot.waitUntil(lambda: panel.find(coll.root, "Groups/Archive/list-groups.json").isValid())
+    assert panel.tree.isExpanded(panel.find(coll.root, "Groups/Archive"))
+    # The moved request is selected, so the folders above it open to show it.
+    assert panel.tree.isExpanded(panel.find(coll.root, "Groups"))
+
+
+def test_files_changed_by_others_show_after_reload(
+    panel: CollectionsPanel, coll: Collection, qtbot: Any
+) -> None:
+    (coll.root / "Groups" / "by-hand.json").write_text(
+        '{"schema_version": 1, "name": "Made by hand", "endpoint": "runs"}', "utf-8"
+    )
+    (coll.root / "list-contacts.json").unlink()
+    panel.new_folder(coll.root, "", "Mine")  # a change of our own, elsewhere
+    panel.reload_action.trigger()  # F5
+    assert rows(panel) == as_opened_afresh(qtbot)
+    assert [x[0] for x in labels(panel)[0][2]] == ["List groups", "Groups", "Mine"]
+    assert ("Made by hand", "request") in labels(panel)[0][2][1][2]
+
+
+def test_changes_made_elsewhere_show_with_the_next_change(
+    panel: CollectionsPanel, coll: Collection, qtbot: Any
+) -> None:
+    shown = panel.collections()[0]
+    # Ctrl+S in the editor saves in place, through the same collection, not the panel.
+    saved = shown.get("Groups/create-group.json")
+    saved.draft = Draft("groups", HttpMethod.DELETE, params={"uuid": "x"})
+    shown.save(saved)
+    panel.select(coll.root, "list-contacts.json")
+    panel.delete_action.trigger()
+    assert panel.find(coll.root, "Groups/create-group.json").data(METHOD_ROLE) == "DELETE"
+    assert rows(panel) == as_opened_afresh(qtbot)
+
+    # A run reads the collection again first: what others changed on disk then shows too.
+    (coll.root / "Groups" / "by-hand.json").write_text(
+        '{"schema_version": 1, "name": "Made by hand", "endpoint": "runs"}', "utf-8"
+    )
+    shown.reload()
+    assert panel.new_folder(coll.root, "", "Mine") == "Mine"
+    assert ("Made by hand", "request") in labels(panel)[0][2][1][2]
+    assert rows(panel) == as_opened_afresh(qtbot)

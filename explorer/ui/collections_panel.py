@@ -258,6 +258,7 @@ class CollectionsPanel(QWidget):
         self.tree.setAccessibleName("Collections")
         self.tree.setModel(self.model)
         self.tree.setHeaderHidden(True)
+        self.tree.setUniformRowHeights(True)  # one size hint for all rows, not one per row
         self.tree.setItemDelegate(_BadgeDelegate(self.tree))
         self.tree.setEditTriggers(
             QAbstractItemView.EditTrigger.EditKeyPressed

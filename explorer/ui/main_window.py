@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTabBar,
     QTabWidget,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -155,12 +156,15 @@ class MainWindow(QMainWindow):
         self.method_selector.setAccessibleName("Method")
         self.method_selector.setExpanding(False)
         self.method_selector.currentChanged.connect(self._on_method)
-        self.docs = QLabel()
+        # A text browser lays the docs out once per width; a word-wrapped label in a scroll
+        # area laid them out again for every size the layout asked about (15 ms a switch).
+        self.docs = QTextBrowser()
         self.docs.setObjectName("endpointDocs")
-        self.docs.setWordWrap(True)
-        self.docs.setTextFormat(Qt.TextFormat.RichText)
-        self.docs.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.docs.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.docs.setAccessibleName("Endpoint documentation")
+        self.docs.setFrameShape(QTextBrowser.Shape.NoFrame)
+        self.docs.setOpenLinks(False)
+        self.docs.viewport().setAutoFillBackground(False)  # on the window, as before
+        self.docs.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.form = RequestForm()
         self.form.draft_changed.connect(self._refresh)
         self.raw = RawEditor()
@@ -227,11 +231,10 @@ class MainWindow(QMainWindow):
         docs_and_form = QSplitter(Qt.Orientation.Horizontal)
         docs_and_form.setObjectName("docsSplitter")
         docs_and_form.addWidget(self.request_tabs)
-        docs_scroll = _scrolling(self.docs)
-        docs_and_form.addWidget(docs_scroll)
+        docs_and_form.addWidget(self.docs)
         docs_and_form.setStretchFactor(0, 3)
         docs_and_form.setStretchFactor(1, 2)
-        docs_scroll.setMinimumWidth(200)
+        self.docs.setMinimumWidth(200)
         docs_and_form.setSizes([440, 300])
         top.addWidget(docs_and_form)
         top.addWidget(self.preview)
@@ -610,7 +613,7 @@ class MainWindow(QMainWindow):
             f"<b>{html.escape(spec.title)}</b>{deprecated}<br>"
             f"<code>{method.value} {html.escape(endpoint.path)}</code>"
         )
-        self.docs.setText(_docs_html(endpoint, method))
+        self.docs.setHtml(_docs_html(endpoint, method))
         self.raw.set_has_body(bool(spec.fields))
         self._extra_params, self._extra_body = {}, {}
         self.form.load(endpoint, method)
@@ -1072,17 +1075,6 @@ class MainWindow(QMainWindow):
             log.exception("saving the window state failed")
         super().closeEvent(event)
         self.closed.emit()
-
-
-def _scrolling(widget: QWidget) -> QWidget:
-    from PySide6.QtWidgets import QScrollArea
-
-    area = QScrollArea()
-    area.setWidgetResizable(True)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    area.setWidget(widget)
-    area.setFrameShape(QScrollArea.Shape.NoFrame)
-    return area
 
 
 def _docs_html(endpoint: object, method: HttpMethod) -> str:

@@ -11,6 +11,7 @@ from explorer.core.catalog import Endpoint, HttpMethod, Param
 from explorer.core.errors import ValidationErrors
 from explorer.core.request import Draft
 from explorer.ui.editors import Editor, EditorContext, create_editor
+from explorer.ui.editors.editor import ERROR_COLOUR, tint
 
 
 class RequestForm(QScrollArea):
@@ -56,7 +57,7 @@ class RequestForm(QScrollArea):
         outer.setContentsMargins(8, 8, 8, 8)
         self._general = QLabel(page)
         self._general.setWordWrap(True)
-        self._general.setStyleSheet("color: #c62828;")
+        tint(self._general, ERROR_COLOUR)
         self._general.hide()
         outer.addWidget(self._general)
         # One form for both sections, so query parameters and body fields share a label

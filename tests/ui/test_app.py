@@ -141,7 +141,8 @@ def test_version(tmp_path: Path) -> None:
 
 WARMED = """
 import sys
-from PySide6.QtCore import QSettings
+import time
+from PySide6.QtCore import QEvent, QSettings
 from PySide6.QtWidgets import QApplication
 from explorer.core.catalog import catalog
 from explorer.ui.main_window import MainWindow
@@ -151,6 +152,10 @@ window = MainWindow(catalog(), None, QSettings(sys.argv[1], QSettings.Format.Ini
 window.show()
 for _ in window.warm_up():
     app.processEvents()
+from explorer.ui.editors.language_combo import languages_ready
+
+while not languages_ready():  # the language list loads on a thread of its own
+    time.sleep(0.01)
 before = set(sys.modules)
 for endpoint in window.catalog:
     window.endpoints.select(endpoint.name)
@@ -160,6 +165,8 @@ for endpoint in window.catalog:
 print("imported by forms:", ",".join(sorted(m for m in set(sys.modules) - before)))
 window.remember = False
 window.close()
+window.deleteLater()
+app.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # gone before the application
 """
 
 

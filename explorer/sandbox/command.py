@@ -99,7 +99,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         base_url = server.start()
     except SandboxDatabaseError as exc:
-        _say(f"error: {exc}", err=True)
+        fix = (
+            "start with --reset to rebuild it from the seed"
+            if exc.rebuild
+            else "move it away, or choose another file with --db"
+        )
+        _say(f"error: {exc}; {fix}", err=True)
         return 1
     except OSError as exc:
         _say(f"error: cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}", err=True)

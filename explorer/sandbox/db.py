@@ -150,12 +150,18 @@ INDEXES = (
 
 
 class SandboxDatabaseError(Exception):
-    """A database file the sandbox will not use (and has not touched)."""
+    """A database file the sandbox will not use (and has not touched).
 
-    def __init__(self, path: Path, message: str) -> None:
+    ``message`` says what is wrong with it; what to do about it depends on who asks (the
+    ``sandbox`` command has options, the app has none), so ``rebuild`` only says whether
+    rebuilding it from the seed would do, where otherwise the file must be moved away.
+    """
+
+    def __init__(self, path: Path, message: str, *, rebuild: bool = False) -> None:
         super().__init__(f"{path}: {message}")
         self.path = path
         self.message = message
+        self.rebuild = rebuild
 
 
 class Database:
@@ -241,7 +247,8 @@ def open_database(path: Path | None, *, contacts: int, reset: bool = False) -> D
             raise SandboxDatabaseError(
                 path,
                 f"it holds an older sandbox (schema {version}) that this version cannot "
-                "upgrade; start with --reset to rebuild it from the seed",
+                "upgrade",
+                rebuild=True,
             )
         if reset or version < SCHEMA_VERSION:
             log.info("rebuilding sandbox database %s from the seed", path)
@@ -275,16 +282,14 @@ def _check_existing(path: Path) -> int:
     except sqlite3.DatabaseError as exc:
         raise SandboxDatabaseError(
             path,
-            f"cannot be read as a sandbox database ({exc}); it was left untouched. "
-            "Move it away, or choose another file with --db",
+            f"cannot be read as a sandbox database ({exc}); it was left untouched",
         ) from exc
     finally:
         conn.close()
     if app_id != APPLICATION_ID:
         raise SandboxDatabaseError(
             path,
-            "is not a RapidPro Explorer sandbox database; it was left untouched. "
-            "Move it away, or choose another file with --db",
+            "is not a RapidPro Explorer sandbox database; it was left untouched",
         )
     if version > SCHEMA_VERSION:
         raise SandboxDatabaseError(

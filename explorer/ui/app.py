@@ -122,6 +122,7 @@ async def amain(args: argparse.Namespace, window: Any) -> int:
     import asyncio
 
     closed = asyncio.Event()
+    exit_code = 0
     window.closed.connect(closed.set)
     if not window.isVisible():  # closed already, in the first paint's events
         closed.set()
@@ -142,8 +143,11 @@ async def amain(args: argparse.Namespace, window: Any) -> int:
         try:
             if not closed.is_set():
                 name = None if args.sandbox else (args.workspace or store.current)
-                await connector.use(name, remember=False)
+                connected = await connector.use(name, remember=False)
                 if args.screenshot:
+                    if connected is None:
+                        print(window.workspace_banner.text(), file=sys.stderr)  # noqa: T201
+                        exit_code = 1
                     window.close()  # the picture was taken at the first paint
                 else:
                     for _ in window.warm_up():
@@ -155,7 +159,7 @@ async def amain(args: argparse.Namespace, window: Any) -> int:
         finally:
             await _cancel_other_tasks()
             await connector.close()
-    return 0
+    return exit_code
 
 
 def _settle() -> None:
@@ -205,6 +209,7 @@ def wire_workspaces(window: Any, connector: Any, http: Any) -> None:
 
     connector.connected.connect(window.set_connection)
     connector.problem.connect(lambda text: window.statusBar().showMessage(text, 15000))
+    connector.failed.connect(window.connection_failed)
     window.set_workspaces(connector.names())
     window.workspace_requested.connect(switch)
     window.manage_workspaces_requested.connect(manage)

@@ -28,10 +28,12 @@ class Connector(QObject):
     Signals:
         connected(object): the Connection now in use.
         problem(str): a sentence about why a workspace could not be used.
+        failed(str): nothing could be connected (the sandbox would not start), and why.
     """
 
     connected = Signal(object)
     problem = Signal(str)
+    failed = Signal(str)
 
     def __init__(
         self,
@@ -52,12 +54,13 @@ class Connector(QObject):
         """The sandbox first, then the user's workspaces."""
         return [SANDBOX_WORKSPACE_NAME, *self.store.names()]
 
-    async def use(self, name: str | None, *, remember: bool = True) -> Connection:
+    async def use(self, name: str | None, *, remember: bool = True) -> Connection | None:
         """Connect to workspace ``name`` (None or the sandbox's name: the sandbox).
 
         A workspace that cannot be used (unknown, unreadable settings) falls back to the
         sandbox, and :attr:`problem` says why. ``remember`` makes it the one used at the
-        next start.
+        next start. When the sandbox cannot start either, :attr:`failed` says why and the
+        result is None: the window stays up, and another workspace can still be chosen.
         """
         reason = ""
         if name and name != SANDBOX_WORKSPACE_NAME:
@@ -84,7 +87,15 @@ class Connector(QObject):
                         rate_limit_per_hour=workspace.rate_limit_per_hour,
                     )
                 )
-        sandbox = await self.ensure_sandbox()
+        try:
+            sandbox = await self.ensure_sandbox()
+        except Exception as exc:  # a database it may not touch, no free port, …
+            log.warning(
+                "the sandbox did not start: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG)
+            )
+            self.connection = None
+            self.failed.emit(f"The sandbox could not start: {_explain(exc)}")
+            return None
         if remember and not reason:
             self._remember(None)
         if reason:
@@ -122,3 +133,15 @@ class Connector(QObject):
         self.connection = connection
         self.connected.emit(connection)
         return connection
+
+
+def _explain(exc: Exception) -> str:
+    """Why the sandbox did not start, and what the user can do about it here."""
+    from explorer.sandbox.db import SandboxDatabaseError
+
+    if isinstance(exc, SandboxDatabaseError):
+        return (
+            f"{exc}. Move that file away (or delete it) and choose the sandbox again: a fresh "
+            "one is made."
+        )
+    return str(exc)

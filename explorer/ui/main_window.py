@@ -543,6 +543,20 @@ class MainWindow(QMainWindow):
                 )
         self._refresh()
 
+    def connection_failed(self, why: str) -> None:
+        """Nothing could be connected: say why where requests would go, and keep Send off
+        until another workspace is chosen (Workspaces…)."""
+        self.connection = None
+        runner = self._runner.get()
+        if runner is not None:
+            runner.set_connection(None)
+        self._waiting = why
+        self.workspace_banner.setText(html.escape(why))
+        self.workspace_banner.setStyleSheet(
+            "background: #fff3e0; color: #8a4b00; padding: 4px; border-radius: 3px;"
+        )
+        self._refresh()
+
     def _use_workspace_data(self, connection: Connection) -> None:
         """Editors suggest the workspace's groups, flows, fields and languages."""
         if self.http is None:

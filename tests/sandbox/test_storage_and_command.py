@@ -161,7 +161,9 @@ def test_command_reports_a_busy_port_and_a_bad_database(
     bad = tmp_path / "bad.sqlite3"
     bad.write_bytes(b"nope" * 50)
     assert command.run(_args(port=0, contacts=5, db=bad)) == 1
-    assert "left untouched" in capsys.readouterr().err and bad.read_bytes() == b"nope" * 50
+    said = capsys.readouterr().err
+    assert "left untouched" in said and "choose another file with --db" in said
+    assert bad.read_bytes() == b"nope" * 50
 
 
 def test_sandbox_command_serves_until_ctrl_c(tmp_path: Path) -> None:

@@ -134,6 +134,19 @@ def test_opens_the_current_workspace_when_there_is_one(tmp_path: Path, sandbox: 
     assert not (tmp_path / "data" / "sandbox.sqlite3").exists()  # no sandbox was needed
 
 
+def test_a_sandbox_database_it_may_not_touch_is_reported_not_a_crash(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "sandbox.sqlite3").write_bytes(b"not a database")
+    done = start(tmp_path, "--screenshot", str(tmp_path / "shot.png"))
+    assert done.returncode == 1
+    assert "The sandbox could not start:" in done.stderr and "untouched" in done.stderr
+    assert "Move that file away" in done.stderr and "--db" not in done.stderr  # no such option
+    assert "Traceback" not in done.stderr, done.stderr
+    assert png_size(tmp_path / "shot.png") == (1440, 860)  # the window was up meanwhile
+    assert (data / "sandbox.sqlite3").read_bytes() == b"not a database"
+
+
 def test_version(tmp_path: Path) -> None:
     done = start(tmp_path, "--version")
     assert done.returncode == 0 and "rapidpro-explorer" in done.stdout

@@ -121,3 +121,33 @@ def test_while_connecting_the_window_names_the_workspace_and_waits(
     arun(connector.use("Staging"))
     assert window.send_button.isEnabled()
     assert window.preview.toPlainText().startswith(f"GET {window.connection.base_url}/api/v2/")
+
+
+def test_a_sandbox_that_cannot_start_is_explained_and_another_workspace_still_works(
+    qtbot: Any, qloop: Any, sandbox: Any, tmp_path: Path, arun: Any
+) -> None:
+    def refuse() -> Any:
+        raise RuntimeError("sandbox.sqlite3 was left untouched")
+
+    vault = TokenVault()
+    store = WorkspaceStore(vault=vault)
+    store.add(Workspace("Staging", sandbox.base_url))
+    arun(vault.set("Staging", sandbox.token))
+    connector = Connector(store, vault, refuse)
+    http = make_http_client()
+    window = MainWindow(
+        catalog(), http, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
+    )
+    qtbot.addWidget(window)
+    wire_workspaces(window, connector, http)
+    window.show()
+    assert arun(connector.use(None)) is None
+    why = "The sandbox could not start: sandbox.sqlite3 was left untouched"
+    assert window.workspace_banner.text() == why
+    assert window.connection is None and not window.send_button.isEnabled()
+    assert window.send_problem.text() == why
+    window.workspace_selector.activated.emit(window.workspace_selector.findText("Staging"))
+    qtbot.waitUntil(lambda: window.connection is not None, timeout=5000)
+    assert window.send_button.isEnabled()
+    assert "real data of Staging" in window.workspace_banner.text()
+    window.close()

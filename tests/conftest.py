@@ -77,6 +77,25 @@ def _gc_on_gui_thread(request: pytest.FixtureRequest) -> None:
         _GC_GUARD.append(GcGuard(request.getfixturevalue("qapp")))
 
 
+@pytest.fixture(autouse=True)
+def _qt_loop_steps_aside(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test without Qt runs with no event loop running, as in a fresh process.
+
+    Once a GUI test has started the session's Qt loop, asyncio counts it as running; Qt-free
+    code that starts a loop of its own (the headless runner's asyncio.run) would then refuse
+    to, in whatever test comes after.
+    """
+    running = asyncio.events._get_running_loop()
+    if running is None or "qapp" in request.fixturenames:
+        yield
+        return
+    asyncio.events._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio.events._set_running_loop(running)
+
+
 @pytest.fixture(scope="session")
 def _qasync_loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
     import qasync
@@ -127,12 +146,19 @@ def arun(qloop: asyncio.AbstractEventLoop, qtbot: Any) -> Callable[..., Any]:
 def aio() -> Callable[..., Any]:
     """Run a coroutine on a plain asyncio loop of its own (for Qt-free code).
 
-    A ``loop_factory`` keeps asyncio.Runner from replacing the session's current (Qt) loop.
+    A ``loop_factory`` keeps asyncio.Runner from replacing the session's current (Qt) loop;
+    once GUI tests have started that loop it counts as running, so it steps aside meanwhile
+    (whatever order the tests run in).
     """
 
     def run(coro: Coroutine[Any, Any, Any]) -> Any:
-        with asyncio.Runner(loop_factory=asyncio.new_event_loop) as runner:
-            return runner.run(coro)
+        qt_loop = asyncio.events._get_running_loop()
+        asyncio.events._set_running_loop(None)
+        try:
+            with asyncio.Runner(loop_factory=asyncio.new_event_loop) as runner:
+                return runner.run(coro)
+        finally:
+            asyncio.events._set_running_loop(qt_loop)
 
     return run
 

@@ -81,7 +81,7 @@ def test_a_failing_self_test_exits_non_zero_with_one_line() -> None:
     done = run(sys.executable, "-c", code)
     assert done.returncode == 1
     assert lines_starting(done.stderr, "self-test failed") == [
-        "self-test failed: OSError: port unavailable"
+        "self-test failed: The sandbox could not start: port unavailable"
     ]
     assert "Traceback" not in done.stderr and done.stdout == ""
 

@@ -150,6 +150,7 @@ async def amain(args: argparse.Namespace, window: Any) -> int:
                         exit_code = 1
                     window.close()  # the picture was taken at the first paint
                 else:
+                    _settle()  # what loaded so far stays: no collection need walk it again
                     for _ in window.warm_up():
                         if closed.is_set():
                             break

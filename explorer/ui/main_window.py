@@ -429,8 +429,9 @@ class MainWindow(QMainWindow):
             history.reload()
 
     def warm_up(self) -> Iterator[None]:
-        """Load, one short step at a time, what the first form switch and the first response
-        would otherwise stop to import (run while the app is idle; see app.amain)."""
+        """Load, one short step at a time, what the first form switch, the first response and
+        the first look at a side tab would otherwise stop for (run while the app is idle; see
+        app.amain)."""
         from explorer.ui.editors import load_all_editors
 
         yield from load_all_editors()
@@ -441,9 +442,17 @@ class MainWindow(QMainWindow):
             "explorer.core.pagination",
             "explorer.ui.json_view",
             "explorer.ui.results_table",
+            "explorer.store.collections",
+            "explorer.ui.collections_panel",
+            "explorer.ui.history_panel",
         ):
             importlib.import_module(module)
             yield
+        # The side tabs read their files now rather than on the first click.
+        self._collections.widget()
+        yield
+        self._history.widget()
+        yield
 
     # --- state -----------------------------------------------------------------------------
 

@@ -37,6 +37,7 @@ class Deferred(QWidget, Generic[W]):
         self._built = built
         self._on_show = on_show
         self._widget: W | None = None
+        self._building = False
         self._placeholder = placeholder
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -54,7 +55,13 @@ class Deferred(QWidget, Generic[W]):
     def widget(self) -> W:
         """The widget, built now if it was not yet."""
         if self._widget is None:
-            widget = self._factory()
+            if self._building:  # the factory, or what it set off, asked for it: a bug
+                raise RuntimeError("a Deferred widget was asked for while it was being built")
+            self._building = True
+            try:
+                widget = self._factory()
+            finally:
+                self._building = False
             self._widget = widget
             if self._placeholder is not None:
                 self._placeholder.hide()

@@ -394,9 +394,9 @@ class MainWindow(QMainWindow):
         return panel
 
     def _collections_changed(self) -> None:
-        runner = self._runner.get()
-        if runner is not None:
-            runner.set_collections(self.collections.collections())
+        runner, panel = self._runner.get(), self._collections.get()
+        if runner is not None and panel is not None:
+            runner.set_collections(panel.collections())
 
     def _make_history(self) -> HistoryPanel:
         from explorer.ui.history_panel import HistoryPanel

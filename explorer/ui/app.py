@@ -143,10 +143,12 @@ async def amain(args: argparse.Namespace, window: Any) -> int:
         try:
             if not closed.is_set():
                 name = None if args.sandbox else (args.workspace or store.current)
+                failures: list[str] = []
+                connector.failed.connect(failures.append)
                 connected = await connector.use(name, remember=False)
                 if args.screenshot:
                     if connected is None:
-                        print(window.workspace_banner.text(), file=sys.stderr)  # noqa: T201
+                        print(*failures[-1:], file=sys.stderr)  # noqa: T201 - CLI feedback
                         exit_code = 1
                     window.close()  # the picture was taken at the first paint
                 else:

@@ -853,10 +853,14 @@ class Collection:
 
         ``listing`` is :meth:`_listing` of ``rel`` when the caller has it already.
         """
-        present = self._listing(rel) if listing is None else listing
-        listed = [n for n in self._order.get(rel, []) if n in present]
+        return self._in_order(rel, self._listing(rel) if listing is None else listing)
+
+    def _in_order(self, rel: str, names: Mapping[str, bool] | set[str]) -> list[str]:
+        """``names`` (entries of folder ``rel``) as it lists them: the saved order, then the
+        rest by name."""
+        listed = [n for n in self._order.get(rel, []) if n in names]
         taken = set(listed)
-        rest = sorted((n for n in present if n not in taken), key=lambda n: (n.casefold(), n))
+        rest = sorted((n for n in names if n not in taken), key=lambda n: (n.casefold(), n))
         return listed + rest
 
     def _listing(self, rel: str) -> dict[str, bool]:
@@ -954,11 +958,7 @@ class Collection:
         ordered: list[str] = []
 
         def visit(rel: str) -> None:
-            names = inside.get(rel, set())
-            listed = [n for n in self._order.get(rel, []) if n in names]
-            taken = set(listed)
-            rest = sorted((n for n in names if n not in taken), key=lambda n: (n.casefold(), n))
-            for name in listed + rest:
+            for name in self._in_order(rel, inside.get(rel, set())):
                 child = _join(rel, name)
                 ordered.append(child)
                 visit(child)

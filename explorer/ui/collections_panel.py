@@ -24,7 +24,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     QPoint,
-    QRect,
     QSize,
     Qt,
     QTimer,
@@ -33,7 +32,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import (
     QAction,
     QColor,
-    QFont,
     QFontMetrics,
     QKeySequence,
     QPainter,
@@ -69,7 +67,7 @@ from explorer.store.collections import (
     list_collections,
 )
 from explorer.store.errors import StoreError
-from explorer.ui.endpoint_tree import METHOD_COLOURS
+from explorer.ui.endpoint_tree import method_badges
 
 log = logging.getLogger(__name__)
 
@@ -113,27 +111,18 @@ class _BadgeDelegate(QStyledItemDelegate):
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
         painter.save()
         rect = option.rect.adjusted(4, 0, -4, 0)  # type: ignore[attr-defined]
-        badge_font = QFont(option.font)  # type: ignore[attr-defined]
-        badge_font.setPointSizeF(max(6.0, badge_font.pointSizeF() * 0.72))
-        badge_font.setBold(True)
-        bm = QFontMetrics(badge_font)
-        label = "DEL" if method == "DELETE" else method
-        width = bm.horizontalAdvance("POST") + 8  # one width, so names line up
-        height = bm.height() + 2
-        badge = QRect(rect.left(), rect.center().y() - height // 2 + 1, width, height)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(METHOD_COLOURS.get(method, "#555555")))
-        painter.drawRoundedRect(badge, 3, 3)
-        painter.setFont(badge_font)
-        painter.setPen(QColor("white"))
-        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, label)
+        ratio = painter.device().devicePixelRatioF()
+        font = option.font  # type: ignore[attr-defined]
+        badge = method_badges((method,), font, ratio, as_wide_as="POST")  # names line up
+        width = round(badge.width() / ratio)
+        height = round(badge.height() / ratio)
+        painter.drawPixmap(rect.left(), rect.center().y() - height // 2 + 1, badge)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        painter.setFont(option.font)  # type: ignore[attr-defined]
+        painter.setFont(font)
         painter.setPen(option.palette.color(role))  # type: ignore[attr-defined]
         text_rect = rect.adjusted(width + 6, 0, 0, 0)
-        text = QFontMetrics(option.font).elidedText(  # type: ignore[attr-defined]
+        text = QFontMetrics(font).elidedText(
             str(index.data(Qt.ItemDataRole.DisplayRole) or ""),
             Qt.TextElideMode.ElideRight,
             text_rect.width(),

@@ -21,16 +21,58 @@ METHOD_COLOURS = {"GET": "#2e7d32", "POST": "#1565c0", "DELETE": "#c62828"}
 TEXT_MARGIN = 3  # where item views start a row's text: the styles' focus-frame margin + 1
 
 
+_BADGES: dict[tuple[object, ...], QPixmap] = {}
+
+
+def method_badges(
+    methods: tuple[str, ...], font: QFont, ratio: float, *, as_wide_as: str = ""
+) -> QPixmap:
+    """Coloured method badges side by side (``DELETE`` as ``DEL``), in a smaller bold ``font``,
+    for a screen of device pixel ratio ``ratio``; each at least as wide as the label
+    ``as_wide_as`` (so names after a badge line up). Drawn once per set, then reused."""
+    key = (methods, font.key(), ratio, as_wide_as)
+    pixmap = _BADGES.get(key)
+    if pixmap is not None:
+        return pixmap
+    badge_font = QFont(font)
+    badge_font.setPointSizeF(max(6.0, badge_font.pointSizeF() * 0.72))
+    badge_font.setBold(True)
+    metrics = QFontMetrics(badge_font)
+    labels = ["DEL" if m == "DELETE" else m for m in methods]
+    least = metrics.horizontalAdvance(as_wide_as) if as_wide_as else 0
+    widths = [max(least, metrics.horizontalAdvance(label)) + 8 for label in labels]
+    height = metrics.height() + 2
+    pixmap = QPixmap(
+        max(1, round((sum(widths) + 4 * (len(widths) - 1)) * ratio)), round(height * ratio)
+    )
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setFont(badge_font)
+    x = 0
+    for method, label, width in zip(methods, labels, widths, strict=True):
+        badge = QRect(x, 0, width, height)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(METHOD_COLOURS.get(method, "#555555")))
+        painter.drawRoundedRect(badge, 3, 3)
+        painter.setPen(QColor("white"))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, label)
+        x += width + 4
+    painter.end()
+    _BADGES[key] = pixmap
+    return pixmap
+
+
 class _BadgeDelegate(QStyledItemDelegate):
     """Draws an endpoint's row as Qt does, then a coloured badge per method after its name.
 
-    The badges of each method set are drawn once into a pixmap and reused: the tree repaints
-    every visible row on each scroll and hover, so a paint does as little Python as it can.
+    The badges come from :func:`method_badges`: the tree repaints every visible row on each
+    scroll and hover, so a paint does as little Python as it can.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._badges: dict[tuple[object, ...], QPixmap] = {}
         self._advances: dict[tuple[str, str], int] = {}
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: object) -> None:
@@ -53,46 +95,12 @@ class _BadgeDelegate(QStyledItemDelegate):
         advance = self._advances.get(key)
         if advance is None:
             advance = self._advances[key] = QFontMetrics(font).horizontalAdvance(endpoint.name)
-        badges = self._badge_pixmap(endpoint, font, painter.device().devicePixelRatioF())
+        methods = tuple(m.value for m in endpoint.method_names)
+        badges = method_badges(methods, font, painter.device().devicePixelRatioF())
         rect: QRect = option.rect  # type: ignore[attr-defined]
         height = badges.height() / badges.devicePixelRatioF()
         x = rect.left() + TEXT_MARGIN + advance + 8
         painter.drawPixmap(x, int(rect.center().y() - height / 2 + 1), badges)
-
-    def _badge_pixmap(self, endpoint: Endpoint, font: QFont, ratio: float) -> QPixmap:
-        """The endpoint's method badges side by side, for this font and pixel ratio."""
-        methods = tuple(m.value for m in endpoint.method_names)
-        key = (methods, font.key(), ratio)
-        pixmap = self._badges.get(key)
-        if pixmap is not None:
-            return pixmap
-        badge_font = QFont(font)
-        badge_font.setPointSizeF(max(6.0, badge_font.pointSizeF() * 0.72))
-        badge_font.setBold(True)
-        metrics = QFontMetrics(badge_font)
-        labels = ["DEL" if m == "DELETE" else m for m in methods]
-        widths = [metrics.horizontalAdvance(label) + 8 for label in labels]
-        height = metrics.height() + 2
-        pixmap = QPixmap(
-            max(1, round((sum(widths) + 4 * (len(widths) - 1)) * ratio)), round(height * ratio)
-        )
-        pixmap.setDevicePixelRatio(ratio)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setFont(badge_font)
-        x = 0
-        for method, label, width in zip(methods, labels, widths, strict=True):
-            badge = QRect(x, 0, width, height)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(METHOD_COLOURS[method]))
-            painter.drawRoundedRect(badge, 3, 3)
-            painter.setPen(QColor("white"))
-            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, label)
-            x += width + 4
-        painter.end()
-        self._badges[key] = pixmap
-        return pixmap
 
     def sizeHint(self, option: QStyleOptionViewItem, index: object) -> QSize:
         size = super().sizeHint(option, index)  # type: ignore[arg-type]

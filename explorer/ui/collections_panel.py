@@ -343,7 +343,7 @@ class CollectionsPanel(QWidget):
         self.collections_changed.emit()
         path = saved.path or ""
         # Saved by the dialog: what else changed since the tree was updated is not known.
-        self._after_change(collection, path, [path.rpartition("/")[0]], before=None)
+        self._after_change(collection, path, before=None)
 
     def open_folder(self, folder: Path | str) -> Collection | None:
         """Open ``folder`` as a collection, making it one first if it is not yet."""
@@ -632,11 +632,8 @@ class CollectionsPanel(QWidget):
             self.show_message(str(exc))
             return False
         self.show_message(f"Renamed to {name.strip()}")
-        folder = new_path.rpartition("/")[0]
         # Not now: the view is still inside setData and holds the index.
-        QTimer.singleShot(
-            0, self, lambda: self._after_change(coll, new_path, [folder], before=before)
-        )
+        QTimer.singleShot(0, self, lambda: self._after_change(coll, new_path, before=before))
         return True
 
     def rename(self, root: Path | str, path: str, name: str) -> bool:
@@ -658,7 +655,7 @@ class CollectionsPanel(QWidget):
             return
         self.show_message(f"Duplicated as {copy.name}")
         path = copy.path or ""
-        self._after_change(coll, path, [path.rpartition("/")[0]], before=before)
+        self._after_change(coll, path, before=before)
 
     def ask_new_folder(self) -> None:
         """Ask for a name (non-modal) and create the folder next to the current entry."""
@@ -693,7 +690,7 @@ class CollectionsPanel(QWidget):
             self.show_message(str(exc))
             return None
         self.show_message(f"Created the folder {name.strip()}")
-        self._after_change(coll, path, [path.rpartition("/")[0]], before=before)
+        self._after_change(coll, path, before=before)
         return path
 
     def delete_current(self) -> None:
@@ -729,7 +726,7 @@ class CollectionsPanel(QWidget):
             self.show_message(str(exc))
             return
         self.show_message(f"Restored {undo.name}")
-        self._after_change(coll, path, [path.rpartition("/")[0]], before=before)
+        self._after_change(coll, path, before=before)
 
     def _run_current(self) -> None:
         index = self.tree.currentIndex()
@@ -747,13 +744,16 @@ class CollectionsPanel(QWidget):
     ) -> None:
         """Show a change to ``coll`` and select ``path``.
 
-        ``folders`` are those whose entries the change added, removed, renamed or reordered:
-        only their rows are updated. Without them the whole tree is rebuilt. ``before`` is
+        ``folders`` are those whose entries the change added, removed, renamed or reordered
+        (by default the one ``path`` is in): only their rows are updated, unless the tree
+        must be rebuilt (see :meth:`_update_rows`). ``before`` is
         ``coll.revision`` before the change (``None``: not known); when the tree showed
         another one, all of ``coll`` is compared with the tree, as for any collection
         changed elsewhere since it was shown.
         """
-        if folders is None or not self._update_rows(coll, folders, before):
+        if folders is None:
+            folders = [path.rpartition("/")[0]]
+        if not self._update_rows(coll, folders, before):
             self.refresh()
         self.select(coll.root, path)
         self.tree.scrollTo(self.tree.currentIndex())

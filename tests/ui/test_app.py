@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 
 def start(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
@@ -62,6 +64,7 @@ LOADED_AFTER_FIRST_PAINT = (
     "httpx",
     "keyring",
     "phonenumbers",
+    "pycountry",
     "pygments",
     "uvicorn",
     "explorer.sandbox.server",
@@ -77,6 +80,7 @@ LOADED_AFTER_FIRST_PAINT = (
 
 SPY = """
 import sys
+import threading
 import explorer.ui.app as app
 from explorer.cli import main
 
@@ -85,6 +89,7 @@ real = app._screenshot
 def spy(window, path):
     loaded = [m for m in sys.argv[2].split(",") if m in sys.modules]
     print("at first paint:", ",".join(loaded))
+    print("threads:", ",".join(t.name for t in threading.enumerate()))
     return real(window, path)
 
 app._screenshot = spy
@@ -92,8 +97,20 @@ sys.exit(main(["--sandbox", "--screenshot", sys.argv[1]]))
 """
 
 
-def test_the_window_paints_before_the_rest_loads(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "last_request",
+    [None, ("broadcasts", "POST")],  # the default form, and one with language choosers
+)
+def test_the_window_paints_before_the_rest_loads(
+    tmp_path: Path, last_request: tuple[str, str] | None
+) -> None:
     shot = tmp_path / "shot.png"
+    if last_request is not None:  # the form the user had open last time comes back
+        (tmp_path / "config").mkdir()
+        endpoint, method = last_request
+        (tmp_path / "config" / "window.ini").write_text(
+            f"[request]\nendpoint={endpoint}\nmethod={method}\n"
+        )
     env = {
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",
@@ -112,6 +129,8 @@ def test_the_window_paints_before_the_rest_loads(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "at first paint: \n" in done.stdout, done.stdout
+    # Nothing else runs yet: a worker thread would take turns with the first paint.
+    assert "threads: MainThread\n" in done.stdout, done.stdout
     assert png_size(shot) == (1440, 860)
     # ...and then it all arrives: the sandbox started and was connected.
     assert (tmp_path / "data" / "sandbox.sqlite3").is_file()

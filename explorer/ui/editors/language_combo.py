@@ -16,7 +16,9 @@ from explorer.core import values
 log = logging.getLogger(__name__)
 
 # The languages come from pycountry, which takes about a third of a second to read: that
-# happens once per process, on a worker thread, as soon as a form holds a language chooser.
+# happens once per process, on a worker thread, started by the app once its window is up or
+# by the first chooser that needs the list. (Not when a chooser is made: the first form may
+# hold one, and the thread would take turns with the window's first paint.)
 _ready = threading.Event()
 _started = threading.Lock()
 _warming = False
@@ -132,7 +134,6 @@ class LanguageCombo(QComboBox):
         line.setCompleter(self.finder)
         line.textEdited.connect(self._search)
         self.editTextChanged.connect(self.code_changed)
-        warm_languages()
 
     # --- value ------------------------------------------------------------------------------
 

@@ -17,7 +17,14 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QDate, Qt, QTime
-from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QStyleOptionComboBox,
+    QToolButton,
+    QWidget,
+)
 
 from explorer.core.catalog import HttpMethod, Param, catalog
 from explorer.core.client import make_http_client
@@ -146,6 +153,10 @@ def test_every_scheme_is_offered_with_its_label(qtbot: Any) -> None:
     combo = editor.input.scheme
     assert [combo.itemData(i) for i in range(combo.count())] == [s.scheme for s in URN_SCHEMES]
     assert combo.itemText(0) == "tel — phone number"
+    # Closed, the box draws the scheme alone: the number beside it needs the room.
+    option = QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    assert option.currentText == "tel"
 
 
 def test_pasting_a_whole_urn_switches_the_scheme(qtbot: Any) -> None:

@@ -148,7 +148,8 @@ async def amain(args: argparse.Namespace, window: Any) -> int:
                 connected = await connector.use(name, remember=False)
                 if args.screenshot:
                     if connected is None:
-                        print(*failures[-1:], file=sys.stderr)  # noqa: T201 - CLI feedback
+                        said = [*failures[-1:], connector.advice_without_window()]
+                        print(*filter(None, said), file=sys.stderr)  # noqa: T201 - CLI feedback
                         exit_code = 1
                     window.close()  # the picture was taken at the first paint
                 else:
@@ -194,10 +195,13 @@ def wire_workspaces(window: Any, connector: Any, http: Any) -> None:
 
     tasks: set[asyncio.Task[Any]] = set()
 
-    def switch(name: str) -> None:
-        task = asyncio.ensure_future(connector.use(name))
+    def run(work: Any) -> None:
+        task = asyncio.ensure_future(work)
         tasks.add(task)  # keep a reference until done
         task.add_done_callback(tasks.discard)
+
+    def switch(name: str) -> None:
+        run(connector.use(name))
 
     def manage() -> None:
         from explorer.ui.workspace_dialog import WorkspaceDialog
@@ -212,10 +216,15 @@ def wire_workspaces(window: Any, connector: Any, http: Any) -> None:
 
     connector.connected.connect(window.set_connection)
     connector.problem.connect(lambda text: window.statusBar().showMessage(text, 15000))
-    connector.failed.connect(window.connection_failed)
+    connector.failed.connect(
+        lambda why: window.connection_failed(
+            why, can_start_afresh=connector.unusable_sandbox is not None
+        )
+    )
     window.set_workspaces(connector.names())
     window.workspace_requested.connect(switch)
     window.manage_workspaces_requested.connect(manage)
+    window.start_afresh_requested.connect(lambda: run(connector.start_afresh()))
 
 
 def _start_sandbox() -> Any:

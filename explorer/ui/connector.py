@@ -10,6 +10,8 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -49,6 +51,9 @@ class Connector(QObject):
         self.sandbox: Any = None
         self._sandbox_lock = asyncio.Lock()
         self.connection: Connection | None = None
+        # The sandbox database that kept the sandbox from starting, while that is so:
+        # start_afresh() can set it aside.
+        self.unusable_sandbox: Path | None = None
 
     def names(self) -> list[str]:
         """The sandbox first, then the user's workspaces."""
@@ -94,8 +99,10 @@ class Connector(QObject):
                 "the sandbox did not start: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG)
             )
             self.connection = None
+            self.unusable_sandbox = _unusable_file(exc)
             self.failed.emit(f"The sandbox could not start: {_explain(exc)}")
             return None
+        self.unusable_sandbox = None
         if remember and not reason:
             self._remember(None)
         if reason:
@@ -117,6 +124,34 @@ class Connector(QObject):
                 )
             return self.sandbox
 
+    def advice_without_window(self) -> str:
+        """What to do about the last failure where no window offers to start afresh (the
+        command line, the self-test); "" when there is nothing to add."""
+        if self.unusable_sandbox is None:
+            return ""
+        return "Move that file away (or delete it) and start again: a fresh one is made."
+
+    async def start_afresh(self) -> Connection | None:
+        """Rename the sandbox database that would not open (it is kept, beside the new one)
+        and start the sandbox on a fresh one; :attr:`problem` names the kept file."""
+        path = self.unusable_sandbox
+        if path is None:
+            return await self.use(None)
+        try:
+            kept = await asyncio.to_thread(_set_aside, path)
+        except OSError as exc:
+            self.failed.emit(
+                f"The sandbox could not start, and {path} could not be set aside: "
+                f"{exc.strerror or exc}. Move it away yourself and choose the sandbox again."
+            )
+            return None
+        log.info("set the sandbox database aside as %s", kept)
+        self.unusable_sandbox = None
+        connection = await self.use(None)
+        if connection is not None:
+            self.problem.emit(f"Started a fresh sandbox; the old database is kept as {kept}.")
+        return connection
+
     async def close(self) -> None:
         if self.sandbox is not None:
             sandbox, self.sandbox = self.sandbox, None
@@ -135,13 +170,30 @@ class Connector(QObject):
         return connection
 
 
-def _explain(exc: Exception) -> str:
-    """Why the sandbox did not start, and what the user can do about it here."""
+def _unusable_file(exc: Exception) -> Path | None:
+    """The database file behind a sandbox that would not start, if that was the reason."""
     from explorer.sandbox.db import SandboxDatabaseError
 
-    if isinstance(exc, SandboxDatabaseError):
-        return (
-            f"{exc}. Move that file away (or delete it) and choose the sandbox again: a fresh "
-            "one is made."
-        )
-    return str(exc)
+    return exc.path if isinstance(exc, SandboxDatabaseError) else None
+
+
+def _set_aside(path: Path) -> Path:
+    """Rename ``path`` (and SQLite's files beside it) to a name no file has yet; the new
+    name of ``path``."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    kept = path.with_name(f"{path.stem}.unusable-{stamp}{path.suffix}")
+    count = 1
+    while kept.exists():
+        count += 1
+        kept = path.with_name(f"{path.stem}.unusable-{stamp}-{count}{path.suffix}")
+    path.rename(kept)
+    for extra in ("-wal", "-shm", "-journal"):
+        companion = path.with_name(path.name + extra)
+        if companion.exists():
+            companion.rename(kept.with_name(kept.name + extra))
+    return kept
+
+
+def _explain(exc: Exception) -> str:
+    """Why the sandbox did not start (what to do about it is the caller's to say)."""
+    return f"{exc}." if _unusable_file(exc) is not None else str(exc)

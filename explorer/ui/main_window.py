@@ -86,12 +86,15 @@ class MainWindow(QMainWindow):
         outcome_shown(object): a response (an Outcome) is on screen.
         workspace_requested(str): the user picked another workspace in the selector.
         manage_workspaces_requested(): the user asked for the workspace manager.
+        start_afresh_requested(): the user asked for a fresh sandbox in place of the
+            database that kept it from starting.
     """
 
     closed = Signal()
     outcome_shown = Signal(object)
     workspace_requested = Signal(str)
     manage_workspaces_requested = Signal()
+    start_afresh_requested = Signal()
 
     def __init__(
         self,
@@ -131,6 +134,14 @@ class MainWindow(QMainWindow):
         self.workspace_banner = QLabel()
         self.workspace_banner.setObjectName("workspaceBanner")
         self.workspace_banner.setWordWrap(True)
+        self.start_afresh_button = QPushButton("Start a fresh sa&ndbox")
+        self.start_afresh_button.setObjectName("startAfreshButton")
+        self.start_afresh_button.setToolTip(
+            "Renames the sandbox database that would not open, so nothing in it is lost, and "
+            "starts the sandbox on a new one with the demo data"
+        )
+        self.start_afresh_button.hide()
+        self.start_afresh_button.clicked.connect(self._start_afresh)
         bar = QHBoxLayout()
         workspace_label = QLabel("&Workspace:")
         workspace_label.setBuddy(self.workspace_selector)
@@ -138,6 +149,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.workspace_selector)
         bar.addWidget(self.manage_button)
         bar.addWidget(self.workspace_banner, 1)
+        bar.addWidget(self.start_afresh_button)
         self.budgets = BudgetMeters()
         self.budget_meter = BudgetMeter()
         bar.addWidget(self.budget_meter)
@@ -511,6 +523,7 @@ class MainWindow(QMainWindow):
     def set_connection(self, connection: Connection | None, *, connecting_to: str = "") -> None:
         """Point requests at a workspace (None while one is being connected)."""
         self.connection = connection
+        self.start_afresh_button.hide()
         runner = self._runner.get()
         if runner is not None:
             runner.set_connection(connection)
@@ -555,10 +568,12 @@ class MainWindow(QMainWindow):
                 )
         self._refresh()
 
-    def connection_failed(self, why: str) -> None:
+    def connection_failed(self, why: str, *, can_start_afresh: bool = False) -> None:
         """Nothing could be connected: say why where requests would go, and keep Send off
-        until another workspace is chosen (Workspaces…)."""
+        until another workspace is chosen (Workspaces…). ``can_start_afresh``: the sandbox's
+        database is the trouble, and the window offers to set it aside."""
         self.connection = None
+        self.start_afresh_button.setVisible(can_start_afresh)
         runner = self._runner.get()
         if runner is not None:
             runner.set_connection(None)
@@ -568,6 +583,10 @@ class MainWindow(QMainWindow):
             "background: #fff3e0; color: #8a4b00; padding: 4px; border-radius: 3px;"
         )
         self._refresh()
+
+    def _start_afresh(self) -> None:
+        self.set_connection(None, connecting_to=SANDBOX_WORKSPACE_NAME)
+        self.start_afresh_requested.emit()
 
     def _use_workspace_data(self, connection: Connection) -> None:
         """Editors suggest the workspace's groups, flows, fields and languages."""

@@ -191,7 +191,8 @@ async def _exercise(window: Any, connector: Any, step: _Step) -> str:
     connector.failed.connect(failures.append)
     connection = await connector.use(None, remember=False)
     if connection is None:
-        raise SelfTestFailed(failures[-1] if failures else "the sandbox did not start")
+        said = [*failures[-1:], connector.advice_without_window()]
+        raise SelfTestFailed(" ".join(filter(None, said)) or "the sandbox did not start")
     if window.connection is None or not window.connection.is_sandbox:
         raise SelfTestFailed("the window did not connect to the sandbox")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 
 from explorer.core.catalog import catalog
 from explorer.core.client import make_http_client
@@ -39,6 +39,21 @@ class _Unstoppable:
         pass
 
 
+def open_window(
+    qtbot: Any, tmp_path: Path, store: WorkspaceStore, vault: TokenVault, start_sandbox: Any
+) -> tuple[MainWindow, Connector, Any]:
+    """The window, shown and wired to a connector as the app wires them."""
+    connector = Connector(store, vault, start_sandbox)
+    http = make_http_client()
+    window = MainWindow(
+        catalog(), http, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
+    )
+    qtbot.addWidget(window)
+    wire_workspaces(window, connector, http)
+    window.show()
+    return window, connector, http
+
+
 @pytest.fixture
 def setup(qtbot: Any, qloop: Any, sandbox: Any, tmp_path: Path, arun: Any) -> Iterator[Any]:
     vault = TokenVault()
@@ -47,14 +62,7 @@ def setup(qtbot: Any, qloop: Any, sandbox: Any, tmp_path: Path, arun: Any) -> It
     store.add(Workspace("Staging", sandbox.base_url, default_country="RW"))
     arun(vault.set("Staging", sandbox.token))
     starts = _Started(sandbox)
-    connector = Connector(store, vault, starts)
-    http = make_http_client()
-    window = MainWindow(
-        catalog(), http, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
-    )
-    qtbot.addWidget(window)
-    wire_workspaces(window, connector, http)
-    window.show()
+    window, connector, _http = open_window(qtbot, tmp_path, store, vault, starts)
     yield window, connector, store, starts
     window.close()
 
@@ -133,14 +141,7 @@ def test_a_sandbox_that_cannot_start_is_explained_and_another_workspace_still_wo
     store = WorkspaceStore(vault=vault)
     store.add(Workspace("Staging", sandbox.base_url))
     arun(vault.set("Staging", sandbox.token))
-    connector = Connector(store, vault, refuse)
-    http = make_http_client()
-    window = MainWindow(
-        catalog(), http, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
-    )
-    qtbot.addWidget(window)
-    wire_workspaces(window, connector, http)
-    window.show()
+    window, connector, _http = open_window(qtbot, tmp_path, store, vault, refuse)
     assert arun(connector.use(None)) is None
     why = "The sandbox could not start: sandbox.sqlite3 was left untouched"
     assert window.workspace_banner.text() == why
@@ -151,3 +152,74 @@ def test_a_sandbox_that_cannot_start_is_explained_and_another_workspace_still_wo
     assert window.send_button.isEnabled()
     assert "real data of Staging" in window.workspace_banner.text()
     window.close()
+
+
+def test_a_sandbox_database_that_will_not_open_can_be_set_aside_for_a_fresh_one(
+    qtbot: Any, qloop: Any, tmp_path: Path, arun: Any
+) -> None:
+    from explorer.sandbox.server import SandboxServer
+
+    db = tmp_path / "sandbox.sqlite3"
+    db.write_bytes(b"not a database at all" * 100)
+    (tmp_path / "sandbox.sqlite3-wal").write_bytes(b"stale")
+
+    def start() -> Any:
+        server = SandboxServer(token="t" * 40, contacts=20, db_path=db)
+        server.start()
+        return server
+
+    vault = TokenVault()
+    window, connector, http = open_window(
+        qtbot, tmp_path, WorkspaceStore(vault=vault), vault, start
+    )
+    try:
+        assert arun(connector.use(None)) is None
+        assert str(db) in window.workspace_banner.text()
+        assert window.start_afresh_button.isVisible()
+        assert not window.send_button.isEnabled()
+
+        qtbot.mouseClick(window.start_afresh_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.connection is not None, timeout=20_000)
+        assert window.connection.is_sandbox and window.send_button.isEnabled()
+        assert not window.start_afresh_button.isVisible()
+        assert "Sandbox:" in window.workspace_banner.text()
+        # The old file is kept, renamed, with SQLite's file beside it; the status bar names it.
+        kept = list(tmp_path.glob("sandbox.unusable-*.sqlite3"))
+        assert len(kept) == 1
+        assert kept[0].read_bytes() == b"not a database at all" * 100
+        assert kept[0].with_name(kept[0].name + "-wal").read_bytes() == b"stale"
+        assert str(kept[0]) in window.statusBar().currentMessage()
+        # ...and the fresh one answers requests.
+        window.endpoints.select("contacts")
+        qtbot.mouseClick(window.send_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "200" in window.response.status_label.text(), timeout=20_000)
+    finally:
+        window.close()
+        arun(connector.close())
+        arun(http.aclose())
+
+
+def test_when_the_bad_database_cannot_be_set_aside_the_window_says_so(
+    qtbot: Any, qloop: Any, tmp_path: Path, arun: Any
+) -> None:
+    from explorer.sandbox.db import SandboxDatabaseError
+
+    missing = tmp_path / "gone" / "sandbox.sqlite3"  # vanished meanwhile: rename fails
+
+    def refuse() -> Any:
+        raise SandboxDatabaseError(missing, "is not a RapidPro Explorer sandbox database")
+
+    vault = TokenVault()
+    window, connector, http = open_window(
+        qtbot, tmp_path, WorkspaceStore(vault=vault), vault, refuse
+    )
+    try:
+        assert arun(connector.use(None)) is None
+        assert window.start_afresh_button.isVisible()
+        assert arun(connector.start_afresh()) is None
+        assert f"{missing} could not be set aside" in window.workspace_banner.text()
+        assert window.start_afresh_button.isVisible()  # still the way out, once it is fixed
+        assert window.connection is None and not window.send_button.isEnabled()
+    finally:
+        window.close()
+        arun(http.aclose())

@@ -450,13 +450,13 @@ class MainWindow(QMainWindow):
         from explorer.ui.editors import load_all_editors
 
         yield from load_all_editors()
-        from explorer.ui.editors.language_combo import warm_languages
-
-        warm_languages()  # on a thread of its own
         for module in (
             "explorer.core.pagination",
             "explorer.ui.json_view",
             "explorer.ui.results_table",
+            "secrets",  # the collections store's imports, one step each
+            "shutil",
+            "explorer.store.migrations",
             "explorer.store.collections",
             "explorer.ui.collections_panel",
             "explorer.ui.history_panel",
@@ -468,6 +468,10 @@ class MainWindow(QMainWindow):
         yield
         self._history.widget()
         yield
+        from explorer.ui.editors.language_combo import warm_languages
+
+        # Last: the thread takes turns with this one, and made the steps above twice as long.
+        warm_languages()
 
     # --- state -----------------------------------------------------------------------------
 

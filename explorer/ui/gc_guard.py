@@ -46,7 +46,8 @@ class GcGuard(QObject):
         except Exception:  # a slot Qt calls must not raise
             log.exception("garbage collection failed")
 
-    def settle(self) -> None:
+    @staticmethod
+    def settle() -> None:
         """Start-up is over: what is alive now (modules, classes, the window) lives as long
         as the app, so it is moved out of the collector's way (``gc.freeze``). A full
         collection then walks only what was made since, and stays well under the 50 ms a

@@ -340,6 +340,25 @@ def test_language_search_by_name_finds_fra(qtbot: Any, languages: None) -> None:
     assert "use fra (French)" in editor.error
 
 
+def test_typing_while_the_languages_load_offers_matches_once_they_are_in(
+    qtbot: Any, languages: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from explorer.ui.editors import language_combo
+
+    loaded = False
+    monkeypatch.setattr(language_combo, "languages_ready", lambda: loaded)
+    editor = make(qtbot, "contacts", "POST", "language")
+    qtbot.waitExposed(editor)
+    editor.combo.setFocus()  # starts loading the list
+    qtbot.waitUntil(editor.combo.hasFocus)
+    qtbot.keyClicks(editor.combo.lineEdit(), "French")
+    assert editor.combo.matches() == []  # nothing to search yet
+    loaded = True
+    qtbot.waitUntil(lambda: editor.combo.matches()[:1] == ["fra — French"], timeout=5000)
+    qtbot.waitUntil(editor.combo.finder.popup().isVisible)
+    assert editor.combo.lineEdit().text() == "French"  # what was typed is kept
+
+
 def test_language_list_is_built_only_when_used(qtbot: Any, languages: None) -> None:
     editor = make(qtbot, "contacts", "POST", "language", RW)
     assert editor.combo.count() == 0  # building the form did not add 7,900 entries

@@ -181,6 +181,8 @@ class LanguageCombo(QComboBox):
         finally:
             self.blockSignals(blocked)
             line.setCompleter(self.finder)
+        if line.hasFocus() and text.strip():
+            self._search(text)  # typed while the list was loading: offer the matches now
 
     def matches(self) -> list[str]:
         """What the search popup offers now (``fra — French``…), best first."""

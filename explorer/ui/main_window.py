@@ -284,7 +284,8 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
         self.side_tabs.setMinimumWidth(200)
-        self.splitter.setSizes([290, 720, 430])
+        # Wide enough for the longest row, resthook_subscribers and its three badges.
+        self.splitter.setSizes([310, 710, 420])
         self._splitters = [self.splitter, top, docs_and_form]
 
         central = QWidget()

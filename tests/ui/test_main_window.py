@@ -123,6 +123,14 @@ def test_endpoint_rows_show_method_badges_and_mark_deprecated(
     assert {"#2e7d32", "#1565c0", "#c62828"} <= colours  # GET, POST, DEL
 
 
+def test_every_endpoint_row_fits_the_default_sidebar(window: MainWindow) -> None:
+    # resthook_subscribers with GET, POST and DEL is the widest; a badge cut off would hide
+    # a method.
+    tree = window.endpoints.tree
+    assert window.size().width() == 1440  # the default layout: nothing was remembered
+    assert tree.sizeHintForColumn(0) <= tree.viewport().width()
+
+
 def test_side_panels_are_built_when_first_looked_at(window: MainWindow, qtbot: Any) -> None:
     from explorer.ui.history_panel import HistoryPanel
 

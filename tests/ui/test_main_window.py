@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -219,6 +220,10 @@ def test_server_field_errors_marked_on_the_form(window: MainWindow, qtbot: Any) 
     outcome = send_and_wait(qtbot, window)
     assert outcome.status == 400
     editor = window.findChild(QWidget, "field_fields")
+    assert editor.findChild(QLabel, "editorError").isVisible()
+    # The workspace's languages arriving later (they are fetched for the language field)
+    # leave what the server said in place.
+    window.form.set_context(replace(window.form.context, workspace_languages=("eng", "fra")))
     assert editor.findChild(QLabel, "editorError").isVisible()
 
 

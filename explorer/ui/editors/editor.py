@@ -103,10 +103,13 @@ class Editor(QWidget):
         self.set_value(None)
 
     def set_context(self, context: EditorContext) -> None:
-        """Take the workspace's defaults (country, languages, suggestions) and re-check."""
-        self.context = context
+        """Take the workspace's defaults (country, languages, suggestions); re-check when
+        the country changed, the one part a value's validity depends on. (Re-checking on
+        any change would also wipe what the server said about this field.)"""
+        before, self.context = self.context, context
         self._context_changed()
-        self.validate()
+        if context.default_country != before.default_country:
+            self.validate()
 
     def _context_changed(self) -> None:
         """Editors that use the context refresh what depends on it here."""

@@ -11,6 +11,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -395,6 +396,19 @@ def test_translations_rows_by_language(qtbot: Any, languages: None) -> None:
     qtbot.keyClicks(row.parts["text"], "Bonjour")
     assert editor.value() == {"eng": "Hello", "fra": "Bonjour"}
     assert editor.error is None
+
+
+def test_workspace_languages_arriving_fill_an_empty_row_and_change_no_value(
+    qtbot: Any, languages: None
+) -> None:
+    editor = make(qtbot, "broadcasts", "POST", "text")  # no workspace languages known yet
+    assert editor.rows[0].parts["language"].code() == ""
+    editor.set_error("text: the server's word on it")
+    with qtbot.assertNotEmitted(editor.value_changed):  # so the form keeps that message
+        editor.set_context(replace(editor.context, workspace_languages=("kin", "eng")))
+    assert editor.rows[0].parts["language"].code() == "kin"
+    assert editor.value() is None
+    assert editor.error == "text: the server's word on it"
 
 
 def test_translations_refuse_bad_keys_with_the_core_message(qtbot: Any, languages: None) -> None:

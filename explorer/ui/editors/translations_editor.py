@@ -173,7 +173,13 @@ class TranslationsEditor(RowsEditor):
         return row
 
     def _context_changed(self) -> None:
-        for row in self.rows:
-            row.parts["language"].set_preferred(self.context.workspace_languages)
-            if not row.parts["language"].code() and not row.parts["text"].toPlainText():
-                row.parts["language"].set_code(self._unused_language(row))
+        # An empty row's value is nothing, with a language or without: filling one in is
+        # no change for the form to hear of (it would take the server's message off).
+        blocked = self.blockSignals(True)
+        try:
+            for row in self.rows:
+                row.parts["language"].set_preferred(self.context.workspace_languages)
+                if not row.parts["language"].code() and not row.parts["text"].toPlainText():
+                    row.parts["language"].set_code(self._unused_language(row))
+        finally:
+            self.blockSignals(blocked)

@@ -187,7 +187,7 @@ class MainWindow(QMainWindow):
         self.raw_query = self.raw.query
         self.raw_body = self.raw.body
         self.request_tabs = QTabWidget()
-        self.request_tabs.addTab(self.form, "&Form")
+        self.request_tabs.addTab(self.form, "For&m")
         self.request_tabs.addTab(self.raw, "&Raw")
         self.preview = QPlainTextEdit()
         self.preview.setObjectName("requestPreview")
@@ -276,7 +276,7 @@ class MainWindow(QMainWindow):
         self.side_tabs.setObjectName("sideTabs")
         self.side_tabs.addTab(self.endpoints, "&Endpoints")
         self.side_tabs.addTab(self._collections, "C&ollections")
-        self.side_tabs.addTab(self._history, "&History")
+        self.side_tabs.addTab(self._history, "Histor&y")
         self.splitter.addWidget(self.side_tabs)
         self.splitter.addWidget(request_side)
         self.splitter.addWidget(self.response)

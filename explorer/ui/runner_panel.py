@@ -94,7 +94,7 @@ class RunnerPanel(QWidget):
         self.target.setObjectName("runnerTarget")
         self.target.setAccessibleName("Collection or folder to run")
         self.target.setMinimumWidth(200)
-        self.run_button = QPushButton("&Run", self)
+        self.run_button = QPushButton("R&un", self)
         self.run_button.setObjectName("runButton")
         self.run_button.clicked.connect(self.run)
         self.stop_button = QPushButton("Stop", self)

@@ -132,6 +132,23 @@ def test_every_endpoint_row_fits_the_default_sidebar(window: MainWindow) -> None
     assert tree.sizeHintForColumn(0) <= tree.viewport().width()
 
 
+def test_each_alt_key_of_the_window_leads_to_one_place(window: MainWindow) -> None:
+    import re
+
+    from PySide6.QtWidgets import QAbstractButton, QTabWidget
+
+    # The fetch-all and runner panels hold mnemonics too: build them.
+    assert window.fetch_all is not None and window.runner is not None
+    texts = [b.text() for b in window.findChildren(QAbstractButton)]
+    texts += [label.text() for label in window.findChildren(QLabel) if label.buddy()]
+    for tabs in window.findChildren(QTabWidget):
+        texts += [tabs.tabText(i) for i in range(tabs.count())]
+    texts += [action.text() for action in window.menuBar().actions()]
+    keys = [m.group(1).lower() for t in texts if (m := re.search(r"&([^&\s])", t))]
+    assert len(keys) >= 15, texts
+    assert sorted(k for k in set(keys) if keys.count(k) > 1) == [], texts
+
+
 def test_side_panels_are_built_when_first_looked_at(window: MainWindow, qtbot: Any) -> None:
     from explorer.ui.history_panel import HistoryPanel
 

@@ -175,7 +175,7 @@ class MainWindow(QMainWindow):
         self.docs.setFrameShape(QTextBrowser.Shape.NoFrame)
         self.docs.setOpenLinks(False)
         # On the window's own background, in any colour scheme. (Not through viewport():
-        # its first call makes PySide6 set up every widget class, 20 ms before the first paint.)
+        # its first call makes PySide6 set up every widget class, ~30 ms before the first paint.)
         palette = self.docs.palette()
         palette.setBrush(QPalette.ColorRole.Base, Qt.GlobalColor.transparent)
         self.docs.setPalette(palette)

@@ -161,7 +161,7 @@ async def amain(args: argparse.Namespace, window: Any) -> int:
                 _settle()
             await closed.wait()
         finally:
-            await _cancel_other_tasks()
+            await cancel_other_tasks()
             await connector.close()
     return exit_code
 
@@ -249,7 +249,8 @@ def _screenshot(window: Any, path: Path) -> int:
     return 0
 
 
-async def _cancel_other_tasks() -> None:
+async def cancel_other_tasks() -> None:
+    """Cancel every task but this one and wait for them (shut-down leaves none pending)."""
     import asyncio
 
     current = asyncio.current_task()

@@ -114,7 +114,7 @@ async def _amain(timeout: float) -> str:
     from explorer.store.paths import config_dir
     from explorer.store.secrets import TokenVault
     from explorer.store.workspaces import WorkspaceStore
-    from explorer.ui.app import wire_workspaces
+    from explorer.ui.app import cancel_other_tasks, wire_workspaces
     from explorer.ui.connector import Connector
     from explorer.ui.main_window import MainWindow
 
@@ -138,7 +138,7 @@ async def _amain(timeout: float) -> str:
     finally:
         step.escapes.close()
         window.close()
-        await _cancel_other_tasks()
+        await cancel_other_tasks()
         await connector.close()
         window.deleteLater()
 
@@ -327,12 +327,3 @@ def _start_sandbox() -> Any:
     server = SandboxServer(token=secrets.token_hex(20))
     server.start()
     return server
-
-
-async def _cancel_other_tasks() -> None:
-    current = asyncio.current_task()
-    tasks = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
-    for task in tasks:
-        task.cancel()
-    if tasks:
-        await asyncio.gather(*tasks, return_exceptions=True)

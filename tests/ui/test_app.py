@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 
-def start(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
+def app_env(root: Path) -> dict[str, str]:
+    """The environment of an app run with its own folders below ``root``, offscreen."""
+    return {
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",
         "RAPIDPRO_EXPLORER_CONFIG_DIR": str(root / "config"),
@@ -23,11 +24,14 @@ def start(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
         "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",  # never the real keychain
         "PYTHONWARNINGS": "default",
     }
+
+
+def start(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-X", "dev", "-m", "explorer", *args],
         capture_output=True,
         text=True,
-        env=env,
+        env=app_env(root),
         timeout=120,
         check=False,
     )
@@ -111,19 +115,11 @@ def test_the_window_paints_before_the_rest_loads(
         (tmp_path / "config" / "window.ini").write_text(
             f"[request]\nendpoint={endpoint}\nmethod={method}\n"
         )
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "RAPIDPRO_EXPLORER_CONFIG_DIR": str(tmp_path / "config"),
-        "RAPIDPRO_EXPLORER_DATA_DIR": str(tmp_path / "data"),
-        "RAPIDPRO_EXPLORER_CACHE_DIR": str(tmp_path / "cache"),
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-    }
     done = subprocess.run(
         [sys.executable, "-c", SPY, str(shot), ",".join(LOADED_AFTER_FIRST_PAINT)],
         capture_output=True,
         text=True,
-        env=env,
+        env=app_env(tmp_path),
         timeout=120,
         check=False,
     )
@@ -204,12 +200,11 @@ app.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # gone before the applic
 
 def test_after_warming_up_no_form_waits_for_an_import(tmp_path: Path) -> None:
     """The app loads every editor while idle, so switching endpoints never stops to import."""
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     done = subprocess.run(
         [sys.executable, "-c", WARMED, str(tmp_path / "w.ini")],
         capture_output=True,
         text=True,
-        env=env,
+        env=app_env(tmp_path),  # the warm-up reads the collections and history folders
         timeout=120,
         check=False,
     )

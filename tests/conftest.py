@@ -143,6 +143,16 @@ def arun(qloop: asyncio.AbstractEventLoop, qtbot: Any) -> Callable[..., Any]:
 
 
 @pytest.fixture
+def http(qloop: asyncio.AbstractEventLoop, arun: Callable[..., Any]) -> Iterator[Any]:
+    """The app's HTTP client (an httpx.AsyncClient) on the Qt loop, closed after the test."""
+    from explorer.core.client import make_http_client
+
+    client = make_http_client()
+    yield client
+    arun(client.aclose())
+
+
+@pytest.fixture
 def aio() -> Callable[..., Any]:
     """Run a coroutine on a plain asyncio loop of its own (for Qt-free code).
 

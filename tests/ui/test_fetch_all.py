@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import json
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +12,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from explorer.core.client import make_http_client
 from explorer.core.pagination import Progress
 from explorer.core.request import Draft, Prepared, build_request, prepare
 from explorer.store import fetch_state
@@ -40,13 +37,6 @@ def jsonl(path: Path, key: str = "uuid") -> list[Any]:
     if key == "archive":
         return [(r["type"], r["period"], r["start_date"]) for r in rows]
     return [r[key] for r in rows]
-
-
-@pytest.fixture
-def http(qloop: asyncio.AbstractEventLoop, arun: Callable[..., Any]) -> Iterator[httpx.AsyncClient]:
-    client = make_http_client()
-    yield client
-    arun(client.aclose())
 
 
 @pytest.fixture

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -11,17 +10,10 @@ import pytest
 from PySide6.QtCore import Qt
 
 from explorer.core.catalog import HttpMethod
-from explorer.core.client import Outcome, make_http_client, send
+from explorer.core.client import Outcome, send
 from explorer.core.request import Draft, build_request, prepare
 from explorer.store.history import History
 from explorer.ui.history_panel import HistoryPanel
-
-
-@pytest.fixture
-def http(qloop: asyncio.AbstractEventLoop, arun: Callable[..., Any]) -> Iterator[httpx.AsyncClient]:
-    client = make_http_client()
-    yield client
-    arun(client.aclose())
 
 
 @pytest.fixture

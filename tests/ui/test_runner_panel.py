@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +12,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from explorer.core.catalog import HttpMethod
-from explorer.core.client import make_http_client
 from explorer.core.request import Draft
 from explorer.store.collections import Collection, SavedRequest, create_collection
 from explorer.store.history import History
@@ -30,13 +27,6 @@ class Conn:
     token: str | None
     default_country: str | None = None
     is_sandbox: bool = True
-
-
-@pytest.fixture
-def http(qloop: asyncio.AbstractEventLoop, arun: Callable[..., Any]) -> Iterator[httpx.AsyncClient]:
-    client = make_http_client()
-    yield client
-    arun(client.aclose())
 
 
 @pytest.fixture

@@ -871,26 +871,19 @@ class MainWindow(QMainWindow):
             body = prepared.json_body or {}
             items = next((v for v in body.values() if isinstance(v, list)), [])
             text = f"Apply '{body.get('action')}' to {len(items)} item(s) in {connection.name}?"
-        from PySide6.QtWidgets import QMessageBox  # here: its enums would cost start-up 2 ms
+        from explorer.ui.confirm import said_yes, warning_box  # QMessageBox: 2 ms at start-up
 
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
-            "Confirm",
-            text,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            self,
-        )
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box = warning_box(self, "Confirm", text)
         import asyncio
 
-        answer: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        box.finished.connect(lambda code: answer.done() or answer.set_result(code))
+        answered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        box.finished.connect(lambda _code: answered.done() or answered.set_result(None))
         box.open()  # not exec(): a nested Qt loop inside a coroutine breaks other tasks
         try:
-            code = await answer
+            await answered
+            return said_yes(box)
         finally:
             box.deleteLater()
-        return code == QMessageBox.StandardButton.Yes.value
 
     def show_outcome(self, outcome: Outcome) -> None:
         self.response.show_outcome(outcome)

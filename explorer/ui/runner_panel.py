@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from explorer import runner
 from explorer.core.catalog import catalog
 from explorer.store.collections import Collection
+from explorer.ui.confirm import said_yes, warning_box
 
 if TYPE_CHECKING:
     import httpx
@@ -207,23 +208,16 @@ class RunnerPanel(QWidget):
         self, coll: Collection, folder: str, steps: list[runner.Step], risky: list[runner.Step]
     ) -> None:
         names = ", ".join(s.label for s in risky[:3]) + (" …" if len(risky) > 3 else "")
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
+        box = warning_box(
+            self,
             "Run collection",
             f"This run deletes or changes data in bulk in {self.connection.name}: {names}.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            self,
+            details=f"Run all {len(steps)} requests?",
         )
-        box.setInformativeText(f"Run all {len(steps)} requests?")
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
 
         def answered(_code: int) -> None:
             self.confirm_box = None
-            clicked = box.clickedButton()
-            if (
-                clicked is not None
-                and box.standardButton(clicked) == QMessageBox.StandardButton.Yes
-            ):
+            if said_yes(box):
                 self._start(coll, folder, steps)
 
         box.finished.connect(answered)

@@ -54,6 +54,7 @@ from explorer.store.workspaces import (
     WorkspaceStore,
     validated,
 )
+from explorer.ui.confirm import said_yes, warning_box
 
 log = logging.getLogger(__name__)
 
@@ -852,26 +853,21 @@ class WorkspaceDialog(QDialog):
             return
         if entry.kind is not _Kind.SAVED or self.confirm_box is not None:
             return
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
+        box = warning_box(
+            self,
             "Remove workspace",
             f"Remove the workspace “{entry.name}”?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            self,
+            details="Its address and settings are deleted here and its token is removed from "
+            "the keyring. Nothing on the server changes.",
+            yes="Remove",
         )
         box.setObjectName("removeWorkspaceConfirm")
-        box.setInformativeText(
-            "Its address and settings are deleted here and its token is removed from the "
-            "keyring. Nothing on the server changes."
-        )
-        box.button(QMessageBox.StandardButton.Yes).setText("Remove")
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.finished.connect(lambda _code: self._on_remove_answer(box, entry))
         self.confirm_box = box
         box.open()  # not exec(): a nested event loop would break the tasks on the qasync loop
 
     def _on_remove_answer(self, box: QMessageBox, entry: _Entry) -> None:
-        yes = box.standardButton(box.clickedButton()) == QMessageBox.StandardButton.Yes
+        yes = said_yes(box)
         self.confirm_box = None
         box.deleteLater()
         if yes:

@@ -143,13 +143,11 @@ async def amain(args: argparse.Namespace, window: Any) -> int:
         try:
             if not closed.is_set():
                 name = None if args.sandbox else (args.workspace or store.current)
-                failures: list[str] = []
-                connector.failed.connect(failures.append)
                 connected = await connector.use(name, remember=False)
                 if args.screenshot:
                     if connected is None:
-                        said = [*failures[-1:], connector.advice_without_window()]
-                        print(*filter(None, said), file=sys.stderr)  # noqa: T201 - CLI feedback
+                        why = connector.failure_without_window()
+                        print(why, file=sys.stderr)  # noqa: T201 - CLI feedback
                         exit_code = 1
                     window.close()  # the picture was taken at the first paint
                 else:

@@ -54,6 +54,7 @@ class Connector(QObject):
         # The sandbox database that kept the sandbox from starting, while that is so:
         # start_afresh() can set it aside.
         self.unusable_sandbox: Path | None = None
+        self.failure = ""  # what failed last said, until something connects
 
     def names(self) -> list[str]:
         """The sandbox first, then the user's workspaces."""
@@ -100,7 +101,7 @@ class Connector(QObject):
             )
             self.connection = None
             self.unusable_sandbox = _unusable_file(exc)
-            self.failed.emit(f"The sandbox could not start: {_explain(exc)}")
+            self._fail(f"The sandbox could not start: {_explain(exc)}")
             return None
         self.unusable_sandbox = None
         if remember and not reason:
@@ -124,12 +125,15 @@ class Connector(QObject):
                 )
             return self.sandbox
 
-    def advice_without_window(self) -> str:
-        """What to do about the last failure where no window offers to start afresh (the
-        command line, the self-test); "" when there is nothing to add."""
+    def failure_without_window(self) -> str:
+        """Why nothing connected, for where no window offers to start afresh (the command
+        line, the self-test): with what to do about a database file; "" after a success."""
         if self.unusable_sandbox is None:
-            return ""
-        return "Move that file away (or delete it) and start again: a fresh one is made."
+            return self.failure
+        return (
+            f"{self.failure} Move that file away (or delete it) and start again: a fresh one "
+            "is made."
+        )
 
     async def start_afresh(self) -> Connection | None:
         """Rename the sandbox database that would not open (it is kept, beside the new one)
@@ -140,7 +144,7 @@ class Connector(QObject):
         try:
             kept = await asyncio.to_thread(_set_aside, path)
         except OSError as exc:
-            self.failed.emit(
+            self._fail(
                 f"The sandbox could not start, and {path} could not be set aside: "
                 f"{exc.strerror or exc}. Move it away yourself and choose the sandbox again."
             )
@@ -164,8 +168,13 @@ class Connector(QObject):
         except StoreError as exc:
             self.problem.emit(str(exc))
 
+    def _fail(self, why: str) -> None:
+        self.failure = why
+        self.failed.emit(why)
+
     def _set(self, connection: Connection) -> Connection:
         self.connection = connection
+        self.failure = ""
         self.connected.emit(connection)
         return connection
 

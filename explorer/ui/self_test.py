@@ -187,12 +187,9 @@ class _Step:
 
 
 async def _exercise(window: Any, connector: Any, step: _Step) -> str:
-    failures: list[str] = []
-    connector.failed.connect(failures.append)
     connection = await connector.use(None, remember=False)
     if connection is None:
-        said = [*failures[-1:], connector.advice_without_window()]
-        raise SelfTestFailed(" ".join(filter(None, said)) or "the sandbox did not start")
+        raise SelfTestFailed(connector.failure_without_window() or "the sandbox did not start")
     if window.connection is None or not window.connection.is_sandbox:
         raise SelfTestFailed("the window did not connect to the sandbox")
 

@@ -17,6 +17,8 @@ from explorer import __version__
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from explorer.core.request import Draft
+
 PROG = "rapidpro-explorer"
 
 # The sandbox builds its own options; we only forward its arguments to it (see _run_sandbox).
@@ -68,6 +70,28 @@ def _path(text: str) -> Path:
     return Path(text)
 
 
+def _get_draft(text: str) -> Draft:
+    """``--send contacts?group=Farmers`` as the GET request the form would hold."""
+    from explorer.core.catalog import catalog
+    from explorer.core.curl_import import params_from_query
+    from explorer.core.errors import ValidationError
+    from explorer.core.raw import query_to_params
+    from explorer.core.request import Draft, HttpMethod
+
+    cat = catalog()
+    name, _, query = text.strip().partition("?")
+    name = name.strip("/").removeprefix("api/v2/").removesuffix(".json")
+    if name not in cat:
+        raise argparse.ArgumentTypeError(_unknown_endpoint(name, [e.name for e in cat]))
+    if HttpMethod.GET not in cat[name].method_names:
+        raise argparse.ArgumentTypeError(f"{name} cannot be read with GET: it only takes writes")
+    try:
+        params = query_to_params(query)
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(f"in the query of {text!r}: {exc}") from None
+    return Draft(name, HttpMethod.GET, params_from_query(name, HttpMethod.GET, params))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -97,7 +121,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PNG",
         type=_path,
         help="save a picture of the window as it first appears to PNG, then quit once the "
-        "workspace is connected",
+        "workspace is connected (with --send: once its response is on screen)",
+    )
+    gui.add_argument(
+        "--send",
+        metavar="ENDPOINT[?QUERY]",
+        type=_get_draft,
+        help="once connected, send this GET request, such as contacts or "
+        "'contacts?group=Farmers' (only reads: nothing in the workspace changes)",
     )
 
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
@@ -209,7 +240,7 @@ def _run_catalog(args: argparse.Namespace, _rest: list[str]) -> int:
         found = cat.by_path(args.endpoint) if args.endpoint.startswith("/") else None
         name = found.name if found is not None else args.endpoint
         if name not in cat:
-            _print_err(_unknown_endpoint(name, [e.name for e in cat]))
+            _print_err(f"{PROG} catalog: {_unknown_endpoint(name, [e.name for e in cat])}")
             return 2
         endpoint = cat[name]
 
@@ -237,7 +268,7 @@ def _unknown_endpoint(name: str, names: list[str]) -> str:
 
     close = difflib.get_close_matches(name, names, n=4, cutoff=0.5)
     close += [n for n in names if name and n.startswith(name) and n not in close]
-    message = f"{PROG} catalog: no endpoint named {name!r}."
+    message = f"no endpoint named {name!r}."
     if close:
         return f"{message} Did you mean: {', '.join(close[:4])}?"
     return f"{message} Endpoints: {', '.join(sorted(names))}."

@@ -30,7 +30,7 @@ def main(args: argparse.Namespace) -> int:
     window = _first_screen(args)
     app.processEvents()  # the first paint; no event loop runs yet, so this nests nothing
     shot = 0
-    if args.screenshot:
+    if args.screenshot and args.send is None:  # with --send, the picture comes after it
         shot = _screenshot(window, Path(args.screenshot))
 
     import asyncio
@@ -144,12 +144,14 @@ async def amain(args: argparse.Namespace, window: Any) -> int:
             if not closed.is_set():
                 name = None if args.sandbox else (args.workspace or store.current)
                 connected = await connector.use(name, remember=False)
+                if connected is None and args.screenshot:
+                    why = connector.failure_without_window()
+                    print(why, file=sys.stderr)  # noqa: T201 - CLI feedback
+                    exit_code = 1
+                elif args.send is not None:
+                    exit_code = await _send_at_start(window, args)
                 if args.screenshot:
-                    if connected is None:
-                        why = connector.failure_without_window()
-                        print(why, file=sys.stderr)  # noqa: T201 - CLI feedback
-                        exit_code = 1
-                    window.close()  # the picture was taken at the first paint
+                    window.close()  # the picture was taken at the first paint or after --send
                 else:
                     _settle()  # what loaded so far stays: no collection need walk it again
                     for _ in window.warm_up():
@@ -162,6 +164,59 @@ async def amain(args: argparse.Namespace, window: Any) -> int:
             await cancel_other_tasks()
             await connector.close()
     return exit_code
+
+
+async def _send_at_start(window: Any, args: argparse.Namespace) -> int:
+    """``--send``: send the request once connected; with ``--screenshot``, picture its
+    response once the body is on screen. Returns the exit status for a screenshot run."""
+    import asyncio
+
+    problem = ""
+    try:
+        outcome = await send_and_show(window, args.send)
+    except TimeoutError:
+        problem = "--send: no response within 60 s"
+    else:
+        if outcome is None:
+            problem = f"--send: not sent. {window.send_problem.text()}".rstrip()
+        elif not args.screenshot:
+            return 0
+        elif not outcome.ok:
+            problem = f"--send: {outcome.summary()}"
+    if problem:
+        print(problem, file=sys.stderr)  # noqa: T201 - CLI feedback
+        return 1 if args.screenshot else 0
+    await asyncio.sleep(0.05)  # the results table and status bar take their turn too
+    return _screenshot(window, Path(args.screenshot))
+
+
+async def send_and_show(window: Any, draft: Any, timeout: float = 60) -> Any:
+    """Open ``draft`` in ``window``, send it and wait until its response is on screen and
+    its body wholly shown; returns the Outcome, or None when the form would not send it."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    shown: asyncio.Future[Any] = loop.create_future()
+
+    def on_shown(outcome: Any) -> None:
+        if not shown.done():
+            shown.set_result(outcome)
+
+    window.outcome_shown.connect(on_shown)
+    try:
+        window.load_draft(draft)
+        await asyncio.sleep(0)  # the form's checks and the preview run on the next turn
+        if not window.send_button.isEnabled():
+            return None
+        window.send()
+        async with asyncio.timeout(timeout):
+            outcome = await shown
+            body = window.response.body
+            while not body.is_finished():
+                await asyncio.sleep(0.02)
+        return outcome
+    finally:
+        window.outcome_shown.disconnect(on_shown)
 
 
 def _settle() -> None:

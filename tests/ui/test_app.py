@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from explorer.cli import main
+
 
 def app_env(root: Path) -> dict[str, str]:
     """The environment of an app run with its own folders below ``root``, offscreen."""
@@ -210,3 +212,75 @@ def test_after_warming_up_no_form_waits_for_an_import(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "imported by forms: \n" in done.stdout, done.stdout
+
+# --send: the app sends one GET once connected and, with --screenshot, pictures the
+# response (as the README's picture is made). The spy reads what the window shows at the
+# moment the picture is taken; the real _screenshot runs after it.
+SEND_SPY = """
+import json
+import sys
+import explorer.ui.app as app
+from explorer.cli import main
+
+real = app._screenshot
+
+def spy(window, path):
+    body = window.response.body
+    table = window.results_table
+    print(json.dumps({
+        "status": window.response.status_label.text(),
+        "body_done": body.is_finished(),
+        "body": "\\n".join(body.row_text(r) for r in range(min(body.row_count(), 40))),
+        "table_rows": table.view.model().rowCount(),
+    }))
+    return real(window, path)
+
+app._screenshot = spy
+sys.exit(main(["--sandbox", "--send", sys.argv[2], "--screenshot", sys.argv[1]]))
+"""
+
+
+def run_spy(tmp_path: Path, request: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", SEND_SPY, str(tmp_path / "shot.png"), request],
+        capture_output=True,
+        text=True,
+        env=app_env(tmp_path),
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_picture_shows_the_response_of_the_request_sent(tmp_path: Path) -> None:
+    done = run_spy(tmp_path, "contacts?group=Farmers")
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "200 OK" in seen["status"]
+    assert seen["body_done"]
+    assert '"results": [' in seen["body"]
+    assert '"name": "Farmers"' in seen["body"]  # the query reached the server
+    assert seen["table_rows"] > 0
+    assert png_size(tmp_path / "shot.png") == (1440, 860)
+
+
+def test_a_request_the_form_refuses_is_not_sent_and_no_picture_is_taken(tmp_path: Path) -> None:
+    done = run_spy(tmp_path, "contacts?uuid=not-a-uuid")
+    assert done.returncode == 1
+    assert "--send: not sent." in done.stderr
+    assert "uuid" in done.stderr  # the form's reason, as it says beside Send
+    assert not (tmp_path / "shot.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("request_text", "said"),
+    [
+        ("contcts", "no endpoint named 'contcts'. Did you mean: contacts"),
+        ("media", "media cannot be read with GET"),
+        ("contacts?=x", "has no name"),
+    ],
+)
+def test_a_request_that_cannot_be_sent_is_a_usage_error(
+    request_text: str, said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--send", request_text]) == 2
+    assert said in capsys.readouterr().err

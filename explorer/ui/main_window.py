@@ -45,6 +45,7 @@ from explorer.ui.rate_limit_banner import RateLimitBanner
 from explorer.ui.raw_editor import RawEditor
 from explorer.ui.request_form import RequestForm
 from explorer.ui.response_view import ResponseView
+from explorer.ui.send_problem import problem_text
 
 # What the first screen does not show (the side tabs, the results table, fetch-all, the
 # runner, asyncio itself) is imported and built when first needed, so the window paints
@@ -134,6 +135,7 @@ class MainWindow(QMainWindow):
         self.workspace_banner = QLabel()
         self.workspace_banner.setObjectName("workspaceBanner")
         self.workspace_banner.setWordWrap(True)
+        self.workspace_banner.setTextFormat(Qt.TextFormat.RichText)  # escaped text
         self.start_afresh_button = QPushButton("Start a fresh sa&ndbox")
         self.start_afresh_button.setObjectName("startAfreshButton")
         self.start_afresh_button.setToolTip(
@@ -215,6 +217,7 @@ class MainWindow(QMainWindow):
         self.send_problem = QLabel()
         self.send_problem.setObjectName("sendProblem")
         self.send_problem.setWordWrap(True)
+        self.send_problem.setTextFormat(Qt.TextFormat.PlainText)  # one problem per line
         self.rate_limit_banner = RateLimitBanner()
         self.rate_limit_banner.remaining_changed.connect(lambda _s: self._update_send_state())
         self.rate_limit_banner.finished.connect(self._rate_limit_over)
@@ -690,10 +693,7 @@ class MainWindow(QMainWindow):
             self.form.show_errors(
                 ValidationErrors([e for e in errors if self._typed(e.path[0] if e.path else "")])
             )
-            count = len(errors)
-            self._problem = (
-                f"Fix {count} problem{'s' if count != 1 else ''} before sending: {errors.errors[0]}"
-            )
+            self._problem = problem_text(errors)
         else:
             self._prepared = prepared
             self.form.show_errors(None)

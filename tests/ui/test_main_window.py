@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 
 from explorer.core.catalog import catalog
@@ -544,3 +545,25 @@ def test_variables_dialog_sets_collection_and_environment_values(
     assert reopened.variables == {"who": "Reporters"}
     assert reopened.environments == {"Sandbox": {"who": "Teachers"}}
     assert "secret-value" not in (tmp_path / "env" / "collection.json").read_text()
+
+
+def test_every_problem_counted_is_listed_beside_send(window: MainWindow) -> None:
+    # A broadcast with nobody to send to: the missing recipient sits in no field the user
+    # has typed in, so the line beside Send is the only place that can say so.
+    choose(window, "broadcasts", "POST")
+    shown = window.send_problem.text()
+    count = int(shown.split()[1])
+    assert count >= 2 and shown.startswith(f"Fix {count} problems")
+    assert len([ln for ln in shown.splitlines() if ln.startswith("• ")]) == count
+    assert "urns, contacts or groups" in shown
+    assert not window.send_button.isEnabled()
+
+
+def test_escaped_text_is_never_shown_as_an_entity(window: MainWindow) -> None:
+    window.response.show_problem("The workspace doesn't answer <yet>.")
+    label = window.response.meaning_label
+    window.response.grab()  # laid out and rendered as the user sees it
+    assert label.textFormat() == Qt.TextFormat.RichText
+    doc = QTextDocument()
+    doc.setHtml(label.text())
+    assert doc.toPlainText() == "The workspace doesn't answer <yet>."

@@ -186,6 +186,7 @@ class MainWindow(QMainWindow):
         self.form.draft_changed.connect(self._refresh)
         self.raw = RawEditor()
         self.raw.raw_edited.connect(self._on_raw_edited)
+        self.raw.unreadable_changed.connect(lambda _reason: self._refresh())
         self.raw_query = self.raw.query
         self.raw_body = self.raw.body
         self.request_tabs = QTabWidget()
@@ -698,6 +699,9 @@ class MainWindow(QMainWindow):
             self._prepared = prepared
             self.form.show_errors(None)
             self._problem = "" if self.connection else self._waiting
+        if self.raw.unreadable:  # sending the form's older values is not what was meant
+            self._prepared, self._problem = None, f"Fix the Raw tab first: {self.raw.unreadable}"
+            self.form.show_unusable_raw(self.raw.unreadable)
         self.raw.show_draft(draft)
         self._update_preview()
         self._update_send_state()
@@ -795,13 +799,8 @@ class MainWindow(QMainWindow):
         from explorer.core import snippets
 
         base = self.connection.base_url if self.connection else "https://app.rapidpro.io"
-        if kind == "curl":
-            text = snippets.curl(base, self._prepared)
-        elif kind == "httpx":
-            text = snippets.httpx_snippet(base, self._prepared)
-        else:
-            text = snippets.temba_client(base, self._prepared)
-        QGuiApplication.clipboard().setText(text)
+        make = {"curl": snippets.curl, "httpx": snippets.httpx_snippet}.get(kind)
+        QGuiApplication.clipboard().setText((make or snippets.temba_client)(base, self._prepared))
         self.statusBar().showMessage(
             f"Copied the request as {kind} (token left as $RAPIDPRO_TOKEN).", 4000
         )
@@ -810,6 +809,7 @@ class MainWindow(QMainWindow):
 
     def send(self) -> None:
         """Send the current request (the button, Ctrl+Enter)."""
+        self.raw.flush()  # text typed a moment ago is what the user means to send
         if not self.send_button.isEnabled() or self._prepared is None or self.connection is None:
             return
         import asyncio

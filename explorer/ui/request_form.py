@@ -162,6 +162,13 @@ class RequestForm(QScrollArea):
         self._general.setVisible(bool(general))
         return general
 
+    def show_unusable_raw(self, reason: str) -> None:
+        """Say at the top of the form that the Raw tab's text, not these values, is pending."""
+        note = f"The Raw tab's text cannot be used yet, so these values are not sent. {reason}"
+        shown = [t for t in (note, self._general.text() if self._general.isVisible() else "") if t]
+        self._general.setText("\n".join(shown))
+        self._general.setVisible(True)
+
 
 def _heading(text: str, parent: QWidget, *, first: bool = False) -> QLabel:
     label = QLabel(text, parent)

@@ -567,3 +567,25 @@ def test_escaped_text_is_never_shown_as_an_entity(window: MainWindow) -> None:
     doc = QTextDocument()
     doc.setHtml(label.text())
     assert doc.toPlainText() == "The workspace doesn't answer <yet>."
+
+
+def test_unreadable_raw_json_keeps_send_disabled_and_the_form_says_so(
+    window: MainWindow,
+) -> None:
+    choose(window, "contacts", "POST")
+    line(window, "field_name").setText("Older")
+    assert window.send_button.isEnabled(), window.send_problem.text()
+    window.request_tabs.setCurrentWidget(window.raw)
+    window.raw_body.setPlainText('{\n  "name": "Newer"\n  "language": "eng"\n}')
+    window.send()  # straight away, before the pause after typing is over
+    assert window._task is None  # nothing went out with the form's older values
+    assert not window.send_button.isEnabled()
+    assert "Raw tab" in window.send_problem.text() and "Line 3" in window.send_problem.text()
+    general = [w for w in window.form.findChildren(QLabel) if "Raw tab" in w.text()]
+    assert general and not general[0].isHidden()
+    assert "Newer" in window.raw_body.toPlainText()  # what was typed stays to be fixed
+    window.raw_body.setPlainText('{\n  "name": "Newer", "language": "eng"\n}')
+    assert window.raw.read()
+    assert window.send_button.isEnabled(), window.send_problem.text()
+    assert line(window, "field_name").text() == "Newer"
+    assert not [w for w in window.form.findChildren(QLabel) if "Raw tab" in w.text()]

@@ -641,6 +641,7 @@ class MainWindow(QMainWindow):
     # --- endpoint and method ----------------------------------------------------------------
 
     def _on_endpoint(self, name: str) -> None:
+        self.tracker.set_saved(None)  # a new request; open_saved names its own after this
         endpoint = self.catalog[name]
         self.method_selector.blockSignals(True)
         while self.method_selector.count():
@@ -978,7 +979,6 @@ class MainWindow(QMainWindow):
         if method.value in names:
             self.method_selector.setCurrentIndex(names.index(method.value))
         self.form.set_values(draft.params, draft.body)
-        self.tracker.set_saved(None)  # open_saved sets the real one right after
 
     def save_request(self) -> None:
         """Ctrl+S: save in place when the request came from a collection, else ask where."""
@@ -996,7 +996,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(str(exc), 10000)
             return
         if dialog is None:
-            saved = self.tracker.saved
+            saved, collection = self.tracker.saved, self.tracker.collection
+            if saved is not None and collection is not None:  # the tree shows it at once
+                self.collections.show_saved(saved, collection)
             self.statusBar().showMessage(f"Saved {saved.name if saved else 'the request'}", 4000)
         else:
             dialog.saved.connect(self.collections.show_saved)
@@ -1025,9 +1027,7 @@ class MainWindow(QMainWindow):
         try:
             imported = parse_curl(text)
         except ValidationError as exc:
-            self.statusBar().showMessage(
-                f"The clipboard holds no usable curl command: {exc}", 10000
-            )
+            self.statusBar().showMessage(f"The clipboard has no usable curl command: {exc}", 10000)
             return
         self.load_draft(imported.draft)
         notes = list(imported.notes)

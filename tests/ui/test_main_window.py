@@ -589,3 +589,45 @@ def test_unreadable_raw_json_keeps_send_disabled_and_the_form_says_so(
     assert window.send_button.isEnabled(), window.send_problem.text()
     assert line(window, "field_name").text() == "Newer"
     assert not [w for w in window.form.findChildren(QLabel) if "Raw tab" in w.text()]
+
+
+def test_a_request_from_the_endpoints_tree_never_overwrites_the_saved_one(
+    window: MainWindow, qtbot: Any
+) -> None:
+    from explorer.ui.save_request_dialog import SaveRequestDialog
+
+    choose(window, "flows", "GET")
+    window.form.set_values({"archived": False}, {})
+    window.save_request()
+    qtbot.waitUntil(lambda: window.findChild(SaveRequestDialog) is not None, timeout=5000)
+    first = window.findChild(SaveRequestDialog)
+    first.name_edit.setText("Active flows")
+    first.save()
+    coll = window.tracker.collection
+    assert coll is not None and window.tracker.saved is not None
+    kept = (coll.root / window.tracker.saved.path).read_text("utf-8")
+
+    choose(window, "contacts", "GET")  # from the Endpoints tree: a new request
+    window.save_request()
+    qtbot.waitUntil(
+        lambda: any(d.isVisible() for d in window.findChildren(SaveRequestDialog)), timeout=5000
+    )
+    assert (coll.root / "active-flows.json").read_text("utf-8") == kept
+
+
+def test_saving_in_place_shows_in_the_collections_tree_at_once(
+    window: MainWindow, qtbot: Any, tmp_path: Path
+) -> None:
+    from explorer.core.request import Draft
+    from explorer.store.collections import Collection, SavedRequest
+
+    coll = Collection.create(tmp_path / "c", "Mine")
+    saved = coll.add(SavedRequest("Flows", Draft("flows", params={"archived": False})))
+    window.collections.show_saved(saved, coll)
+    window.open_saved(saved, coll)
+    window.form.set_values({"archived": True}, {})
+    shown: list[bool] = []
+    window.collections.collections_changed.connect(lambda: shown.append(True))
+    window.save_request()
+    assert shown  # the tree was told straight away, not on the next restart
+    assert not window.windowTitle().startswith("• ")

@@ -295,3 +295,14 @@ def _body(text: str, is_json: bool) -> dict[str, Any]:
 
 def _placeholder(value: str) -> bool:
     return value.startswith(("$", "{{", "%", "<")) or value in ("…", "...", "YOUR_TOKEN")
+
+
+def elsewhere_notes(imported: CurlImport, workspace: str, base_url: str | None) -> tuple[str, ...]:
+    """A note when the command was aimed at another server than the workspace in use.
+
+    The request is shown (and would go) to the workspace in use, never to the command's
+    host: saying so stops a user believing they are looking at the other server's data.
+    """
+    if imported.base_url is None or base_url is None or imported.base_url == base_url:
+        return ()
+    return (f"It was aimed at {imported.base_url}: it now points at {workspace} ({base_url}).",)

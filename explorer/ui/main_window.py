@@ -1020,17 +1020,17 @@ class MainWindow(QMainWindow):
 
     def paste_curl(self) -> None:
         """A curl command on the clipboard becomes the request in the editor."""
-        from explorer.core.curl_import import parse_curl
+        from explorer.core.curl_import import elsewhere_notes, parse_curl
         from explorer.core.errors import ValidationError
 
-        text = QGuiApplication.clipboard().text()
         try:
-            imported = parse_curl(text)
+            imported = parse_curl(QGuiApplication.clipboard().text())
         except ValidationError as exc:
             self.statusBar().showMessage(f"The clipboard has no usable curl command: {exc}", 10000)
             return
         self.load_draft(imported.draft)
-        notes = list(imported.notes)
+        c = self.connection
+        notes = [*imported.notes, *(elsewhere_notes(imported, c.name, c.base_url) if c else ())]
         if imported.token:
             # Never stored from here: a token belongs in the keyring, through Workspaces….
             notes.append("The command's token was not kept: add it under Workspaces…")

@@ -631,3 +631,18 @@ def test_saving_in_place_shows_in_the_collections_tree_at_once(
     window.save_request()
     assert shown  # the tree was told straight away, not on the next restart
     assert not window.windowTitle().startswith("• ")
+
+
+def test_a_curl_command_for_another_host_says_it_now_points_at_the_workspace(
+    window: MainWindow, qapp: Any, sandbox: Any
+) -> None:
+    # Another loopback port stands for another server: nothing is sent to it.
+    qapp.clipboard().setText("curl 'http://127.0.0.1:9/api/v2/flows.json'")
+    window.paste_curl()
+    message = window.statusBar().currentMessage()
+    assert "aimed at http://127.0.0.1:9" in message
+    assert f"now points at Sandbox ({sandbox.base_url})" in message
+    assert window.form.endpoint is not None and window.form.endpoint.name == "flows"
+    qapp.clipboard().setText(f"curl '{sandbox.base_url}/api/v2/flows.json'")
+    window.paste_curl()
+    assert "aimed at" not in window.statusBar().currentMessage()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from explorer.core.catalog import BASE_PATH, HttpMethod, Kind, catalog
@@ -297,12 +297,23 @@ def _placeholder(value: str) -> bool:
     return value.startswith(("$", "{{", "%", "<")) or value in ("…", "...", "YOUR_TOKEN")
 
 
-def elsewhere_notes(imported: CurlImport, workspace: str, base_url: str | None) -> tuple[str, ...]:
-    """A note when the command was aimed at another server than the workspace in use.
+class Workspace(Protocol):
+    """The workspace in use, as far as a pasted command needs to know it."""
 
-    The request is shown (and would go) to the workspace in use, never to the command's
-    host: saying so stops a user believing they are looking at the other server's data.
-    """
-    if imported.base_url is None or base_url is None or imported.base_url == base_url:
-        return ()
-    return (f"It was aimed at {imported.base_url}: it now points at {workspace} ({base_url}).",)
+    name: str
+    base_url: str
+
+
+def import_message(imported: CurlImport, workspace: Workspace | None) -> str:
+    """What the status bar says once a command is in the editor: what was left out, and
+    where it now points when it was aimed at another server than the workspace in use
+    (never the command's host: a user would believe they see the other server's data)."""
+    notes = list(imported.notes)
+    here = workspace.base_url if workspace else None
+    if imported.base_url is not None and here is not None and imported.base_url != here:
+        name = workspace.name if workspace else ""
+        notes.append(f"It was aimed at {imported.base_url}: it now points at {name} ({here}).")
+    if imported.token:
+        # Never stored from here: a token belongs in the keyring, through Workspaces….
+        notes.append("The command's token was not kept: add it under Workspaces…")
+    return " ".join(["Request read from curl.", *notes])

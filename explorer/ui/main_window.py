@@ -1019,22 +1019,20 @@ class MainWindow(QMainWindow):
         dialog.open()  # not exec(): no nested loop inside the asyncio one
 
     def paste_curl(self) -> None:
-        """A curl command on the clipboard becomes the request in the editor."""
-        from explorer.core.curl_import import elsewhere_notes, parse_curl
-        from explorer.core.errors import ValidationError
+        """A curl command on the clipboard becomes the request (asking first over unsaved edits)."""
+        from explorer.core.curl_import import import_message, parse_curl
 
         try:
             imported = parse_curl(QGuiApplication.clipboard().text())
         except ValidationError as exc:
             self.statusBar().showMessage(f"The clipboard has no usable curl command: {exc}", 10000)
             return
-        self.load_draft(imported.draft)
-        c = self.connection
-        notes = [*imported.notes, *(elsewhere_notes(imported, c.name, c.base_url) if c else ())]
-        if imported.token:
-            # Never stored from here: a token belongs in the keyring, through Workspaces….
-            notes.append("The command's token was not kept: add it under Workspaces…")
-        self.statusBar().showMessage(" ".join(["Request read from curl.", *notes]), 15000)
+
+        def load() -> None:
+            self.load_draft(imported.draft)
+            self.statusBar().showMessage(import_message(imported, self.connection), 15000)
+
+        self._unless_unsaved(load)
 
     def import_postman(self) -> None:
         from PySide6.QtWidgets import QFileDialog

@@ -646,3 +646,21 @@ def test_a_curl_command_for_another_host_says_it_now_points_at_the_workspace(
     qapp.clipboard().setText(f"curl '{sandbox.base_url}/api/v2/flows.json'")
     window.paste_curl()
     assert "aimed at" not in window.statusBar().currentMessage()
+
+
+def test_pasting_a_curl_command_over_unsaved_edits_asks_first(
+    window: MainWindow, qapp: Any, qtbot: Any
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    choose(window, "groups", "POST")
+    line(window, "field_name").setText("Not saved yet")
+    qapp.clipboard().setText("curl 'https://app.rapidpro.io/api/v2/flows.json'")
+    window.paste_curl()
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert boxes and "not saved" in boxes[0].text()
+    assert window.form.endpoint is not None and window.form.endpoint.name == "groups"
+    boxes[0].button(QMessageBox.StandardButton.Discard).click()
+    qtbot.waitUntil(
+        lambda: window.form.endpoint is not None and window.form.endpoint.name == "flows"
+    )

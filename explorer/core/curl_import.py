@@ -300,8 +300,11 @@ def _placeholder(value: str) -> bool:
 class Workspace(Protocol):
     """The workspace in use, as far as a pasted command needs to know it."""
 
-    name: str
-    base_url: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def base_url(self) -> str: ...
 
 
 def import_message(imported: CurlImport, workspace: Workspace | None) -> str:

@@ -664,3 +664,18 @@ def test_pasting_a_curl_command_over_unsaved_edits_asks_first(
     qtbot.waitUntil(
         lambda: window.form.endpoint is not None and window.form.endpoint.name == "flows"
     )
+
+
+def test_switching_endpoints_and_methods_keeps_what_was_typed_on_each(
+    window: MainWindow,
+) -> None:
+    choose(window, "groups", "POST")
+    line(window, "field_name").setText("Farmers")
+    choose(window, "groups", "GET")
+    choose(window, "contacts", "POST")
+    line(window, "field_name").setText("Ben")
+    choose(window, "groups", "POST")
+    assert line(window, "field_name").text() == "Farmers"
+    assert '"name": "Farmers"' in window.preview.toPlainText()
+    choose(window, "contacts", "POST")
+    assert line(window, "field_name").text() == "Ben"

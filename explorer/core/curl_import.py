@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from explorer.core.catalog import BASE_PATH, HttpMethod, Kind, catalog
@@ -295,3 +295,28 @@ def _body(text: str, is_json: bool) -> dict[str, Any]:
 
 def _placeholder(value: str) -> bool:
     return value.startswith(("$", "{{", "%", "<")) or value in ("…", "...", "YOUR_TOKEN")
+
+
+class Workspace(Protocol):
+    """The workspace in use, as far as a pasted command needs to know it."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def base_url(self) -> str: ...
+
+
+def import_message(imported: CurlImport, workspace: Workspace | None) -> str:
+    """What the status bar says once a command is in the editor: what was left out, and
+    where it now points when it was aimed at another server than the workspace in use
+    (never the command's host: a user would believe they see the other server's data)."""
+    notes = list(imported.notes)
+    here = workspace.base_url if workspace else None
+    if imported.base_url is not None and here is not None and imported.base_url != here:
+        name = workspace.name if workspace else ""
+        notes.append(f"It was aimed at {imported.base_url}: it now points at {name} ({here}).")
+    if imported.token:
+        # Never stored from here: a token belongs in the keyring, through Workspaces….
+        notes.append("The command's token was not kept: add it under Workspaces…")
+    return " ".join(["Request read from curl.", *notes])

@@ -45,6 +45,7 @@ from explorer.ui.rate_limit_banner import RateLimitBanner
 from explorer.ui.raw_editor import RawEditor
 from explorer.ui.request_form import RequestForm
 from explorer.ui.response_view import ResponseView
+from explorer.ui.send_problem import problem_text
 
 # What the first screen does not show (the side tabs, the results table, fetch-all, the
 # runner, asyncio itself) is imported and built when first needed, so the window paints
@@ -134,6 +135,7 @@ class MainWindow(QMainWindow):
         self.workspace_banner = QLabel()
         self.workspace_banner.setObjectName("workspaceBanner")
         self.workspace_banner.setWordWrap(True)
+        self.workspace_banner.setTextFormat(Qt.TextFormat.RichText)  # escaped text
         self.start_afresh_button = QPushButton("Start a fresh sa&ndbox")
         self.start_afresh_button.setObjectName("startAfreshButton")
         self.start_afresh_button.setToolTip(
@@ -184,6 +186,7 @@ class MainWindow(QMainWindow):
         self.form.draft_changed.connect(self._refresh)
         self.raw = RawEditor()
         self.raw.raw_edited.connect(self._on_raw_edited)
+        self.raw.unreadable_changed.connect(lambda _reason: self._refresh())
         self.raw_query = self.raw.query
         self.raw_body = self.raw.body
         self.request_tabs = QTabWidget()
@@ -215,6 +218,7 @@ class MainWindow(QMainWindow):
         self.send_problem = QLabel()
         self.send_problem.setObjectName("sendProblem")
         self.send_problem.setWordWrap(True)
+        self.send_problem.setTextFormat(Qt.TextFormat.PlainText)  # one problem per line
         self.rate_limit_banner = RateLimitBanner()
         self.rate_limit_banner.remaining_changed.connect(lambda _s: self._update_send_state())
         self.rate_limit_banner.finished.connect(self._rate_limit_over)
@@ -637,6 +641,7 @@ class MainWindow(QMainWindow):
     # --- endpoint and method ----------------------------------------------------------------
 
     def _on_endpoint(self, name: str) -> None:
+        self.tracker.set_saved(None)  # a new request; open_saved names its own after this
         endpoint = self.catalog[name]
         self.method_selector.blockSignals(True)
         while self.method_selector.count():
@@ -690,14 +695,14 @@ class MainWindow(QMainWindow):
             self.form.show_errors(
                 ValidationErrors([e for e in errors if self._typed(e.path[0] if e.path else "")])
             )
-            count = len(errors)
-            self._problem = (
-                f"Fix {count} problem{'s' if count != 1 else ''} before sending: {errors.errors[0]}"
-            )
+            self._problem = problem_text(errors)
         else:
             self._prepared = prepared
             self.form.show_errors(None)
             self._problem = "" if self.connection else self._waiting
+        if self.raw.unreadable:  # sending the form's older values is not what was meant
+            self._prepared, self._problem = None, f"Fix the Raw tab first: {self.raw.unreadable}"
+            self.form.show_unusable_raw(self.raw.unreadable)
         self.raw.show_draft(draft)
         self._update_preview()
         self._update_send_state()
@@ -795,13 +800,8 @@ class MainWindow(QMainWindow):
         from explorer.core import snippets
 
         base = self.connection.base_url if self.connection else "https://app.rapidpro.io"
-        if kind == "curl":
-            text = snippets.curl(base, self._prepared)
-        elif kind == "httpx":
-            text = snippets.httpx_snippet(base, self._prepared)
-        else:
-            text = snippets.temba_client(base, self._prepared)
-        QGuiApplication.clipboard().setText(text)
+        make = {"curl": snippets.curl, "httpx": snippets.httpx_snippet}.get(kind)
+        QGuiApplication.clipboard().setText((make or snippets.temba_client)(base, self._prepared))
         self.statusBar().showMessage(
             f"Copied the request as {kind} (token left as $RAPIDPRO_TOKEN).", 4000
         )
@@ -810,6 +810,7 @@ class MainWindow(QMainWindow):
 
     def send(self) -> None:
         """Send the current request (the button, Ctrl+Enter)."""
+        self.raw.flush()  # text typed a moment ago is what the user means to send
         if not self.send_button.isEnabled() or self._prepared is None or self.connection is None:
             return
         import asyncio
@@ -978,7 +979,6 @@ class MainWindow(QMainWindow):
         if method.value in names:
             self.method_selector.setCurrentIndex(names.index(method.value))
         self.form.set_values(draft.params, draft.body)
-        self.tracker.set_saved(None)  # open_saved sets the real one right after
 
     def save_request(self) -> None:
         """Ctrl+S: save in place when the request came from a collection, else ask where."""
@@ -996,7 +996,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(str(exc), 10000)
             return
         if dialog is None:
-            saved = self.tracker.saved
+            saved, collection = self.tracker.saved, self.tracker.collection
+            if saved is not None and collection is not None:  # the tree shows it at once
+                self.collections.show_saved(saved, collection)
             self.statusBar().showMessage(f"Saved {saved.name if saved else 'the request'}", 4000)
         else:
             dialog.saved.connect(self.collections.show_saved)
@@ -1017,24 +1019,20 @@ class MainWindow(QMainWindow):
         dialog.open()  # not exec(): no nested loop inside the asyncio one
 
     def paste_curl(self) -> None:
-        """A curl command on the clipboard becomes the request in the editor."""
-        from explorer.core.curl_import import parse_curl
-        from explorer.core.errors import ValidationError
+        """A curl command on the clipboard becomes the request (asking first over unsaved edits)."""
+        from explorer.core.curl_import import import_message, parse_curl
 
-        text = QGuiApplication.clipboard().text()
         try:
-            imported = parse_curl(text)
+            imported = parse_curl(QGuiApplication.clipboard().text())
         except ValidationError as exc:
-            self.statusBar().showMessage(
-                f"The clipboard holds no usable curl command: {exc}", 10000
-            )
+            self.statusBar().showMessage(f"The clipboard has no usable curl command: {exc}", 10000)
             return
-        self.load_draft(imported.draft)
-        notes = list(imported.notes)
-        if imported.token:
-            # Never stored from here: a token belongs in the keyring, through Workspaces….
-            notes.append("The command's token was not kept: add it under Workspaces…")
-        self.statusBar().showMessage(" ".join(["Request read from curl.", *notes]), 15000)
+
+        def load() -> None:
+            self.load_draft(imported.draft)
+            self.statusBar().showMessage(import_message(imported, self.connection), 15000)
+
+        self._unless_unsaved(load)
 
     def import_postman(self) -> None:
         from PySide6.QtWidgets import QFileDialog

@@ -17,13 +17,16 @@ class RawEditor(QWidget):
     """Two editors; edits are read after a short pause and handed to the form.
 
     Text that cannot be read (JSON with a syntax error, say) is reported with its line and
-    column under the editor, and the form keeps its values.
+    column under the editor and stays as typed; while it does, ``unreadable`` says why, so
+    nothing is sent in its place (the form's older values are not what the user means).
 
     Signals:
         raw_edited(dict, dict): the user's query parameters and body, as read from the text.
+        unreadable_changed(str): the text became unreadable (the reason) or readable again ("").
     """
 
     raw_edited = Signal(dict, dict)
+    unreadable_changed = Signal(str)
     DELAY_MS = 300
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -65,15 +68,31 @@ class RawEditor(QWidget):
         self.query.textChanged.connect(self._edited)
         self.body.textChanged.connect(self._edited)
 
+    @property
+    def unreadable(self) -> str:
+        """Why the raw text cannot be used ("" when it can)."""
+        return self.problem.text()
+
+    def flush(self) -> None:
+        """Read what is still waiting for the pause to end (before a send, say)."""
+        if self._timer.isActive():
+            self.read()
+
     def set_has_body(self, has_body: bool) -> None:
+        """A new endpoint or method: what could not be read belonged to the previous one."""
+        self._timer.stop()
+        self._set_problem(None, quiet=True)
         self.body.setEnabled(has_body)
         self.body_label.setEnabled(has_body)
         hint = '{\n  "name": "…"\n}' if has_body else "No body for this method."
         self.body.setPlaceholderText(hint)
 
     def show_draft(self, draft: Draft) -> None:
-        """Show the form's values, unless the user is typing here (their text wins)."""
+        """Show the form's values, unless the user is typing here or their text is unreadable
+        (their text wins: replacing it would lose what they typed)."""
         if self._timer.isActive() or self.query.hasFocus() or self.body.hasFocus():
+            return
+        if self.unreadable:
             return
         query = params_to_query(draft.params)
         body = body_to_text(draft.body)
@@ -102,12 +121,15 @@ class RawEditor(QWidget):
         try:
             body = text_to_body(self.body.toPlainText())
         except ValidationError as exc:
-            self._set_problem(f"JSON body: {exc.message}. The form keeps its values.")
+            self._set_problem(f"JSON body: {exc.message}.")
             return False
         self._set_problem(None)
         self.raw_edited.emit(params, body)
         return True
 
-    def _set_problem(self, text: str | None) -> None:
+    def _set_problem(self, text: str | None, *, quiet: bool = False) -> None:
+        changed = self.problem.text() != (text or "")
         self.problem.setText(text or "")
         self.problem.setVisible(bool(text))
+        if changed and not quiet:
+            self.unreadable_changed.emit(text or "")

@@ -38,6 +38,9 @@ class RequestForm(QScrollArea):
         self.fields: dict[str, Editor] = {}
         self.context = EditorContext()
         self._general = QLabel()
+        # What was typed on each endpoint and method, until the window closes: a look at
+        # another endpoint's docs must not cost the values typed here.
+        self._typed: dict[tuple[str, HttpMethod], Draft] = {}
         self.setWidget(QWidget())
 
     def set_context(self, context: EditorContext) -> None:
@@ -47,7 +50,10 @@ class RequestForm(QScrollArea):
             editor.set_context(context)
 
     def load(self, endpoint: Endpoint, method: HttpMethod) -> None:
-        """Build the editors for ``endpoint``'s ``method`` (replacing the previous form)."""
+        """Build the editors for ``endpoint``'s ``method`` (replacing the previous form), with
+        the values last typed on it."""
+        if self.endpoint is not None:
+            self._typed[(self.endpoint.name, self.method)] = self.draft()
         self.endpoint, self.method = endpoint, method
         spec = endpoint.method(method)
         self.params.clear()
@@ -85,7 +91,11 @@ class RequestForm(QScrollArea):
             old.hide()
             old.deleteLater()
         self.setWidget(page)
-        self.draft_changed.emit()
+        typed = self._typed.get((endpoint.name, method))
+        if typed is not None:
+            self.set_values(typed.params, typed.body)  # emits draft_changed
+        else:
+            self.draft_changed.emit()
 
     def _section(
         self, form: QFormLayout, items: tuple[Param, ...], *, body: bool, parent: QWidget
@@ -161,6 +171,13 @@ class RequestForm(QScrollArea):
         self._general.setText("\n".join(general))
         self._general.setVisible(bool(general))
         return general
+
+    def show_unusable_raw(self, reason: str) -> None:
+        """Say at the top of the form that the Raw tab's text, not these values, is pending."""
+        note = f"The Raw tab's text cannot be used yet, so these values are not sent. {reason}"
+        shown = [t for t in (note, self._general.text() if self._general.isVisible() else "") if t]
+        self._general.setText("\n".join(shown))
+        self._general.setVisible(True)
 
 
 def _heading(text: str, parent: QWidget, *, first: bool = False) -> QLabel:

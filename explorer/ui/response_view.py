@@ -40,12 +40,15 @@ class ResponseView(QWidget):
         self.status_label.setObjectName("statusLabel")
         self.status_label.setAccessibleName("Response status")
         self.status_label.setWordWrap(True)
+        self.status_label.setTextFormat(Qt.TextFormat.RichText)  # text is escaped: never "&#x27;"
         self.meaning_label = QLabel(self)
         self.meaning_label.setObjectName("meaningLabel")
         self.meaning_label.setWordWrap(True)
+        self.meaning_label.setTextFormat(Qt.TextFormat.RichText)
         self.errors_label = QLabel(self)
         self.errors_label.setObjectName("fieldErrors")
         self.errors_label.setWordWrap(True)
+        self.errors_label.setTextFormat(Qt.TextFormat.RichText)
         self.errors_label.hide()
         # The viewers (and pygments) load with the first response, not at start-up.
         hint = QLabel("Send a request (Ctrl+Enter) and its response appears here.")

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 
 from explorer.core.catalog import catalog
@@ -544,3 +545,137 @@ def test_variables_dialog_sets_collection_and_environment_values(
     assert reopened.variables == {"who": "Reporters"}
     assert reopened.environments == {"Sandbox": {"who": "Teachers"}}
     assert "secret-value" not in (tmp_path / "env" / "collection.json").read_text()
+
+
+def test_every_problem_counted_is_listed_beside_send(window: MainWindow) -> None:
+    # A broadcast with nobody to send to: the missing recipient sits in no field the user
+    # has typed in, so the line beside Send is the only place that can say so.
+    choose(window, "broadcasts", "POST")
+    shown = window.send_problem.text()
+    count = int(shown.split()[1])
+    assert count >= 2 and shown.startswith(f"Fix {count} problems")
+    assert len([ln for ln in shown.splitlines() if ln.startswith("• ")]) == count
+    assert "urns, contacts or groups" in shown
+    assert not window.send_button.isEnabled()
+
+
+def test_escaped_text_is_never_shown_as_an_entity(window: MainWindow) -> None:
+    window.response.show_problem("The workspace doesn't answer <yet>.")
+    label = window.response.meaning_label
+    window.response.grab()  # laid out and rendered as the user sees it
+    assert label.textFormat() == Qt.TextFormat.RichText
+    doc = QTextDocument()
+    doc.setHtml(label.text())
+    assert doc.toPlainText() == "The workspace doesn't answer <yet>."
+
+
+def test_unreadable_raw_json_keeps_send_disabled_and_the_form_says_so(
+    window: MainWindow,
+) -> None:
+    choose(window, "contacts", "POST")
+    line(window, "field_name").setText("Older")
+    assert window.send_button.isEnabled(), window.send_problem.text()
+    window.request_tabs.setCurrentWidget(window.raw)
+    window.raw_body.setPlainText('{\n  "name": "Newer"\n  "language": "eng"\n}')
+    window.send()  # straight away, before the pause after typing is over
+    assert window._task is None  # nothing went out with the form's older values
+    assert not window.send_button.isEnabled()
+    assert "Raw tab" in window.send_problem.text() and "Line 3" in window.send_problem.text()
+    general = [w for w in window.form.findChildren(QLabel) if "Raw tab" in w.text()]
+    assert general and not general[0].isHidden()
+    assert "Newer" in window.raw_body.toPlainText()  # what was typed stays to be fixed
+    window.raw_body.setPlainText('{\n  "name": "Newer", "language": "eng"\n}')
+    assert window.raw.read()
+    assert window.send_button.isEnabled(), window.send_problem.text()
+    assert line(window, "field_name").text() == "Newer"
+    assert not [w for w in window.form.findChildren(QLabel) if "Raw tab" in w.text()]
+
+
+def test_a_request_from_the_endpoints_tree_never_overwrites_the_saved_one(
+    window: MainWindow, qtbot: Any
+) -> None:
+    from explorer.ui.save_request_dialog import SaveRequestDialog
+
+    choose(window, "flows", "GET")
+    window.form.set_values({"archived": False}, {})
+    window.save_request()
+    qtbot.waitUntil(lambda: window.findChild(SaveRequestDialog) is not None, timeout=5000)
+    first = window.findChild(SaveRequestDialog)
+    first.name_edit.setText("Active flows")
+    first.save()
+    coll = window.tracker.collection
+    assert coll is not None and window.tracker.saved is not None
+    kept = (coll.root / window.tracker.saved.path).read_text("utf-8")
+
+    choose(window, "contacts", "GET")  # from the Endpoints tree: a new request
+    window.save_request()
+    qtbot.waitUntil(
+        lambda: any(d.isVisible() for d in window.findChildren(SaveRequestDialog)), timeout=5000
+    )
+    assert (coll.root / "active-flows.json").read_text("utf-8") == kept
+
+
+def test_saving_in_place_shows_in_the_collections_tree_at_once(
+    window: MainWindow, qtbot: Any, tmp_path: Path
+) -> None:
+    from explorer.core.request import Draft
+    from explorer.store.collections import Collection, SavedRequest
+
+    coll = Collection.create(tmp_path / "c", "Mine")
+    saved = coll.add(SavedRequest("Flows", Draft("flows", params={"archived": False})))
+    window.collections.show_saved(saved, coll)
+    window.open_saved(saved, coll)
+    window.form.set_values({"archived": True}, {})
+    shown: list[bool] = []
+    window.collections.collections_changed.connect(lambda: shown.append(True))
+    window.save_request()
+    assert shown  # the tree was told straight away, not on the next restart
+    assert not window.windowTitle().startswith("• ")
+
+
+def test_a_curl_command_for_another_host_says_it_now_points_at_the_workspace(
+    window: MainWindow, qapp: Any, sandbox: Any
+) -> None:
+    # Another loopback port stands for another server: nothing is sent to it.
+    qapp.clipboard().setText("curl 'http://127.0.0.1:9/api/v2/flows.json'")
+    window.paste_curl()
+    message = window.statusBar().currentMessage()
+    assert "aimed at http://127.0.0.1:9" in message
+    assert f"now points at Sandbox ({sandbox.base_url})" in message
+    assert window.form.endpoint is not None and window.form.endpoint.name == "flows"
+    qapp.clipboard().setText(f"curl '{sandbox.base_url}/api/v2/flows.json'")
+    window.paste_curl()
+    assert "aimed at" not in window.statusBar().currentMessage()
+
+
+def test_pasting_a_curl_command_over_unsaved_edits_asks_first(
+    window: MainWindow, qapp: Any, qtbot: Any
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    choose(window, "groups", "POST")
+    line(window, "field_name").setText("Not saved yet")
+    qapp.clipboard().setText("curl 'https://app.rapidpro.io/api/v2/flows.json'")
+    window.paste_curl()
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert boxes and "not saved" in boxes[0].text()
+    assert window.form.endpoint is not None and window.form.endpoint.name == "groups"
+    boxes[0].button(QMessageBox.StandardButton.Discard).click()
+    qtbot.waitUntil(
+        lambda: window.form.endpoint is not None and window.form.endpoint.name == "flows"
+    )
+
+
+def test_switching_endpoints_and_methods_keeps_what_was_typed_on_each(
+    window: MainWindow,
+) -> None:
+    choose(window, "groups", "POST")
+    line(window, "field_name").setText("Farmers")
+    choose(window, "groups", "GET")
+    choose(window, "contacts", "POST")
+    line(window, "field_name").setText("Ben")
+    choose(window, "groups", "POST")
+    assert line(window, "field_name").text() == "Farmers"
+    assert '"name": "Farmers"' in window.preview.toPlainText()
+    choose(window, "contacts", "POST")
+    assert line(window, "field_name").text() == "Ben"

@@ -183,7 +183,7 @@ def test_bad_lookup_values_are_400_with_detail(api: httpx.Client) -> None:
     response = api.get("/api/v2/contacts.json", params={"uuid": "nope"})
     assert (response.status_code, response.json()) == (
         400,
-        {"detail": "Value for uuid must be a valid UUID"},
+        {"detail": "Param 'uuid': nope is not a valid UUID."},
     )
     response = api.get("/api/v2/contacts.json", params={"urn": "tel:abc"})
     assert (response.status_code, response.json()) == (400, {"detail": "Invalid URN: tel:abc"})

@@ -804,3 +804,44 @@ def test_ticket_actions_with_failures(fresh_api: httpx.Client) -> None:
 def test_delete_of_a_missing_object_is_404(fresh_api: httpx.Client, path: str) -> None:
     response = fresh_api.delete(path, params={"uuid": "0f0f0f0f-0000-4000-8000-000000000000"})
     assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
+
+
+# --- lookups -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", CONTACTS),
+        ("DELETE", CONTACTS),
+        ("POST", "/api/v2/groups.json"),
+        ("DELETE", "/api/v2/groups.json"),
+        ("POST", "/api/v2/labels.json"),
+        ("DELETE", "/api/v2/campaign_events.json"),
+    ],
+)
+def test_malformed_uuid_in_a_write_lookup_is_400_not_404(
+    fresh_api: httpx.Client, method: str, path: str
+) -> None:
+    # RapidPro: a malformed ?uuid= is a 400 naming the param; a well-formed unknown one a 404.
+    body = {"name": "x"} if method == "POST" else None
+    response = fresh_api.request(method, path, params={"uuid": "1234"}, json=body)
+    assert (response.status_code, response.json()) == (
+        400,
+        {"detail": "Param 'uuid': 1234 is not a valid UUID."},
+    )
+    unknown = {"uuid": "0d0d0d0d-0000-4000-8000-000000000000"}
+    assert fresh_api.request(method, path, params=unknown, json=body).status_code == 404
+
+
+def test_malformed_uuid_in_a_get_filter_names_the_param(api: httpx.Client) -> None:
+    for path, name in [
+        ("/api/v2/definitions.json", "flow"),
+        ("/api/v2/groups.json", "uuid"),
+        ("/api/v2/flows.json", "uuid"),
+    ]:
+        response = api.get(path, params={name: "1234"})
+        assert (response.status_code, response.json()) == (
+            400,
+            {"detail": f"Param '{name}': 1234 is not a valid UUID."},
+        ), path

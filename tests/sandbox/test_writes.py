@@ -845,3 +845,43 @@ def test_malformed_uuid_in_a_get_filter_names_the_param(api: httpx.Client) -> No
             400,
             {"detail": f"Param '{name}': 1234 is not a valid UUID."},
         ), path
+
+
+# --- every error at once -------------------------------------------------------------------------
+
+
+def test_contact_post_names_every_bad_field_in_one_answer(fresh_api: httpx.Client) -> None:
+    response = fresh_api.post(
+        CONTACTS,
+        json={
+            "name": "x",
+            "language": "xyz",
+            "urns": ["tel:0788"],
+            "groups": ["No Such Group"],
+            "fields": {"nosuchkey": "1"},
+        },
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"language", "urns", "groups", "fields"}
+    assert response.json()["fields"] == ["Invalid contact field key: nosuchkey"]
+
+
+def test_campaign_event_post_names_every_bad_field_in_one_answer(
+    fresh_api: httpx.Client,
+) -> None:
+    campaign = fresh_api.get("/api/v2/campaigns.json").json()["results"][0]
+    response = fresh_api.post(
+        "/api/v2/campaign_events.json",
+        json={
+            "campaign": campaign["uuid"],
+            "relative_to": "registration_date",
+            "offset": 1,
+            "unit": "fortnights",
+            "delivery_hour": 99,
+            "message": {"fra": "Bonjour"},
+        },
+    )
+    assert response.status_code == 400
+    errors = response.json()
+    assert set(errors) == {"unit", "delivery_hour", "message"}
+    assert errors["message"] == ["Message text in default flow language is required."]

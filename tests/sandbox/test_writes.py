@@ -112,7 +112,10 @@ def test_contact_400s_field_and_nested_by_index(fresh_api: httpx.Client) -> None
     assert errors["name"] == ["Ensure this field has no more than 64 characters."]
     assert errors["language"] == ["Not a valid ISO639-3 language code."]
     assert errors["urns"] == ['Expected a list of items but got type "str".']
-    assert set(errors) == {"name", "language", "urns"}  # group and field checks wait for types
+    # every field's error at once, the group and field-key checks included
+    assert errors["groups"] == ["Contact group must not be query based: Over 30"]
+    assert errors["fields"] == ["Invalid contact field key: nope"]
+    assert set(errors) == {"name", "language", "urns", "groups", "fields"}
     assert fresh_api.post(CONTACTS, json={"groups": ["Over 30"]}).json() == {
         "groups": ["Contact group must not be query based: Over 30"]
     }

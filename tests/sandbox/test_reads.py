@@ -405,12 +405,14 @@ def test_statistics_counts_and_limits(api: httpx.Client) -> None:
     for day in stats:
         for channel in day["channels"].values():
             assert channel["type"] and all(v > 0 for k, v in channel.items() if k != "type")
-    assert api.get("/api/v2/statistics.json", params={"since": "bad"}).status_code == 400
-    assert (
-        api.get(
-            "/api/v2/statistics.json", params={"since": "2024-01-01", "until": "2025-06-01"}
-        ).status_code
-        == 400
+    bad = api.get("/api/v2/statistics.json", params={"since": "bad"})
+    assert (bad.status_code, bad.json()) == (400, {"detail": "Invalid date value for 'since'."})
+    too_long = api.get(
+        "/api/v2/statistics.json", params={"since": "2024-01-01", "until": "2025-06-01"}
+    )
+    assert (too_long.status_code, too_long.json()) == (
+        400,
+        {"detail": "Date range can't be more than 366 days."},
     )
 
 

@@ -422,7 +422,7 @@ def test_send_a_message_and_find_it_in_the_outbox(fresh_api: httpx.Client) -> No
         contact["urns"][0],
     )
     assert msg["quick_replies"] == [
-        {"type": "text", "text": "Thanks", "extra": None},
+        {"type": "text", "text": "Thanks"},  # no extra given: none written, not null
         {"type": "url", "text": "Open", "extra": "https://example.org"},
     ]
     assert one(fresh_api, "/api/v2/messages.json", uuid=msg["uuid"]) == msg
@@ -447,13 +447,16 @@ def test_message_400s(fresh_api: httpx.Client) -> None:
             "quick_replies": [{"type": "url", "text": "Go"}, {"text": "y" * 65}],
         },
     )
+    # RapidPro's quick reply rule is about the whole field: its message sits under the key
     assert bad.json() == {
-        "quick_replies": {
-            "0": {
-                "non_field_errors": ["Text and extra are required for quick replies of type url."]
-            },
-            "1": {"text": ["Ensure this field has no more than 64 characters."]},
-        }
+        "quick_replies": ["Quick replies of type 'url' require 'text' and 'extra' values."]
+    }
+    long = fresh_api.post(
+        "/api/v2/messages.json",
+        json={"contact": contact, "text": "x", "quick_replies": [{"text": "y" * 65}]},
+    )
+    assert long.json() == {
+        "quick_replies": {"0": {"text": ["Ensure this field has no more than 64 characters."]}}
     }
     assert fresh_api.post("/api/v2/messages.json", json={"text": "x"}).json() == {
         "contact": ["This field is required."]
@@ -888,3 +891,21 @@ def test_campaign_event_post_names_every_bad_field_in_one_answer(
     errors = response.json()
     assert set(errors) == {"unit", "delivery_hour", "message"}
     assert errors["message"] == ["Message text in default flow language is required."]
+
+
+def test_broadcast_quick_replies_errors_and_values_as_rapidpro_writes_them(
+    fresh_api: httpx.Client,
+) -> None:
+    base = {"urns": ["tel:+250788000001"], "text": "Hello"}
+    bad = fresh_api.post(
+        "/api/v2/broadcasts.json", json=base | {"quick_replies": [{"type": "form"}]}
+    )
+    assert (bad.status_code, bad.json()) == (
+        400,
+        {"quick_replies": ["Quick replies of type 'form' require 'text' and 'extra' values."]},
+    )
+    good = fresh_api.post(
+        "/api/v2/broadcasts.json", json=base | {"quick_replies": [{"text": "Yes"}]}
+    )
+    assert good.status_code == 201, good.text
+    assert good.json()["quick_replies"] == {"eng": [{"type": "text", "text": "Yes"}]}

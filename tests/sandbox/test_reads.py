@@ -422,6 +422,7 @@ def test_definitions_follow_dependencies(sandbox: Any, api: httpx.Client) -> Non
         "/api/v2/definitions.json", params={"campaign": campaign, "dependencies": "none"}
     ).json()
     assert none["flows"] == [] and "fields" not in none and len(none["campaigns"]) == 1
+    assert all(e["start_mode"] == "I" for e in none["campaigns"][0]["events"])
     everything = api.get("/api/v2/definitions.json", params={"campaign": campaign}).json()
     assert everything["flows"] and everything["fields"] and everything["groups"]
     assert api.get("/api/v2/definitions.json", params={"dependencies": "some"}).status_code == 400

@@ -307,6 +307,8 @@ class Definitions(Resource):
                             "unit": e["unit"][0].upper(),
                             "event_type": "F" if e["flow_id"] else "M",
                             "delivery_hour": e["delivery_hour"],
+                            # the sandbox's events all interrupt, RapidPro's default mode
+                            "start_mode": "I",
                             "relative_to": {
                                 "key": fields[e["field_id"]]["key"],
                                 "label": fields[e["field_id"]]["name"],

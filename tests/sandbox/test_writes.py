@@ -856,22 +856,6 @@ def test_malformed_uuid_in_a_get_filter_names_the_param(api: httpx.Client) -> No
 # --- every error at once -------------------------------------------------------------------------
 
 
-def test_contact_post_names_every_bad_field_in_one_answer(fresh_api: httpx.Client) -> None:
-    response = fresh_api.post(
-        CONTACTS,
-        json={
-            "name": "x",
-            "language": "xyz",
-            "urns": ["tel:0788"],
-            "groups": ["No Such Group"],
-            "fields": {"nosuchkey": "1"},
-        },
-    )
-    assert response.status_code == 400
-    assert set(response.json()) == {"language", "urns", "groups", "fields"}
-    assert response.json()["fields"] == ["Invalid contact field key: nosuchkey"]
-
-
 def test_campaign_event_post_names_every_bad_field_in_one_answer(
     fresh_api: httpx.Client,
 ) -> None:

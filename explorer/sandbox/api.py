@@ -257,10 +257,11 @@ def query_bool(value: str | None) -> bool:
 
 
 def query_uuid(name: str, value: str) -> str:
+    """A UUID query parameter; a malformed one is RapidPro's 400, never a 404."""
     try:
         return parse_uuid(value)
     except ValidationError:
-        raise detail(400, f"Value for {name} must be a valid UUID") from None
+        raise detail(400, f"Param '{name}': {value} is not a valid UUID.") from None
 
 
 def query_int(name: str, value: str) -> int:
@@ -476,7 +477,7 @@ class Resource:
                 else None
             )
         else:
-            found = ctx.store.by_uuid(self.table, value)
+            found = ctx.store.by_uuid(self.table, query_uuid(name, value))
         if found is None:
             raise not_found()
         return 200
@@ -511,7 +512,12 @@ class Resource:
                     "URL must contain one of the following parameters: " + ", ".join(sorted(names)),
                 )
             return None
-        return next(iter(given.items()))
+        name, value = next(iter(given.items()))
+        param = next(p for p in ctx.method.params if p.name == name)
+        if param.spec.kind is Kind.UUID:
+            # RapidPro checks the form before looking: a malformed UUID is a 400.
+            query_uuid(name, value or "")
+        return name, value
 
 
 def _has_param(method: Method, name: str) -> bool:

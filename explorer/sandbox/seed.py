@@ -987,8 +987,8 @@ class Seeder:
                 if rng() < 0.1:
                     quick = json.dumps(
                         [
-                            {"type": "text", "text": "Yes", "extra": None},
-                            {"type": "text", "text": "No", "extra": None},
+                            {"type": "text", "text": "Yes"},
+                            {"type": "text", "text": "No"},
                         ]
                     )
                 if rng() < 0.04:

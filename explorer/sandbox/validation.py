@@ -36,6 +36,14 @@ class FieldError(Exception):
         self.detail = detail
 
 
+class WholeFieldError(FieldError):
+    """A problem RapidPro reports on the whole field, however deep the bad item sits.
+
+    Its serializers check quick replies in the field's own validator, so the message sits
+    under ``quick_replies`` itself, not under a language and an index.
+    """
+
+
 def fail(message: str) -> FieldError:
     return FieldError([message])
 
@@ -46,6 +54,20 @@ def type_name(value: Any) -> str:
 
 def validate_body(ctx: Ctx, method: Method, body: Any, *, update: bool) -> dict[str, Any]:
     """The body's fields, checked and converted (refs become ids); raises a 400 ApiError."""
+    out, errors = validate_fields(ctx, method, body, update=update)
+    if errors:
+        raise bad_request(errors)
+    return out
+
+
+def validate_fields(
+    ctx: Ctx, method: Method, body: Any, *, update: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fields that passed, converted, and every other field's errors by name.
+
+    Resources with checks of their own add theirs to the same errors before answering,
+    so one 400 names every bad field, as a DRF serializer does.
+    """
     if not isinstance(body, dict):
         raise ApiError(400, {"non_field_errors": ["Request body should be a single JSON object"]})
     errors: dict[str, Any] = {}
@@ -59,9 +81,7 @@ def validate_body(ctx: Ctx, method: Method, body: Any, *, update: bool) -> dict[
             out[param.name] = check(ctx, param, param.spec, body[param.name], top=True)
         except FieldError as exc:
             errors[param.name] = exc.detail
-    if errors:
-        raise bad_request(errors)
-    return out
+    return out, errors
 
 
 def check(ctx: Ctx, param: Param, spec: TypeSpec, value: Any, *, top: bool = False) -> Any:
@@ -210,7 +230,7 @@ def check_list(ctx: Ctx, param: Param, spec: TypeSpec, value: Any) -> list[Any]:
             else:
                 out.append(check(ctx, param, item, raw))
         except FieldError as exc:
-            if item.kind is Kind.REF:
+            if item.kind is Kind.REF or isinstance(exc, WholeFieldError):
                 raise  # related-object lists report their first problem flat, as DRF does
             nested[str(index)] = exc.detail
     if nested:
@@ -235,8 +255,7 @@ def check_shaped(shape: Mapping[str, Any], value: Any) -> dict[str, Any]:
             continue
         raw = value.get(key, spec.get("default"))
         if raw is None:
-            out[key] = None
-            continue
+            continue  # left out, as RapidPro writes a quick reply without its optional parts
         if spec["type"] == "choice":
             if raw not in spec["choices"]:
                 errors[key] = [f'"{raw}" is not a valid choice.']
@@ -251,9 +270,9 @@ def check_shaped(shape: Mapping[str, Any], value: Any) -> dict[str, Any]:
             out[key] = raw
     if errors:
         raise FieldError(errors)
-    rule = quick_reply_rule(out)
+    rule = quick_reply_rule(out)  # reads missing keys as None
     if rule:
-        raise FieldError({"non_field_errors": [rule]})
+        raise WholeFieldError([rule])
     return out
 
 
@@ -263,7 +282,7 @@ def quick_reply_rule(reply: Mapping[str, Any]) -> str | None:
     if kind == "text" and not reply.get("text"):
         return "Text is required for quick replies of type text."
     if kind in ("form", "url") and not (reply.get("text") and reply.get("extra")):
-        return f"Text and extra are required for quick replies of type {kind}."
+        return f"Quick replies of type '{kind}' require 'text' and 'extra' values."
     if kind == "location" and reply.get("extra"):
         return "Extra is not allowed for quick replies of type location."
     return None
@@ -289,6 +308,8 @@ def check_translations(ctx: Ctx, param: Param, value: Any) -> dict[str, Any]:
             raise fail(f"Language code {lang} is not valid.") from None
         try:
             out[code] = check_translation_value(ctx, param, value_spec, item)
+        except WholeFieldError:
+            raise
         except FieldError as exc:
             nested[code] = exc.detail
     if nested:
@@ -317,6 +338,8 @@ def check_translation_value(ctx: Ctx, param: Param, spec: TypeSpec, item: Any) -
         for index, raw in enumerate(item):
             try:
                 out.append(check_shaped(param.item_shape, raw))
+            except WholeFieldError:
+                raise
             except FieldError as exc:
                 nested[str(index)] = exc.detail
         if nested:

@@ -183,7 +183,7 @@ def test_bad_lookup_values_are_400_with_detail(api: httpx.Client) -> None:
     response = api.get("/api/v2/contacts.json", params={"uuid": "nope"})
     assert (response.status_code, response.json()) == (
         400,
-        {"detail": "Value for uuid must be a valid UUID"},
+        {"detail": "Param 'uuid': nope is not a valid UUID."},
     )
     response = api.get("/api/v2/contacts.json", params={"urn": "tel:abc"})
     assert (response.status_code, response.json()) == (400, {"detail": "Invalid URN: tel:abc"})
@@ -405,12 +405,14 @@ def test_statistics_counts_and_limits(api: httpx.Client) -> None:
     for day in stats:
         for channel in day["channels"].values():
             assert channel["type"] and all(v > 0 for k, v in channel.items() if k != "type")
-    assert api.get("/api/v2/statistics.json", params={"since": "bad"}).status_code == 400
-    assert (
-        api.get(
-            "/api/v2/statistics.json", params={"since": "2024-01-01", "until": "2025-06-01"}
-        ).status_code
-        == 400
+    bad = api.get("/api/v2/statistics.json", params={"since": "bad"})
+    assert (bad.status_code, bad.json()) == (400, {"detail": "Invalid date value for 'since'."})
+    too_long = api.get(
+        "/api/v2/statistics.json", params={"since": "2024-01-01", "until": "2025-06-01"}
+    )
+    assert (too_long.status_code, too_long.json()) == (
+        400,
+        {"detail": "Date range can't be more than 366 days."},
     )
 
 
@@ -420,6 +422,7 @@ def test_definitions_follow_dependencies(sandbox: Any, api: httpx.Client) -> Non
         "/api/v2/definitions.json", params={"campaign": campaign, "dependencies": "none"}
     ).json()
     assert none["flows"] == [] and "fields" not in none and len(none["campaigns"]) == 1
+    assert all(e["start_mode"] == "I" for e in none["campaigns"][0]["events"])
     everything = api.get("/api/v2/definitions.json", params={"campaign": campaign}).json()
     assert everything["flows"] and everything["fields"] and everything["groups"]
     assert api.get("/api/v2/definitions.json", params={"dependencies": "some"}).status_code == 400

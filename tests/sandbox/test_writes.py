@@ -112,7 +112,10 @@ def test_contact_400s_field_and_nested_by_index(fresh_api: httpx.Client) -> None
     assert errors["name"] == ["Ensure this field has no more than 64 characters."]
     assert errors["language"] == ["Not a valid ISO639-3 language code."]
     assert errors["urns"] == ['Expected a list of items but got type "str".']
-    assert set(errors) == {"name", "language", "urns"}  # group and field checks wait for types
+    # every field's error at once, the group and field-key checks included
+    assert errors["groups"] == ["Contact group must not be query based: Over 30"]
+    assert errors["fields"] == ["Invalid contact field key: nope"]
+    assert set(errors) == {"name", "language", "urns", "groups", "fields"}
     assert fresh_api.post(CONTACTS, json={"groups": ["Over 30"]}).json() == {
         "groups": ["Contact group must not be query based: Over 30"]
     }
@@ -419,7 +422,7 @@ def test_send_a_message_and_find_it_in_the_outbox(fresh_api: httpx.Client) -> No
         contact["urns"][0],
     )
     assert msg["quick_replies"] == [
-        {"type": "text", "text": "Thanks", "extra": None},
+        {"type": "text", "text": "Thanks"},  # no extra given: none written, not null
         {"type": "url", "text": "Open", "extra": "https://example.org"},
     ]
     assert one(fresh_api, "/api/v2/messages.json", uuid=msg["uuid"]) == msg
@@ -444,13 +447,16 @@ def test_message_400s(fresh_api: httpx.Client) -> None:
             "quick_replies": [{"type": "url", "text": "Go"}, {"text": "y" * 65}],
         },
     )
+    # RapidPro's quick reply rule is about the whole field: its message sits under the key
     assert bad.json() == {
-        "quick_replies": {
-            "0": {
-                "non_field_errors": ["Text and extra are required for quick replies of type url."]
-            },
-            "1": {"text": ["Ensure this field has no more than 64 characters."]},
-        }
+        "quick_replies": ["Quick replies of type 'url' require 'text' and 'extra' values."]
+    }
+    long = fresh_api.post(
+        "/api/v2/messages.json",
+        json={"contact": contact, "text": "x", "quick_replies": [{"text": "y" * 65}]},
+    )
+    assert long.json() == {
+        "quick_replies": {"0": {"text": ["Ensure this field has no more than 64 characters."]}}
     }
     assert fresh_api.post("/api/v2/messages.json", json={"text": "x"}).json() == {
         "contact": ["This field is required."]
@@ -804,3 +810,86 @@ def test_ticket_actions_with_failures(fresh_api: httpx.Client) -> None:
 def test_delete_of_a_missing_object_is_404(fresh_api: httpx.Client, path: str) -> None:
     response = fresh_api.delete(path, params={"uuid": "0f0f0f0f-0000-4000-8000-000000000000"})
     assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
+
+
+# --- lookups -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", CONTACTS),
+        ("DELETE", CONTACTS),
+        ("POST", "/api/v2/groups.json"),
+        ("DELETE", "/api/v2/groups.json"),
+        ("POST", "/api/v2/labels.json"),
+        ("DELETE", "/api/v2/campaign_events.json"),
+    ],
+)
+def test_malformed_uuid_in_a_write_lookup_is_400_not_404(
+    fresh_api: httpx.Client, method: str, path: str
+) -> None:
+    # RapidPro: a malformed ?uuid= is a 400 naming the param; a well-formed unknown one a 404.
+    body = {"name": "x"} if method == "POST" else None
+    response = fresh_api.request(method, path, params={"uuid": "1234"}, json=body)
+    assert (response.status_code, response.json()) == (
+        400,
+        {"detail": "Param 'uuid': 1234 is not a valid UUID."},
+    )
+    unknown = {"uuid": "0d0d0d0d-0000-4000-8000-000000000000"}
+    assert fresh_api.request(method, path, params=unknown, json=body).status_code == 404
+
+
+def test_malformed_uuid_in_a_get_filter_names_the_param(api: httpx.Client) -> None:
+    for path, name in [
+        ("/api/v2/definitions.json", "flow"),
+        ("/api/v2/groups.json", "uuid"),
+        ("/api/v2/flows.json", "uuid"),
+    ]:
+        response = api.get(path, params={name: "1234"})
+        assert (response.status_code, response.json()) == (
+            400,
+            {"detail": f"Param '{name}': 1234 is not a valid UUID."},
+        ), path
+
+
+# --- every error at once -------------------------------------------------------------------------
+
+
+def test_campaign_event_post_names_every_bad_field_in_one_answer(
+    fresh_api: httpx.Client,
+) -> None:
+    campaign = fresh_api.get("/api/v2/campaigns.json").json()["results"][0]
+    response = fresh_api.post(
+        "/api/v2/campaign_events.json",
+        json={
+            "campaign": campaign["uuid"],
+            "relative_to": "registration_date",
+            "offset": 1,
+            "unit": "fortnights",
+            "delivery_hour": 99,
+            "message": {"fra": "Bonjour"},
+        },
+    )
+    assert response.status_code == 400
+    errors = response.json()
+    assert set(errors) == {"unit", "delivery_hour", "message"}
+    assert errors["message"] == ["Message text in default flow language is required."]
+
+
+def test_broadcast_quick_replies_errors_and_values_as_rapidpro_writes_them(
+    fresh_api: httpx.Client,
+) -> None:
+    base = {"urns": ["tel:+250788000001"], "text": "Hello"}
+    bad = fresh_api.post(
+        "/api/v2/broadcasts.json", json=base | {"quick_replies": [{"type": "form"}]}
+    )
+    assert (bad.status_code, bad.json()) == (
+        400,
+        {"quick_replies": ["Quick replies of type 'form' require 'text' and 'extra' values."]},
+    )
+    good = fresh_api.post(
+        "/api/v2/broadcasts.json", json=base | {"quick_replies": [{"text": "Yes"}]}
+    )
+    assert good.status_code == 201, good.text
+    assert good.json()["quick_replies"] == {"eng": [{"type": "text", "text": "Yes"}]}

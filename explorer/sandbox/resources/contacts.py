@@ -26,7 +26,7 @@ from explorer.sandbox.api import (
 )
 from explorer.sandbox.clock import iso, now_us
 from explorer.sandbox.seed import USERS
-from explorer.sandbox.validation import check_actions, check_name, validate_body
+from explorer.sandbox.validation import check_actions, check_name, validate_body, validate_fields
 
 # ContactField.make_key refuses these (they clash with contact attributes in expressions).
 RESERVED_FIELD_KEYS = frozenset(
@@ -297,8 +297,7 @@ class Contacts(Resource):
                 if found is not None:
                     instance = ctx.db.row("SELECT * FROM contacts WHERE id = ?", (found,))
         body = ctx.body
-        data = validate_body(ctx, ctx.method, body, update=instance is not None)
-        errors: dict[str, Any] = {}
+        data, errors = validate_fields(ctx, ctx.method, body, update=instance is not None)
         if "urns" in data and url_urn is not None:
             errors["urns"] = ["Field not allowed when using URN in URL"]
         if data.get("groups"):

@@ -34,7 +34,7 @@ from explorer.sandbox.resources.contacts import (
     named_instance,
 )
 from explorer.sandbox.seed import DEFAULT_LANGUAGE
-from explorer.sandbox.validation import validate_body
+from explorer.sandbox.validation import validate_body, validate_fields
 
 RUN_STATUSES = ("active", "waiting", "completed", "expired", "interrupted", "failed")
 EXIT_TYPES = frozenset({"completed", "interrupted", "expired", "failed"})
@@ -307,6 +307,8 @@ class Definitions(Resource):
                             "unit": e["unit"][0].upper(),
                             "event_type": "F" if e["flow_id"] else "M",
                             "delivery_hour": e["delivery_hour"],
+                            # the sandbox's events all interrupt, RapidPro's default mode
+                            "start_mode": "I",
                             "relative_to": {
                                 "key": fields[e["field_id"]]["key"],
                                 "label": fields[e["field_id"]]["name"],
@@ -499,9 +501,12 @@ class CampaignEvents(Resource):
 
     def post(self, ctx: Ctx) -> Response:
         instance = named_instance(ctx, self)
-        data = validate_body(ctx, ctx.method, ctx.body, update=instance is not None)
-        errors: dict[str, Any] = {}
-        if instance is not None and data["campaign"] != instance["campaign_id"]:
+        data, errors = validate_fields(ctx, ctx.method, ctx.body, update=instance is not None)
+        if (
+            "campaign" in data
+            and instance is not None
+            and data["campaign"] != instance["campaign_id"]
+        ):
             errors["campaign"] = ["Cannot change campaign for existing events"]
         message = data.get("message")
         if message and not message.get(DEFAULT_LANGUAGE):

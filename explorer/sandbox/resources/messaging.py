@@ -142,7 +142,8 @@ class Messages(Resource):
         )
         now = now_us()
         quick = [
-            {"type": q.get("type") or "text", "text": q.get("text"), "extra": q.get("extra")}
+            {"type": q.get("type") or "text", "text": q.get("text")}
+            | ({"extra": q["extra"]} if q.get("extra") is not None else {})
             for q in data.get("quick_replies") or []
         ]
         with ctx.db.transaction():

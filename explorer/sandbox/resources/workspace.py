@@ -259,12 +259,12 @@ class Statistics(Resource):
             try:
                 return parse_date(raw)
             except ValidationError:
-                raise detail(400, f"Invalid date for {name}: {raw}. Use YYYY-MM-DD.") from None
+                raise detail(400, f"Invalid date value for '{name}'.") from None
 
         since = day("since", today - timedelta(days=90))
         until = day("until", today + timedelta(days=1))
         if (until - since).days > self.MAX_DAYS:
-            raise detail(400, f"Date range cannot exceed {self.MAX_DAYS} days.")
+            raise detail(400, f"Date range can't be more than {self.MAX_DAYS} days.")
         start = to_us(datetime(since.year, since.month, since.day, tzinfo=UTC))
         end = to_us(datetime(until.year, until.month, until.day, tzinfo=UTC))
         rows = ctx.db.rows(

@@ -333,6 +333,10 @@ class ResultsTable(QWidget):
         self.export_jsonl_button.clicked.connect(lambda: self.choose_export(JSONL))
         self._dialog: QFileDialog | None = None
 
+        # The page and count texts grow with the numbers ("251–500 of 4,812 records"); were
+        # their full widths the minimum, a long page would widen the whole window.
+        for label in (self.page_label, self.count_label):
+            label.setMinimumWidth(1)
         bar = QHBoxLayout()
         bar.addWidget(self.previous_button)
         bar.addWidget(self.page_label)

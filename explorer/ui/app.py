@@ -91,6 +91,7 @@ def _first_screen(args: argparse.Namespace) -> Any:
     if args.screenshot:
         # A reproducible picture: the default size, and the user's layout left alone.
         window.remember = False
+        window.ask_before_close = False  # it closes itself; what --send typed may go
         window.resize(1440, 860)
     window.show()
     return window

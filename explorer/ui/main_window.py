@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QPalette, QShortcut
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -45,6 +45,7 @@ from explorer.ui.rate_limit_banner import RateLimitBanner
 from explorer.ui.raw_editor import RawEditor
 from explorer.ui.request_form import RequestForm
 from explorer.ui.response_view import ResponseView
+from explorer.ui.window_actions import Commands, WindowActions
 
 # What the first screen does not show (the side tabs, the results table, fetch-all, the
 # runner, asyncio itself) is imported and built when first needed, so the window paints
@@ -303,27 +304,25 @@ class MainWindow(QMainWindow):
         self.tracker.dirty_changed.connect(
             lambda _dirty: self.setWindowTitle(self.tracker.title(APP_NAME))
         )
-        file_menu = self.menuBar().addMenu("&File")
-        for text, slot, keys in (
-            ("&Save request", self.save_request, QKeySequence.StandardKey.Save),
-            ("New request from a &curl command (clipboard)", self.paste_curl, "Ctrl+Shift+V"),
-            ("Collection &variables…", self.edit_variables, None),
-            ("&Import Postman collection…", self.import_postman, None),
-            ("&Export collection to Postman…", self.export_postman, None),
-        ):
-            action = file_menu.addAction(text)
-            action.triggered.connect(slot)
-            if keys is not None:
-                action.setShortcut(QKeySequence(keys))
-        about = QAction(f"&About {APP_NAME}", self)
-        about.setMenuRole(QAction.MenuRole.AboutRole)  # the app menu on macOS
-        about.triggered.connect(self.show_about)
-        self.menuBar().addMenu("&Help").addAction(about)
-
-        QShortcut(QKeySequence("Ctrl+Return"), self, self.send)
-        QShortcut(QKeySequence("Ctrl+Enter"), self, self.send)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel)
-        QShortcut(QKeySequence("Ctrl+L"), self, self.endpoints.filter.setFocus)
+        self.actions = WindowActions(
+            self,
+            Commands(
+                save=self.save_request,
+                paste_curl=self.paste_curl,
+                edit_variables=self.edit_variables,
+                import_postman=self.import_postman,
+                export_postman=self.export_postman,
+                quit=self.close,
+                send=self.send,
+                cancel=self.cancel,
+                find=self.response.focus_find,
+                find_next=self.response.find_next,
+                find_previous=self.response.find_previous,
+                filter_endpoints=self.endpoints.filter.setFocus,
+                about=self.show_about,
+            ),
+            APP_NAME,
+        )
 
         self._restore()
 
@@ -788,6 +787,7 @@ class MainWindow(QMainWindow):
         self.send_problem.setText(problem if problem not in ("Sending…",) else "")
         self.send_button.setToolTip(problem or "Send (Ctrl+Enter)")
         self.cancel_button.setEnabled(busy)
+        self.actions.set_busy(busy)
 
     def _copy(self, kind: str) -> None:
         if self._prepared is None:

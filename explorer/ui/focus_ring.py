@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QEvent, QObject, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPalette, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QFocusFrame, QMenu, QMenuBar, QWidget
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,8 @@ class FocusRing(QFocusFrame):
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             inset = RING_WIDTH / 2
-            painter.drawRoundedRect(QRectF(self.rect()).adjusted(inset, inset, -inset, -inset), 3, 3)
+            ring = QRectF(self.rect()).adjusted(inset, inset, -inset, -inset)
+            painter.drawRoundedRect(ring, 3, 3)
             painter.end()
         except Exception:
             log.exception("drawing the focus ring failed")
@@ -103,7 +104,7 @@ def _wants_ring(widget: QWidget | None) -> bool:
     if widget is None or widget.isWindow() or isinstance(widget, QMenu | QMenuBar):
         return False
     # A popup (a combo box's list, a completer) shows its own current item.
-    return not widget.window().windowType() == Qt.WindowType.Popup
+    return widget.window().windowType() != Qt.WindowType.Popup
 
 
 def follow_focus(app: QApplication) -> FocusRingFollower:

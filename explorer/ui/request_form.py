@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -85,7 +86,32 @@ class RequestForm(QScrollArea):
             old.hide()
             old.deleteLater()
         self.setWidget(page)
+        self._chain_fields(page)
         self.draft_changed.emit()
+
+    def _chain_fields(self, page: QWidget) -> None:
+        """Tab goes from the form into its fields, then on to what follows the form.
+
+        A new page joins the end of the window's focus chain, after the response pane, so
+        it is moved, in its own order, to just after the form. ``setTabOrder`` leaves out
+        widgets that take no focus (and hands a policy on to a focus proxy), so for the
+        move every widget of the page takes focus and has no proxy; both are set back.
+        """
+        block = [page]
+        widget = page.nextInFocusChain()
+        while widget is not page and page.isAncestorOf(widget):
+            block.append(widget)
+            widget = widget.nextInFocusChain()
+        saved = [(w, w.focusProxy(), w.focusPolicy()) for w in block]
+        for w, _proxy, _policy in saved:
+            w.setFocusProxy(None)
+            w.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        for first, second in itertools.pairwise([self, *block]):
+            QWidget.setTabOrder(first, second)
+        for w, _proxy, policy in saved:
+            w.setFocusPolicy(policy)
+        for w, proxy, _policy in saved:
+            w.setFocusProxy(proxy)
 
     def _section(
         self, form: QFormLayout, items: tuple[Param, ...], *, body: bool, parent: QWidget

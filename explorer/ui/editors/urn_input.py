@@ -61,6 +61,9 @@ class UrnInput(QWidget):
         self._hint: QLabel | None = None
         self._hint_layout = layout
         self.setFocusProxy(self.path)
+        # Tab lands on the proxy, and Qt goes on from there: the scheme, before it in the
+        # chain, was never reached. Path first, then the scheme.
+        QWidget.setTabOrder(self.path, self.scheme)
         self._describe()
         self.scheme.currentIndexChanged.connect(self._on_scheme)
         self.path.textChanged.connect(self._on_path)

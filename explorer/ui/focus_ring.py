@@ -77,9 +77,12 @@ class FocusRingFollower(QObject):
     def __init__(self, app: QApplication) -> None:
         super().__init__(app)
         self.ring: FocusRing | None = None
+        self._active = True
         app.focusChanged.connect(self._focus_changed)
 
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if not self._active:
+            return
         try:
             if not _wants_ring(new):
                 if self.ring is not None:
@@ -95,6 +98,15 @@ class FocusRingFollower(QObject):
         except Exception:
             log.exception("moving the focus ring failed")
 
+
+    def stop(self) -> None:
+        """Show no ring from now on (the ring goes with it)."""
+        self._active = False
+        self.setParent(None)  # follow_focus() makes a new one after this
+        if self.ring is not None:
+            self.ring.setWidget(None)
+            self.ring.deleteLater()
+            self.ring = None
 
     def _ring_gone(self) -> None:
         self.ring = None

@@ -93,15 +93,13 @@ class RequestForm(QScrollArea):
         """Tab goes from the form into its fields, then on to what follows the form.
 
         A new page joins the end of the window's focus chain, after the response pane, so
-        it is moved, in its own order, to just after the form. ``setTabOrder`` leaves out
-        widgets that take no focus (and hands a policy on to a focus proxy), so for the
-        move every widget of the page takes focus and has no proxy; both are set back.
+        it is moved to just after the form. An editor hands focus to its input (its focus
+        proxy) and Tab goes on from there, so each input comes right after its editor: what
+        lay between (a URN's scheme, a translation's language) would be skipped.
         """
-        block = [page]
-        widget = page.nextInFocusChain()
-        while widget is not page and page.isAncestorOf(widget):
-            block.append(widget)
-            widget = widget.nextInFocusChain()
+        block = _tab_order(page)
+        # setTabOrder leaves out widgets that take no focus and hands a policy on to a
+        # proxy: for the move every widget takes focus and has no proxy; both are set back.
         saved = [(w, w.focusProxy(), w.focusPolicy()) for w in block]
         for w, _proxy, _policy in saved:
             w.setFocusProxy(None)
@@ -187,6 +185,26 @@ class RequestForm(QScrollArea):
         self._general.setText("\n".join(general))
         self._general.setVisible(bool(general))
         return general
+
+
+def _tab_order(page: QWidget) -> list[QWidget]:
+    """``page`` and its descendants in focus-chain order, each input right after the editor
+    that passes focus on to it."""
+    chain = [page]
+    widget = page.nextInFocusChain()
+    while widget is not page and page.isAncestorOf(widget):
+        chain.append(widget)
+        widget = widget.nextInFocusChain()
+    inside = set(chain)
+    order: list[QWidget] = []
+    for widget in chain:
+        proxy = widget.focusProxy()
+        while proxy is not None and proxy.focusProxy() is not None:
+            proxy = proxy.focusProxy()
+        for w in (widget, proxy):
+            if w is not None and w in inside and w not in order:
+                order.append(w)
+    return order
 
 
 def _heading(text: str, parent: QWidget, *, first: bool = False) -> QLabel:

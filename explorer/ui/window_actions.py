@@ -61,7 +61,8 @@ class WindowActions(QObject):
         self.quit = _add(file_menu, "&Quit", commands.quit, "Ctrl+Q")
         self.quit.setMenuRole(QAction.MenuRole.QuitRole)
 
-        request_menu = bar.addMenu("&Request")
+        # No Alt letter is left for it (each is taken once, in the window): Alt+F, then →.
+        request_menu = bar.addMenu("Request")
         self.send = _add(request_menu, "&Send", commands.send, "Ctrl+Return")
         # Ctrl+Enter is the keypad's Enter: both send, the menu names the first.
         self.send.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
@@ -70,7 +71,7 @@ class WindowActions(QObject):
         request_menu.addSeparator()
         _add(request_menu, "Find an &endpoint", commands.filter_endpoints, "Ctrl+L")
 
-        find_menu = bar.addMenu("Fi&nd")
+        find_menu = bar.addMenu("F&ind")
         self.find = _add(
             find_menu, "&Find in response…", commands.find, QKeySequence.StandardKey.Find
         )

@@ -119,8 +119,9 @@ class UrnInput(QWidget):
         return self._hint
 
     def focusables(self) -> list[QWidget]:
-        """The widgets Tab stops at, in order (for editors that splice rows into the chain)."""
-        return [self.scheme, self.path]
+        """The widgets Tab stops at, in order (for editors that splice rows into the chain):
+        the path first, as the focus proxy leads."""
+        return [self.path, self.scheme]
 
     # --- reactions --------------------------------------------------------------------------
 

@@ -899,8 +899,8 @@ class MainWindow(QMainWindow):
                 self.results_table.show_page(self._pager, outcome)
             else:
                 self.results_table.show_outcome(outcome)
-        elif self._pager is None:
-            self.results_table.clear()
+        elif self._pager is None:  # one object (a 201, a GET by uuid) is one row
+            self.results_table.show_outcome(outcome)
         if outcome.retry_after is not None:
             if self.auto_retry.isChecked() and self._sent is not None:
                 self._retry_prepared = self._sent
@@ -1052,8 +1052,9 @@ class MainWindow(QMainWindow):
 
         try:
             result = read_postman(Path(path))
+            taken = [c.name for c in self.collections.collections()]
             folder = paths.collections_dir() / Path(path).stem
-            collection = create_from_postman(result, folder)
+            collection = create_from_postman(result, folder, taken_names=taken)
         except (ValidationError, StoreError) as exc:
             self.statusBar().showMessage(str(exc), 15000)
             return

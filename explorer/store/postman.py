@@ -528,17 +528,12 @@ def create_from_postman(
     the same file twice gives two collections a person can tell apart.
     """
     taken = {name.casefold() for name in taken_names}
-
-    def place(n: int) -> tuple[str, Path]:
-        if n == 1:
-            return result.name, folder
-        return f"{result.name} ({n})", folder.with_name(f"{folder.name} ({n})")
-
-    name, root = next(
-        place(n)
-        for n in itertools.count(1)
-        if place(n)[0].casefold() not in taken and not place(n)[1].exists()
+    names = (result.name if n == 1 else f"{result.name} ({n})" for n in itertools.count(1))
+    name = next(n for n in names if n.casefold() not in taken)
+    roots = (
+        folder if n == 1 else folder.with_name(f"{folder.name} ({n})") for n in itertools.count(1)
     )
+    root = next(r for r in roots if not r.exists())
     collection = Collection.create(root, name)
     import_into(collection, result)
     return collection

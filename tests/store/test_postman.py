@@ -127,6 +127,24 @@ def test_round_trip_export_then_import_gives_the_same_requests(
     assert export_collection(copy) == export_collection(coll)
 
 
+def test_importing_a_name_that_exists_makes_a_distinct_one(
+    coll: Collection, tmp_path: Path
+) -> None:
+    path = tmp_path / "smoke.postman_collection.json"
+    write_postman(coll, path)
+    result = read_postman(path)
+    home = tmp_path / "collections"
+    first = create_from_postman(result, home / "smoke", taken_names=[coll.name])
+    assert first.name == f"{coll.name} (2)" and first.root == home / "smoke"
+    again = create_from_postman(result, home / "smoke", taken_names=[coll.name, first.name])
+    assert again.name == f"{coll.name} (3)" and again.root == home / "smoke (2)"
+    # A free name in a folder that is taken: the folder alone moves aside.
+    (home / "other").mkdir()
+    moved = create_from_postman(result, home / "other", taken_names=[])
+    assert moved.root == home / "other (2)" and moved.name == coll.name
+    assert len(first.requests()) == len(again.requests()) == len(coll.requests())
+
+
 HAND_WRITTEN: dict[str, Any] = {
     "info": {
         "_postman_id": "0b7f8f4e-0000-4000-8000-000000000000",

@@ -519,6 +519,24 @@ def test_postman_export_then_import_through_the_window(window: MainWindow, tmp_p
     assert [r.name for r in imported.requests("")] == ["New group"]
 
 
+def test_importing_the_same_postman_file_twice_gives_two_collections(
+    window: MainWindow, tmp_path: Path
+) -> None:
+    from explorer.core.request import Draft
+    from explorer.store.collections import Collection, SavedRequest
+
+    coll = Collection.create(tmp_path / "field", "Field team")
+    coll.add(SavedRequest("Groups", Draft("groups")))
+    out = tmp_path / "field.postman_collection.json"
+    window._export_postman_file(coll, str(out))
+    window._import_postman_file(str(out))
+    window._import_postman_file(str(out))
+    assert window.statusBar().currentMessage().startswith("Imported Field team (2)")
+    imported = [c for c in window.collections.collections() if c.name.startswith("Field team")]
+    assert sorted(c.name for c in imported) == ["Field team", "Field team (2)"]
+    assert len({c.root for c in imported}) == 2
+
+
 def test_variables_dialog_sets_collection_and_environment_values(
     window: MainWindow, tmp_path: Path
 ) -> None:

@@ -265,7 +265,7 @@ class MainWindow(QMainWindow):
         self._results_table: Deferred[ResultsTable] = Deferred(self._make_results_table)
         self.response.add_tab(self._results_table, "Table", 1)
         self._fetch_all: Deferred[FetchAllPanel] = Deferred(self._make_fetch_all)
-        self.request_tabs.addTab(self._fetch_all, "Fetch &all")
+        self._fetch_all_tab = self.request_tabs.addTab(self._fetch_all, "Fetch &all")
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
@@ -666,6 +666,8 @@ class MainWindow(QMainWindow):
         self.raw.set_has_body(bool(spec.fields))
         self._extra_params, self._extra_body = {}, {}
         self.form.load(endpoint, method)
+        running = (panel := self._fetch_all.get()) is not None and panel.running
+        self.request_tabs.setTabVisible(self._fetch_all_tab, spec.is_listing or running)
         self._maybe_fetch_languages()
 
     # --- validation and preview --------------------------------------------------------------
@@ -1019,7 +1021,6 @@ class MainWindow(QMainWindow):
     def paste_curl(self) -> None:
         """A curl command on the clipboard becomes the request in the editor."""
         from explorer.core.curl_import import parse_curl
-        from explorer.core.errors import ValidationError
 
         text = QGuiApplication.clipboard().text()
         try:
@@ -1046,7 +1047,6 @@ class MainWindow(QMainWindow):
         dialog.open()  # not exec(): no nested loop inside the asyncio one
 
     def _import_postman_file(self, path: str) -> None:
-        from explorer.core.errors import ValidationError
         from explorer.store import paths
         from explorer.store.postman import create_from_postman, read_postman
 

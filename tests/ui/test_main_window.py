@@ -669,3 +669,20 @@ def test_tab_walks_every_control_in_reading_order(
     assert reached.index(window.method_selector) < reached.index(fields[0])
     assert reached.index(fields[-1]) < reached.index(window.docs)
     assert reached.index(window.preview) < reached.index(window.response.tabs.tabBar())
+
+
+def test_fetch_all_is_offered_only_for_get_listings(window: MainWindow) -> None:
+    tabs = window.request_tabs
+
+    def offered() -> bool:
+        return tabs.isTabVisible(tabs.indexOf(window._fetch_all))
+
+    choose(window, "contacts", "GET")
+    assert offered()
+    tabs.setCurrentWidget(window._fetch_all)
+    choose(window, "contacts", "POST")
+    assert not offered() and tabs.currentWidget() is not window._fetch_all
+    choose(window, "workspace", "GET")  # one object, not a list in pages
+    assert not offered()
+    choose(window, "messages", "GET")
+    assert offered()

@@ -364,6 +364,7 @@ class ResultsTable(QWidget):
             return False
         endpoint = catalog().by_path(outcome.request.url.path)
         self.set_results(results, endpoint.name if endpoint else None, first_number=first_number)
+        self.set_page("", has_previous=False, has_next=False)  # show_page says where, if paged
         return True
 
     def show_page(self, pager: Pager, outcome: Outcome) -> None:

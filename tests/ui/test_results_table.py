@@ -189,11 +189,15 @@ def test_a_single_object_is_one_row_and_a_refusal_clears_the_table(
 
     widget = ResultsTable()
     qtbot.addWidget(widget)
+    widget.show()
+    widget.set_page("Page 2 · 251–500", has_previous=True, has_next=True)  # a listing before
     name = f"Table test {uuid.uuid4().hex[:8]}"  # the sandbox is shared: a name of its own
     created = arun(go(Draft("groups", HttpMethod.POST, body={"name": name})))
     assert created.status == 201
     assert widget.show_outcome(created)
     assert widget.row_count() == 1 and widget.count_label.text() == "1 record"
+    assert widget.proxy.headerData(0, Qt.Orientation.Vertical) == "1"
+    assert not widget.page_label.isVisible() and not widget.next_button.isVisible()
     assert cell(widget, 0, "name") == name
     assert widget.export_csv_button.isEnabled()
 

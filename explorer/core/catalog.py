@@ -235,6 +235,11 @@ class Method:
     def is_bulk_action(self) -> bool:
         return bool(self.actions)
 
+    @property
+    def is_listing(self) -> bool:
+        """A GET of a list in pages: what fetching every page applies to."""
+        return self.method is HttpMethod.GET and self.pagination is not Pagination.NONE
+
 
 @dataclass(frozen=True)
 class Endpoint:

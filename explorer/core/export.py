@@ -26,6 +26,7 @@ JSONL = "jsonl"
 CSV = "csv"
 FORMATS = (JSONL, CSV)
 TAIL_BYTES = 64  # bytes kept to recognise a file on resume
+SUMMARY_LIMIT = 80  # characters in a table cell
 
 
 class ExportError(ExplorerError):
@@ -54,6 +55,47 @@ def cell_text(value: Any) -> str:
     if isinstance(value, str):
         return value
     return compact_json(value)
+
+
+def truncate(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, the last one an ellipsis when it was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def summarize(value: Any, limit: int = SUMMARY_LIMIT) -> str:
+    """A value as one short cell for a person to read.
+
+    A reference (``{uuid, name}``) shows its name; a nameless one (a contact with no name)
+    its display, text, email, key or uuid; an expanded URN ``scheme:path``. A list shows
+    its items' values: references joined with commas (``Farmers, Over 30``), text such as
+    URNs with semicolons (``tel:+250…; whatsapp:…``), as a comma may be part of a text.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        first_line = value.split("\n", 1)[0]
+        return truncate(first_line + (" …" if "\n" in value else ""), limit)
+    if isinstance(value, int | float):
+        return compact_json(value)
+    if isinstance(value, dict):
+        for key in ("name", "display", "text", "email", "key", "uuid"):
+            if isinstance(value.get(key), str) and value[key]:
+                return truncate(value[key], limit)
+        if _is_urn(value):
+            return truncate(f"{value['scheme']}:{value['path']}", limit)
+        return truncate(compact_json(value), limit) if value else "{}"
+    if isinstance(value, list):
+        texts = any(isinstance(v, str) or (isinstance(v, dict) and _is_urn(v)) for v in value)
+        # Only the first items are formatted: the cell shows no more than ``limit``.
+        items = [summarize(v, limit) for v in value[:limit]]
+        return truncate(("; " if texts else ", ").join(items), limit)
+    return truncate(str(value), limit)
+
+
+def _is_urn(value: dict[str, Any]) -> bool:
+    return isinstance(value.get("path"), str) and isinstance(value.get("scheme"), str)
 
 
 def result_field_names(endpoint: str | None) -> tuple[str, ...]:

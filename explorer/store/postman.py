@@ -16,8 +16,10 @@ never saved anywhere.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -516,8 +518,22 @@ def import_into(collection: Collection, result: PostmanImport, parent: str = "")
     return paths
 
 
-def create_from_postman(result: PostmanImport, folder: Path) -> Collection:
-    """A new collection in ``folder`` holding everything ``result`` could import."""
-    collection = Collection.create(folder, result.name)
+def create_from_postman(
+    result: PostmanImport, folder: Path, *, taken_names: Iterable[str] = ()
+) -> Collection:
+    """A new collection holding everything ``result`` could import.
+
+    It goes in ``folder``, or ``folder (2)``… when that exists, and is named as the file
+    says unless a collection in ``taken_names`` already is: then ``Name (2)``… Importing
+    the same file twice gives two collections a person can tell apart.
+    """
+    taken = {name.casefold() for name in taken_names}
+    names = (result.name if n == 1 else f"{result.name} ({n})" for n in itertools.count(1))
+    name = next(n for n in names if n.casefold() not in taken)
+    roots = (
+        folder if n == 1 else folder.with_name(f"{folder.name} ({n})") for n in itertools.count(1)
+    )
+    root = next(r for r in roots if not r.exists())
+    collection = Collection.create(root, name)
     import_into(collection, result)
     return collection

@@ -65,6 +65,7 @@ def make_application() -> Any:
 
     from explorer import APP_NAME, resources
     from explorer.ui.app_icon import app_icon
+    from explorer.ui.focus_ring import follow_focus
     from explorer.ui.gc_guard import GcGuard
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -74,6 +75,7 @@ def make_application() -> Any:
     app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)  # amain owns shut-down
     GcGuard(app)  # Qt objects in reference cycles are freed on this thread only
+    follow_focus(app)  # where the keyboard is, on every control, in any palette
     return app
 
 

@@ -203,6 +203,9 @@ class HistoryPanel(QWidget):
             )
             header.resizeSection(column, width + 16)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        # Status beside the method, before the endpoint: a side panel is narrow, and what
+        # came back is what a person scans the list for.
+        header.moveSection(COLUMNS.index("Status"), COLUMNS.index("Endpoint"))
         self.table.activated.connect(self._open)
         self.notice = QLabel(self)
         self.notice.setObjectName("historyNotice")

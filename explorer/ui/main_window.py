@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QPalette, QShortcut
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -46,6 +46,7 @@ from explorer.ui.raw_editor import RawEditor
 from explorer.ui.request_form import RequestForm
 from explorer.ui.response_view import ResponseView
 from explorer.ui.send_problem import problem_text
+from explorer.ui.window_actions import Commands, WindowActions
 
 # What the first screen does not show (the side tabs, the results table, fetch-all, the
 # runner, asyncio itself) is imported and built when first needed, so the window paints
@@ -268,7 +269,7 @@ class MainWindow(QMainWindow):
         self._results_table: Deferred[ResultsTable] = Deferred(self._make_results_table)
         self.response.add_tab(self._results_table, "Table", 1)
         self._fetch_all: Deferred[FetchAllPanel] = Deferred(self._make_fetch_all)
-        self.request_tabs.addTab(self._fetch_all, "Fetch &all")
+        self._fetch_all_tab = self.request_tabs.addTab(self._fetch_all, "Fetch &all")
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
@@ -307,27 +308,25 @@ class MainWindow(QMainWindow):
         self.tracker.dirty_changed.connect(
             lambda _dirty: self.setWindowTitle(self.tracker.title(APP_NAME))
         )
-        file_menu = self.menuBar().addMenu("&File")
-        for text, slot, keys in (
-            ("&Save request", self.save_request, QKeySequence.StandardKey.Save),
-            ("New request from a &curl command (clipboard)", self.paste_curl, "Ctrl+Shift+V"),
-            ("Collection &variables…", self.edit_variables, None),
-            ("&Import Postman collection…", self.import_postman, None),
-            ("&Export collection to Postman…", self.export_postman, None),
-        ):
-            action = file_menu.addAction(text)
-            action.triggered.connect(slot)
-            if keys is not None:
-                action.setShortcut(QKeySequence(keys))
-        about = QAction(f"&About {APP_NAME}", self)
-        about.setMenuRole(QAction.MenuRole.AboutRole)  # the app menu on macOS
-        about.triggered.connect(self.show_about)
-        self.menuBar().addMenu("&Help").addAction(about)
-
-        QShortcut(QKeySequence("Ctrl+Return"), self, self.send)
-        QShortcut(QKeySequence("Ctrl+Enter"), self, self.send)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel)
-        QShortcut(QKeySequence("Ctrl+L"), self, self.endpoints.filter.setFocus)
+        self.actions = WindowActions(
+            self,
+            Commands(
+                save=self.save_request,
+                paste_curl=self.paste_curl,
+                edit_variables=self.edit_variables,
+                import_postman=self.import_postman,
+                export_postman=self.export_postman,
+                quit=self.close,
+                send=self.send,
+                cancel=self.cancel,
+                find=self.response.focus_find,
+                find_next=self.response.find_next,
+                find_previous=self.response.find_previous,
+                filter_endpoints=self.endpoints.filter.setFocus,
+                about=self.show_about,
+            ),
+            APP_NAME,
+        )
 
         self._restore()
 
@@ -672,6 +671,8 @@ class MainWindow(QMainWindow):
         self.raw.set_has_body(bool(spec.fields))
         self._extra_params, self._extra_body = {}, {}
         self.form.load(endpoint, method)
+        running = (panel := self._fetch_all.get()) is not None and panel.running
+        self.request_tabs.setTabVisible(self._fetch_all_tab, spec.is_listing or running)
         self._maybe_fetch_languages()
 
     # --- validation and preview --------------------------------------------------------------
@@ -793,6 +794,7 @@ class MainWindow(QMainWindow):
         self.send_problem.setText(problem if problem not in ("Sending…",) else "")
         self.send_button.setToolTip(problem or "Send (Ctrl+Enter)")
         self.cancel_button.setEnabled(busy)
+        self.actions.set_busy(busy)
 
     def _copy(self, kind: str) -> None:
         if self._prepared is None:
@@ -900,8 +902,8 @@ class MainWindow(QMainWindow):
                 self.results_table.show_page(self._pager, outcome)
             else:
                 self.results_table.show_outcome(outcome)
-        elif self._pager is None:
-            self.results_table.clear()
+        elif self._pager is None:  # one object (a 201, a GET by uuid) is one row
+            self.results_table.show_outcome(outcome)
         if outcome.retry_after is not None:
             if self.auto_retry.isChecked() and self._sent is not None:
                 self._retry_prepared = self._sent
@@ -1044,14 +1046,14 @@ class MainWindow(QMainWindow):
         dialog.open()  # not exec(): no nested loop inside the asyncio one
 
     def _import_postman_file(self, path: str) -> None:
-        from explorer.core.errors import ValidationError
         from explorer.store import paths
         from explorer.store.postman import create_from_postman, read_postman
 
         try:
             result = read_postman(Path(path))
+            taken = [c.name for c in self.collections.collections()]
             folder = paths.collections_dir() / Path(path).stem
-            collection = create_from_postman(result, folder)
+            collection = create_from_postman(result, folder, taken_names=taken)
         except (ValidationError, StoreError) as exc:
             self.statusBar().showMessage(str(exc), 15000)
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -91,11 +92,34 @@ class RequestForm(QScrollArea):
             old.hide()
             old.deleteLater()
         self.setWidget(page)
+        self._chain_fields(page)
         typed = self._typed.get((endpoint.name, method))
         if typed is not None:
             self.set_values(typed.params, typed.body)  # emits draft_changed
         else:
             self.draft_changed.emit()
+
+    def _chain_fields(self, page: QWidget) -> None:
+        """Tab goes from the form into its fields, then on to what follows the form.
+
+        A new page joins the end of the window's focus chain, after the response pane, so
+        it is moved to just after the form. An editor hands focus to its input (its focus
+        proxy) and Tab goes on from there, so each input comes right after its editor: what
+        lay between (a URN's scheme, a translation's language) would be skipped.
+        """
+        block = _tab_order(page)
+        # setTabOrder leaves out widgets that take no focus and hands a policy on to a
+        # proxy: for the move every widget takes focus and has no proxy; both are set back.
+        saved = [(w, w.focusProxy(), w.focusPolicy()) for w in block]
+        for w, _proxy, _policy in saved:
+            w.setFocusProxy(None)
+            w.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        for first, second in itertools.pairwise([self, *block]):
+            QWidget.setTabOrder(first, second)
+        for w, _proxy, policy in saved:
+            w.setFocusPolicy(policy)
+        for w, proxy, _policy in saved:
+            w.setFocusProxy(proxy)
 
     def _section(
         self, form: QFormLayout, items: tuple[Param, ...], *, body: bool, parent: QWidget
@@ -178,6 +202,26 @@ class RequestForm(QScrollArea):
         shown = [t for t in (note, self._general.text() if self._general.isVisible() else "") if t]
         self._general.setText("\n".join(shown))
         self._general.setVisible(True)
+
+
+def _tab_order(page: QWidget) -> list[QWidget]:
+    """``page`` and its descendants in focus-chain order, each input right after the editor
+    that passes focus on to it."""
+    chain = [page]
+    widget = page.nextInFocusChain()
+    while widget is not page and page.isAncestorOf(widget):
+        chain.append(widget)
+        widget = widget.nextInFocusChain()
+    inside = set(chain)
+    order: list[QWidget] = []
+    for widget in chain:
+        proxy = widget.focusProxy()
+        while proxy is not None and proxy.focusProxy() is not None:
+            proxy = proxy.focusProxy()
+        for w in (widget, proxy):
+            if w is not None and w in inside and w not in order:
+                order.append(w)
+    return order
 
 
 def _heading(text: str, parent: QWidget, *, first: bool = False) -> QLabel:

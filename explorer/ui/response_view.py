@@ -6,6 +6,7 @@ import html
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShortcut
 from PySide6.QtWidgets import (
     QLabel,
     QTabWidget,
@@ -92,6 +93,24 @@ class ResponseView(QWidget):
         """The Raw tab's viewer: the bytes as received."""
         return self._raw.widget()
 
+    def focus_find(self) -> None:
+        """Ctrl+F from anywhere: into the find box of the body shown (Raw if it is shown,
+        else Body, switching to it from the Table or Headers)."""
+        view = self._find_target()
+        self.tabs.setCurrentWidget(self._raw if view is self._raw.get() else self._body)
+        view.focus_find()
+
+    def find_next(self) -> None:
+        self._find_target().find_next()
+
+    def find_previous(self) -> None:
+        self._find_target().find_previous()
+
+    def _find_target(self) -> JsonView:
+        if self.tabs.currentWidget() is self._raw:
+            return self.raw
+        return self.body
+
     def add_tab(self, widget: QWidget, title: str, index: int = 1) -> None:
         """Extra views of a response (the results table) sit beside the body."""
         self.tabs.insertTab(index, widget, title)
@@ -167,6 +186,10 @@ def _viewer(name: str, accessible: str, *, pretty: bool = True) -> JsonView:
     from explorer.ui.json_view import JsonView
 
     view = JsonView()
+    # The window's Find menu owns Ctrl+F, F3 and Shift+F3 for the whole window: the view's
+    # own keys would make each press ambiguous, and Qt would then run neither.
+    for shortcut in view.findChildren(QShortcut):
+        shortcut.setEnabled(False)
     view.setObjectName(name)
     view.setAccessibleName(accessible)
     if not pretty:

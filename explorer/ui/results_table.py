@@ -1,8 +1,9 @@
 """The results table: a page's ``results`` as rows, sortable, copyable, exportable.
 
 Columns follow the catalog's result fields for the endpoint (then any other key). Nested
-values are summarised in the cell (``{uuid, name}`` → the name, lists → ``3 items: a, b,
-c``) with the whole value in the tooltip. Ctrl+C copies the selected cells as TSV; the
+values are shown as their values (``{uuid, name}`` → the name, groups → ``Farmers, Over
+30``, URNs → ``tel:+250…; whatsapp:…``) with the whole value in the tooltip. A single
+object (a 201, a GET by uuid) is one row. Ctrl+C copies the selected cells as TSV; the
 Export buttons write CSV or JSON Lines through :mod:`explorer.core.export`.
 """
 
@@ -43,10 +44,11 @@ from explorer.core.export import (
     JSONL,
     ExportError,
     cell_text,
-    compact_json,
     result_field_names,
     rows_to_csv,
+    summarize,
     to_jsonl,
+    truncate,
 )
 
 if TYPE_CHECKING:
@@ -56,7 +58,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RAW_ROLE = Qt.ItemDataRole.UserRole + 1
-SUMMARY_LIMIT = 80
 TOOLTIP_LIMIT = 4000
 MAX_COLUMN_WIDTH = 320
 
@@ -66,47 +67,14 @@ Index = QModelIndex | QPersistentModelIndex
 # --- how values look and sort ---------------------------------------------------------------
 
 
-def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def summarize(value: Any, limit: int = SUMMARY_LIMIT) -> str:
-    """A value as one short cell: ``{uuid, name}`` → name, lists → ``3 items: a, b, c``."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        first_line = value.split("\n", 1)[0]
-        return _truncate(first_line + (" …" if "\n" in value else ""), limit)
-    if isinstance(value, int | float):
-        return compact_json(value)
-    if isinstance(value, dict):
-        # A reference shows its name; a nameless one (a contact without a name) its
-        # display, text, email, key or, last, its uuid rather than a blob of JSON.
-        for key in ("name", "display", "text", "email", "key", "uuid"):
-            if isinstance(value.get(key), str) and value[key]:
-                return _truncate(value[key], limit)
-        if isinstance(value.get("path"), str) and isinstance(value.get("scheme"), str):
-            return _truncate(f"{value['scheme']}:{value['path']}", limit)  # an expanded URN
-        return _truncate(compact_json(value), limit) if value else "{}"
-    if isinstance(value, list):
-        if not value:
-            return ""
-        noun = "item" if len(value) == 1 else "items"
-        items = ", ".join(summarize(v, limit) for v in value[:10])
-        return _truncate(f"{len(value)} {noun}: {items}", limit)
-    return _truncate(str(value), limit)
-
-
 def full_text(value: Any) -> str:
     """The whole value for a tooltip: text as is, nested values as indented JSON."""
     if value is None:
         return "null"
     if isinstance(value, str):
-        return _truncate(value, TOOLTIP_LIMIT)
+        return truncate(value, TOOLTIP_LIMIT)
     if isinstance(value, dict | list):
-        return _truncate(json.dumps(value, indent=2, ensure_ascii=False), TOOLTIP_LIMIT)
+        return truncate(json.dumps(value, indent=2, ensure_ascii=False), TOOLTIP_LIMIT)
     return cell_text(value)
 
 
@@ -166,13 +134,15 @@ class ResultsModel(QAbstractTableModel):
         super().__init__(parent)
         self.records: list[Any] = []
         self.columns: list[str] = []
+        self.first_number = 1  # what the first row is called: 251 on a second page
         self._summaries: dict[tuple[int, int], str] = {}
         self._sort_keys: dict[int, list[tuple[Any, ...]]] = {}
 
-    def set_records(self, records: list[Any], columns: list[str]) -> None:
+    def set_records(self, records: list[Any], columns: list[str], first_number: int = 1) -> None:
         self.beginResetModel()
         self.records = records
         self.columns = columns
+        self.first_number = first_number
         self._summaries.clear()
         self._sort_keys.clear()
         self.endResetModel()
@@ -233,7 +203,7 @@ class ResultsModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.DisplayRole:
                 if orientation == Qt.Orientation.Horizontal:
                     return self.columns[section]
-                return str(section + 1)
+                return f"{section + self.first_number:,}"
         except Exception:
             log.exception("showing a result header failed")
         return None
@@ -332,6 +302,11 @@ class ResultsTable(QWidget):
         self.export_jsonl_button.setObjectName("exportJsonlButton")
         self.export_jsonl_button.clicked.connect(lambda: self.choose_export(JSONL))
         self._dialog: QFileDialog | None = None
+        # Where the last export went, for as long as these rows are shown.
+        self.export_note = QLabel(self)
+        self.export_note.setObjectName("exportNote")
+        self.export_note.setWordWrap(True)
+        self.export_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         # The page and count texts grow with the numbers ("251–500 of 4,812 records"); were
         # their full widths the minimum, a long page would widen the whole window.
@@ -349,7 +324,9 @@ class ResultsTable(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
+        layout.addWidget(self.export_note)
         layout.addWidget(self.view, 1)
+        self._note("")
         self.set_page("", has_previous=False, has_next=False)
         self._update_buttons()
 
@@ -362,32 +339,41 @@ class ResultsTable(QWidget):
     def row_count(self) -> int:
         return self.proxy.rowCount()
 
-    def set_results(self, records: list[Any], endpoint: str | None = None) -> None:
-        """Show ``records`` (a page's ``results``); ``endpoint`` orders the columns."""
+    def set_results(
+        self, records: list[Any], endpoint: str | None = None, *, first_number: int = 1
+    ) -> None:
+        """Show ``records`` (a page's ``results``); ``endpoint`` orders the columns, and the
+        rows are numbered from ``first_number`` (a later page goes on from the one before)."""
         self.endpoint = endpoint
         self.view.setSortingEnabled(False)
         self.proxy.sort(-1)
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.model.set_records(list(records), columns_of(records, endpoint))
+        self.model.set_records(list(records), columns_of(records, endpoint), first_number)
+        self._note("")
         self.view.setSortingEnabled(True)
         n = len(records)
         self.count_label.setText(f"{n:,} record{'s' if n != 1 else ''}" if n else "No results.")
         self._size_columns()
         self._update_buttons()
 
-    def show_outcome(self, outcome: Outcome) -> bool:
-        """Show an outcome's ``results``; False (table cleared) when it holds none."""
+    def show_outcome(self, outcome: Outcome, *, first_number: int = 1) -> bool:
+        """Show an outcome's ``results``, or the one object it returned (a 201, a GET by
+        uuid) as one row; False (table cleared) when it holds neither."""
         results = outcome.results
+        data = outcome.json if outcome.ok else None
+        if results is None and isinstance(data, dict) and data:
+            results = [data]
         if results is None:
             self.clear("This response is not a page of results.")
             return False
         endpoint = catalog().by_path(outcome.request.url.path)
-        self.set_results(results, endpoint.name if endpoint else None)
+        self.set_results(results, endpoint.name if endpoint else None, first_number=first_number)
+        self.set_page("", has_previous=False, has_next=False)  # show_page says where, if paged
         return True
 
     def show_page(self, pager: Pager, outcome: Outcome) -> None:
         """Show the page a :class:`Pager` stands on, with its position and neighbours."""
-        self.show_outcome(outcome)
+        self.show_outcome(outcome, first_number=pager.first_record)
         self.set_page(pager.describe(), has_previous=pager.has_previous, has_next=pager.has_next)
 
     def set_page(self, text: str, *, has_previous: bool, has_next: bool) -> None:
@@ -407,6 +393,7 @@ class ResultsTable(QWidget):
 
     def clear(self, message: str = "No results yet.") -> None:
         self.model.set_records([], [])
+        self._note("")
         self.count_label.setText(message)
         self.set_page("", has_previous=False, has_next=False)
         self._update_buttons()
@@ -431,6 +418,10 @@ class ResultsTable(QWidget):
         self.copy_action.setEnabled(has_rows)
         self.export_csv_button.setEnabled(has_rows)
         self.export_jsonl_button.setEnabled(has_rows)
+
+    def _note(self, text: str) -> None:
+        self.export_note.setText(text)
+        self.export_note.setVisible(bool(text))
 
     # --- copy -------------------------------------------------------------------------------
 
@@ -507,7 +498,10 @@ class ResultsTable(QWidget):
             else:
                 to_jsonl(records, path)
         except ExportError as exc:
+            self._note(f"Not exported: {exc.message}")
             self.export_failed.emit(exc.message)
             return False
+        n = len(records)
+        self._note(f"Exported {n:,} record{'s' if n != 1 else ''} to {path}")
         self.exported.emit(str(path))
         return True

@@ -17,6 +17,7 @@ from explorer.core.export import (
     columns_for,
     format_for_path,
     rows_to_csv,
+    summarize,
     to_jsonl,
 )
 
@@ -138,6 +139,19 @@ def test_cell_text_and_formats() -> None:
     assert format_for_path("x.CSV") == "csv"
     assert format_for_path("x.ndjson") == "jsonl"
     assert format_for_path("x.txt", "csv") == "csv"
+
+
+def test_a_cell_shows_values_not_a_count() -> None:
+    urns = ["tel:+250788000001", "whatsapp:250788000001"]
+    assert summarize(urns) == "tel:+250788000001; whatsapp:250788000001"
+    groups = [{"uuid": "g1", "name": "Farmers"}, {"uuid": "g2", "name": "Over 30"}]
+    assert summarize(groups) == "Farmers, Over 30"
+    expanded = [{"channel": None, "scheme": "tel", "path": "+250788000001", "display": None}]
+    assert summarize(expanded) == "tel:+250788000001"
+    assert summarize([]) == "" and summarize([{"uuid": "c9"}]) == "c9"
+    many = summarize([{"name": f"Group {i}"} for i in range(40)])
+    assert len(many) == 80 and many.startswith("Group 0, Group 1, ") and many.endswith("…")
+    assert summarize("two\nlines") == "two …" and summarize(None) == ""
 
 
 def test_one_page_exports_replace_the_file_whole(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from explorer.store.collections import Collection, SavedRequest
 from explorer.store.postman import (
     SCHEMA_V21,
     PostmanFolder,
+    PostmanImport,
     create_from_postman,
     export_collection,
     import_into,
@@ -110,12 +111,17 @@ def test_export_uses_base_url_and_an_empty_token(coll: Collection) -> None:
     assert 'pm.collectionVariables.set("first", data.results[0].uuid);' in fetch
 
 
+def exported_and_read(coll: Collection, tmp_path: Path) -> PostmanImport:
+    """``coll`` written as a Postman file and read back."""
+    path = tmp_path / "smoke.postman_collection.json"
+    write_postman(coll, path)
+    return read_postman(path)
+
+
 def test_round_trip_export_then_import_gives_the_same_requests(
     coll: Collection, tmp_path: Path
 ) -> None:
-    path = tmp_path / "smoke.postman_collection.json"
-    write_postman(coll, path)
-    result = read_postman(path)
+    result = exported_and_read(coll, tmp_path)
     assert result.problems == []
     assert result.token is None
     assert result.variables == coll.variables
@@ -125,6 +131,22 @@ def test_round_trip_export_then_import_gives_the_same_requests(
     copy = create_from_postman(result, tmp_path / "copy")
     assert comparable([(r.folder, r) for r in copy.requests()]) == comparable(originals)
     assert export_collection(copy) == export_collection(coll)
+
+
+def test_importing_a_name_that_exists_makes_a_distinct_one(
+    coll: Collection, tmp_path: Path
+) -> None:
+    result = exported_and_read(coll, tmp_path)
+    home = tmp_path / "collections"
+    first = create_from_postman(result, home / "smoke", taken_names=[coll.name])
+    assert first.name == f"{coll.name} (2)" and first.root == home / "smoke"
+    again = create_from_postman(result, home / "smoke", taken_names=[coll.name, first.name])
+    assert again.name == f"{coll.name} (3)" and again.root == home / "smoke (2)"
+    # A free name in a folder that is taken: the folder alone moves aside.
+    (home / "other").mkdir()
+    moved = create_from_postman(result, home / "other", taken_names=[])
+    assert moved.root == home / "other (2)" and moved.name == coll.name
+    assert len(first.requests()) == len(again.requests()) == len(coll.requests())
 
 
 HAND_WRITTEN: dict[str, Any] = {

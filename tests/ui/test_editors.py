@@ -232,14 +232,15 @@ def test_new_rows_join_the_tab_order_in_place(qtbot: Any) -> None:
     urns = form.fields["urns"]
     assert isinstance(urns, ListEditor)
     urns.add_row()
-    chain = tab_chain(urns.rows[0].parts["urn"].scheme, 8)
+    # The path leads (it is where Tab lands, the input's focus proxy), then its scheme.
+    chain = tab_chain(urns.rows[0].parts["urn"].path, 8)
     second = urns.rows[1]
     assert chain[:7] == [
-        urns.rows[0].parts["urn"].scheme,
         urns.rows[0].parts["urn"].path,
+        urns.rows[0].parts["urn"].scheme,
         urns.rows[0].remove,
-        second.parts["urn"].scheme,
         second.parts["urn"].path,
+        second.parts["urn"].scheme,
         second.remove,
         urns.add_button,
     ]

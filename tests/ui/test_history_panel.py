@@ -13,7 +13,7 @@ from explorer.core.catalog import HttpMethod
 from explorer.core.client import Outcome, send
 from explorer.core.request import Draft, build_request, prepare
 from explorer.store.history import History
-from explorer.ui.history_panel import HistoryPanel
+from explorer.ui.history_panel import COLUMNS, HistoryPanel
 
 
 @pytest.fixture
@@ -117,3 +117,29 @@ def test_screenshot(qtbot: Any, do_send: Callable[[Draft], Outcome]) -> None:
     panel.show()
     qtbot.wait(50)
     assert panel.grab().save("/tmp/history_panel.png")
+
+
+def test_status_shows_beside_time_method_and_endpoint_in_the_side_panel(
+    qtbot: Any, do_send: Callable[[Draft], Outcome]
+) -> None:
+    panel = HistoryPanel()
+    qtbot.addWidget(panel)
+    missing = Draft(
+        "contacts", HttpMethod.DELETE, params={"uuid": "00000000-0000-4000-8000-000000000000"}
+    )
+    panel.add(missing, do_send(missing), workspace="Sandbox")
+    panel.resize(310, 400)  # the side panel's width in the default layout
+    panel.show()
+    qtbot.waitExposed(panel)
+    header = panel.table.horizontalHeader()
+    width = panel.table.viewport().width()
+    for name in ("Time", "Method", "Status"):
+        column = COLUMNS.index(name)
+        right = header.sectionViewportPosition(column) + header.sectionSize(column)
+        assert header.sectionViewportPosition(column) >= 0 and right <= width, name
+    endpoint = COLUMNS.index("Endpoint")
+    assert header.sectionViewportPosition(endpoint) < width - 40  # some of it, at least
+    shown = [
+        header.logicalIndex(v) for v in range(header.count()) if header.logicalIndex(v) >= 0
+    ]
+    assert [COLUMNS[c] for c in shown[:4]] == ["Time", "Method", "Status", "Endpoint"]

@@ -520,6 +520,24 @@ def test_postman_export_then_import_through_the_window(window: MainWindow, tmp_p
     assert [r.name for r in imported.requests("")] == ["New group"]
 
 
+def test_importing_the_same_postman_file_twice_gives_two_collections(
+    window: MainWindow, tmp_path: Path
+) -> None:
+    from explorer.core.request import Draft
+    from explorer.store.collections import Collection, SavedRequest
+
+    coll = Collection.create(tmp_path / "field", "Field team")
+    coll.add(SavedRequest("Groups", Draft("groups")))
+    out = tmp_path / "field.postman_collection.json"
+    window._export_postman_file(coll, str(out))
+    window._import_postman_file(str(out))
+    window._import_postman_file(str(out))
+    assert window.statusBar().currentMessage().startswith("Imported Field team (2)")
+    imported = [c for c in window.collections.collections() if c.name.startswith("Field team")]
+    assert sorted(c.name for c in imported) == ["Field team", "Field team (2)"]
+    assert len({c.root for c in imported}) == 2
+
+
 def test_variables_dialog_sets_collection_and_environment_values(
     window: MainWindow, tmp_path: Path
 ) -> None:
@@ -679,3 +697,127 @@ def test_switching_endpoints_and_methods_keeps_what_was_typed_on_each(
     assert '"name": "Farmers"' in window.preview.toPlainText()
     choose(window, "contacts", "POST")
     assert line(window, "field_name").text() == "Ben"
+
+
+# --- keys and focus ------------------------------------------------------------------------------
+
+
+def menu_keys(window: MainWindow) -> dict[str, str]:
+    """Each menu entry's text (without mnemonics) and the key it shows."""
+    keys = {}
+    for top in window.menuBar().actions():
+        for action in top.menu().actions():
+            if not action.isSeparator():
+                keys[action.text().replace("&", "")] = action.shortcut().toString()
+    return keys
+
+
+def test_menus_show_every_key_and_no_key_hides_outside_them(window: MainWindow) -> None:
+    from PySide6.QtGui import QShortcut
+
+    keys = menu_keys(window)
+    assert keys["Send"] == "Ctrl+Return"
+    assert keys["Cancel"] == "Esc"
+    assert keys["Save request"] == "Ctrl+S"
+    assert keys["Quit"] == "Ctrl+Q"
+    assert keys["Find in response…"] == "Ctrl+F"
+    assert keys["Find next"] == "F3" and keys["Find previous"] == "Shift+F3"
+    assert keys["Find an endpoint"] == "Ctrl+L"
+    # A window-wide key that no menu names is one a new user never learns.
+    hidden = [s.key().toString() for s in window.findChildren(QShortcut) if s.parent() is window]
+    assert hidden == []
+
+
+def press(window: MainWindow, qtbot: Any, key: Qt.Key, modifiers: Any = None) -> None:
+    from PySide6.QtTest import QTest
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    target = window.focusWidget() or window
+    QTest.keyClick(target, key, modifiers or Qt.KeyboardModifier.NoModifier)
+
+
+def test_ctrl_enter_sends_and_ctrl_f_finds_in_the_response_from_anywhere(
+    window: MainWindow, qtbot: Any
+) -> None:
+    choose(window, "contacts", "GET")
+    line(window, "param_group").setFocus()
+    with qtbot.waitSignal(window.outcome_shown, timeout=15000) as blocker:
+        press(window, qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    contacts = blocker.args[0].results
+    assert contacts
+    window.response.tabs.setCurrentIndex(1)  # the Table, not the body
+    window.endpoints.filter.setFocus()
+    press(window, qtbot, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    body = window.response.body
+    assert body.find_edit.hasFocus() and body.isVisible()
+    from PySide6.QtTest import QTest
+
+    QTest.keyClicks(body.find_edit, '"uuid"')
+    qtbot.waitUntil(lambda: body.match_count() >= len(contacts), timeout=5000)
+    first = body.current_match()
+    window.endpoints.tree.setFocus()  # F3 from anywhere goes on to the next match
+    press(window, qtbot, Qt.Key.Key_F3)
+    assert body.current_match() == first + 1
+
+
+def focus_stops(window: MainWindow) -> list[QWidget]:
+    """Every control of the screen as shown that the keyboard should be able to reach."""
+    from PySide6.QtWidgets import QMenuBar
+
+    return [
+        w
+        for w in window.findChildren(QWidget)
+        if w.isVisible()
+        and w.isEnabled()
+        and w.focusPolicy() & Qt.FocusPolicy.TabFocus == Qt.FocusPolicy.TabFocus
+        and w.focusProxy() is None
+        and w.window() is window
+        and not isinstance(w, QMenuBar)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "method"), [("contacts", "GET"), ("contacts", "POST"), ("broadcasts", "POST")]
+)
+def test_tab_walks_every_control_in_reading_order(
+    window: MainWindow, qtbot: Any, endpoint: str, method: str
+) -> None:
+    choose(window, endpoint, method)
+    qtbot.wait(10)  # the previous form's page goes on this turn
+    wanted = focus_stops(window)
+    start = window.workspace_selector
+    start.setFocus()
+    reached: list[QWidget] = []
+    for _ in range(len(wanted) + 5):
+        reached.append(window.focusWidget())
+        press(window, qtbot, Qt.Key.Key_Tab)
+        if window.focusWidget() is start:
+            break
+    assert window.focusWidget() is start, "Tab went round without coming back: a trap"
+    missed = [f"{type(w).__name__} {w.objectName() or w.accessibleName()}" for w in wanted]
+    missed = [m for m, w in zip(missed, wanted, strict=True) if w not in reached]
+    assert missed == []
+    # The form's fields come between the method and the docs, not after the response.
+    fields = [w for w in reached if window.form.isAncestorOf(w)]
+    assert fields
+    assert reached.index(window.method_selector) < reached.index(fields[0])
+    assert reached.index(fields[-1]) < reached.index(window.docs)
+    assert reached.index(window.preview) < reached.index(window.response.tabs.tabBar())
+
+
+def test_fetch_all_is_offered_only_for_get_listings(window: MainWindow) -> None:
+    tabs = window.request_tabs
+
+    def offered() -> bool:
+        return tabs.isTabVisible(tabs.indexOf(window._fetch_all))
+
+    choose(window, "contacts", "GET")
+    assert offered()
+    tabs.setCurrentWidget(window._fetch_all)
+    choose(window, "contacts", "POST")
+    assert not offered() and tabs.currentWidget() is not window._fetch_all
+    choose(window, "workspace", "GET")  # one object, not a list in pages
+    assert not offered()
+    choose(window, "messages", "GET")
+    assert offered()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog
 
+from explorer.core.catalog import HttpMethod
 from explorer.core.client import Outcome, send
 from explorer.core.pagination import Pager
 from explorer.core.request import Draft, build_request, prepare
@@ -63,7 +65,7 @@ def test_nested_values_are_summarised_with_the_whole_value_in_the_tooltip(
     row = next(i for i, c in enumerate(results) if len(c["groups"]) >= 2)
     names = [g["name"] for g in results[row]["groups"]]
     shown = cell(table, row, "groups")
-    assert shown == f"{len(names)} items: {', '.join(names)}"
+    assert shown == ", ".join(names)  # "Farmers, Over 30", not "2 items"
     tip = cell(table, row, "groups", Qt.ItemDataRole.ToolTipRole)
     assert json.loads(tip) == results[row]["groups"]  # uuids too, in full
     fields = cell(table, row, "fields")
@@ -73,7 +75,7 @@ def test_nested_values_are_summarised_with_the_whole_value_in_the_tooltip(
         == results[row]["fields"]
     )
     assert summarize({"uuid": "x", "name": "Registration"}) == "Registration"
-    assert summarize(["a"]) == "1 item: a"
+    assert summarize(["tel:+250788000001"]) == "tel:+250788000001"
     assert summarize(None) == "" and summarize(False) == "false"
 
 
@@ -177,16 +179,66 @@ def test_paging_bar_follows_a_pager(
     assert table.page_label.text() == "Page 1 · 1–250" and cell(table, 0, "uuid") == first_uuid
 
 
-def test_a_response_without_results_clears_the_table(
+def test_a_single_object_is_one_row_and_a_refusal_clears_the_table(
     qtbot: Any, arun: Callable[..., Any], sandbox: Any
 ) -> None:
-    async def go() -> Outcome:
+    async def go(draft: Draft) -> Outcome:
         async with httpx.AsyncClient() as http:
-            request = build_request(sandbox.base_url, sandbox.token, prepare(Draft("workspace")))
+            request = build_request(sandbox.base_url, sandbox.token, prepare(draft))
             return await send(http, request, base_url=sandbox.base_url)
 
     widget = ResultsTable()
     qtbot.addWidget(widget)
-    assert not widget.show_outcome(arun(go()))
+    widget.show()
+    widget.set_page("Page 2 · 251–500", has_previous=True, has_next=True)  # a listing before
+    name = f"Table test {uuid.uuid4().hex[:8]}"  # the sandbox is shared: a name of its own
+    created = arun(go(Draft("groups", HttpMethod.POST, body={"name": name})))
+    assert created.status == 201
+    assert widget.show_outcome(created)
+    assert widget.row_count() == 1 and widget.count_label.text() == "1 record"
+    assert widget.proxy.headerData(0, Qt.Orientation.Vertical) == "1"
+    assert not widget.page_label.isVisible() and not widget.next_button.isVisible()
+    assert cell(widget, 0, "name") == name
+    assert widget.export_csv_button.isEnabled()
+
+    workspace = arun(go(Draft("workspace")))  # a GET that answers with one object
+    assert widget.show_outcome(workspace) and widget.row_count() == 1
+    assert cell(widget, 0, "name") == workspace.json["name"]
+
+    refused = arun(go(Draft("groups", HttpMethod.DELETE, params={"uuid": str(uuid.uuid4())})))
+    assert refused.status == 404
+    assert not widget.show_outcome(refused)
     assert widget.row_count() == 0 and "not a page of results" in widget.count_label.text()
     assert not widget.export_csv_button.isEnabled()
+
+
+def test_row_numbers_go_on_across_pages(
+    qtbot: Any, arun: Callable[..., Any], sandbox: Any, table: ResultsTable
+) -> None:
+    pager = Pager(sandbox.base_url, sandbox.token, prepare(Draft("contacts")))
+
+    async def go(which: str) -> Outcome | None:
+        async with httpx.AsyncClient() as http:
+            return await pager.go(http, which)
+
+    def number(row: int) -> str:
+        return table.proxy.headerData(row, Qt.Orientation.Vertical)
+
+    table.show_page(pager, arun(go("first")))
+    assert (number(0), number(249)) == ("1", "250")
+    table.show_page(pager, arun(go("next")))
+    assert (number(0), number(249)) == ("251", "500")  # as the paging bar says: 251–500
+    table.show_outcome(arun(go("first")))  # not through the pager: numbered from 1 again
+    assert number(0) == "1"
+
+
+def test_export_says_where_it_wrote_or_why_not(table: ResultsTable, tmp_path: Path) -> None:
+    assert table.export_note.isHidden()
+    path = tmp_path / "contacts.csv"
+    assert table.export(path)
+    assert table.export_note.isVisible()
+    assert table.export_note.text() == f"Exported 250 records to {path}"
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert not table.export(blocker / "x.jsonl")
+    assert table.export_note.text().startswith("Not exported: Could not")

@@ -61,6 +61,9 @@ class UrnInput(QWidget):
         self._hint: QLabel | None = None
         self._hint_layout = layout
         self.setFocusProxy(self.path)
+        # Tab lands on the proxy, and Qt goes on from there: the scheme, before it in the
+        # chain, was never reached. Path first, then the scheme.
+        QWidget.setTabOrder(self.path, self.scheme)
         self._describe()
         self.scheme.currentIndexChanged.connect(self._on_scheme)
         self.path.textChanged.connect(self._on_path)
@@ -116,8 +119,9 @@ class UrnInput(QWidget):
         return self._hint
 
     def focusables(self) -> list[QWidget]:
-        """The widgets Tab stops at, in order (for editors that splice rows into the chain)."""
-        return [self.scheme, self.path]
+        """The widgets Tab stops at, in order (for editors that splice rows into the chain):
+        the path first, as the focus proxy leads."""
+        return [self.path, self.scheme]
 
     # --- reactions --------------------------------------------------------------------------
 

@@ -44,15 +44,30 @@ def type_name(value: Any) -> str:
     return type(value).__name__
 
 
-def validate_body(ctx: Ctx, method: Method, body: Any, *, update: bool) -> dict[str, Any]:
-    """The body's fields, checked and converted (refs become ids); raises a 400 ApiError."""
+UNIQUE = "This field must be unique."
+"""DRF's answer for a name another active object of the workspace already has."""
+
+
+def validate_body(
+    ctx: Ctx,
+    method: Method,
+    body: Any,
+    *,
+    update: bool,
+    checked_later: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """The body's fields, checked and converted (refs become ids); raises a 400 ApiError.
+
+    Fields in ``checked_later`` are not reported missing here: their serializer asks for
+    them in its own ``validate()``, after every field passed (see :func:`require_fields`).
+    """
     if not isinstance(body, dict):
         raise ApiError(400, {"non_field_errors": ["Request body should be a single JSON object"]})
     errors: dict[str, Any] = {}
     out: dict[str, Any] = {}
     for param in method.fields:
         if param.name not in body:
-            if param.required_for(update=update):
+            if param.required_for(update=update) and param.name not in checked_later:
                 errors[param.name] = ["This field is required."]
             continue
         try:
@@ -62,6 +77,14 @@ def validate_body(ctx: Ctx, method: Method, body: Any, *, update: bool) -> dict[
     if errors:
         raise bad_request(errors)
     return out
+
+
+def require_fields(data: dict[str, Any], names: tuple[str, ...]) -> None:
+    """A serializer's whole-object check: the first of ``names`` missing from ``data`` is
+    reported as ``Field 'name' is required.`` among the non-field errors."""
+    for name in names:
+        if not data.get(name):
+            raise bad_request({"non_field_errors": [f"Field '{name}' is required."]})
 
 
 def check(ctx: Ctx, param: Param, spec: TypeSpec, value: Any, *, top: bool = False) -> Any:

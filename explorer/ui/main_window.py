@@ -787,7 +787,7 @@ class MainWindow(QMainWindow):
         self.send_button.setEnabled(not problem)
         self.send_problem.setText(problem if problem not in ("Sending…",) else "")
         self.send_button.setToolTip(problem or "Send (Ctrl+Enter)")
-        self.cancel_button.setEnabled(busy)
+        self.cancel_button.setEnabled(busy or self._retry_prepared is not None)
 
     def _copy(self, kind: str) -> None:
         if self._prepared is None:
@@ -819,8 +819,13 @@ class MainWindow(QMainWindow):
         self._update_send_state()
 
     def cancel(self) -> None:
+        """Abandon the request in flight, or else the retry waiting out a rate limit."""
         if self._task is not None and not self._task.done():
             self._task.cancel()
+        elif self._retry_prepared is not None:
+            self._retry_prepared = None
+            self.statusBar().showMessage("Retry cancelled: nothing is sent again by itself.", 8000)
+            self._update_send_state()
 
     async def _send(self, prepared: Prepared, connection: Connection) -> None:
         import asyncio

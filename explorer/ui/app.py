@@ -131,7 +131,7 @@ async def amain(args: argparse.Namespace, window: Any) -> int:
     store, vault, http = await asyncio.to_thread(_load_backend)
     from explorer.ui.connector import Connector
 
-    connector = Connector(store, vault, _start_sandbox)
+    connector = Connector(store, vault, _start_sandbox, http)
     if store.problem:
         window.statusBar().showMessage(store.problem, 15000)
     async with http:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -21,7 +21,13 @@ from explorer.store.secrets import TokenVault
 from explorer.store.workspaces import SANDBOX_WORKSPACE_NAME, WorkspaceStore
 from explorer.ui.main_window import Connection
 
+if TYPE_CHECKING:  # httpx loads after the first paint
+    import httpx
+
 log = logging.getLogger(__name__)
+
+COUNTRY_WAIT_SECONDS = 5.0
+"""How long connecting waits for a workspace to say its country before going on without."""
 
 
 class Connector(QObject):
@@ -42,11 +48,13 @@ class Connector(QObject):
         store: WorkspaceStore,
         vault: TokenVault,
         start_sandbox: Callable[[], Any],
+        http: httpx.AsyncClient | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.store = store
         self.vault = vault
+        self.http = http  # to ask a workspace for its country; None: only the saved one
         self._start_sandbox = start_sandbox
         self.sandbox: Any = None
         self._sandbox_lock = asyncio.Lock()
@@ -84,12 +92,15 @@ class Connector(QObject):
                     )
                 if remember:
                     self._remember(workspace.name)
+                country = workspace.default_country  # the person's choice goes first
+                if country is None:
+                    country = await self._country(workspace.base_url, token)
                 return self._set(
                     Connection(
                         workspace.name,
                         workspace.base_url,
                         token,
-                        default_country=workspace.default_country,
+                        default_country=country,
                         rate_limit_per_hour=workspace.rate_limit_per_hour,
                     )
                 )
@@ -108,9 +119,32 @@ class Connector(QObject):
             self._remember(None)
         if reason:
             self.problem.emit(f"{reason} Using the sandbox.")
+        country = await self._country(sandbox.base_url, sandbox.token)
         return self._set(
-            Connection(SANDBOX_WORKSPACE_NAME, sandbox.base_url, sandbox.token, is_sandbox=True)
+            Connection(
+                SANDBOX_WORKSPACE_NAME,
+                sandbox.base_url,
+                sandbox.token,
+                is_sandbox=True,
+                default_country=country,
+            )
         )
+
+    async def _country(self, base_url: str, token: str | None) -> str | None:
+        """The country the workspace itself names (``/workspace.json``), so local phone
+        numbers work as they do in RapidPro; None when it names none or cannot say soon."""
+        if self.http is None or not token:
+            return None
+        from explorer.ui.workspace_cache import read_workspace, workspace_country
+
+        try:
+            data = await asyncio.wait_for(
+                read_workspace(self.http, base_url, token), COUNTRY_WAIT_SECONDS
+            )
+        except TimeoutError:
+            log.warning("%s did not say its country in time", base_url)
+            return None
+        return workspace_country(data)
 
     async def ensure_sandbox(self) -> Any:
         """The app's sandbox, started on first use (off the GUI thread)."""

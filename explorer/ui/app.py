@@ -220,6 +220,7 @@ def wire_workspaces(window: Any, connector: Any, http: Any) -> None:
     window.workspace_requested.connect(switch)
     window.manage_workspaces_requested.connect(manage)
     window.start_afresh_requested.connect(lambda: run(connector.start_afresh()))
+    window.budget_meter.limit_chosen.connect(lambda limit: run(connector.set_rate_limit(limit)))
 
 
 def _start_sandbox() -> Any:

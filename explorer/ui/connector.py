@@ -7,6 +7,7 @@ starts; the window only shows what it is told and asks for a switch.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from explorer.core.errors import ValidationErrors
 from explorer.store.errors import StoreError
 from explorer.store.secrets import TokenVault
 from explorer.store.workspaces import SANDBOX_WORKSPACE_NAME, WorkspaceStore
@@ -35,7 +37,8 @@ class Connector(QObject):
 
     Signals:
         connected(object): the Connection now in use.
-        problem(str): a sentence about why a workspace could not be used.
+        problem(str): a sentence for the status bar: why a workspace could not be used, or
+            what changed in it (a new rate limit).
         failed(str): nothing could be connected (the sandbox would not start), and why.
     """
 
@@ -146,6 +149,28 @@ class Connector(QObject):
             return None
         return workspace_country(data)
 
+    async def set_rate_limit(self, limit: int) -> None:
+        """Save ``limit`` (requests an hour) as the connected workspace's; the sandbox keeps
+        it for this run only. :attr:`problem` says what happened."""
+        connection = self.connection
+        if connection is None:
+            return
+        connection.rate_limit_per_hour = limit
+        workspace = self.store.get(connection.name) if not connection.is_sandbox else None
+        if workspace is None:
+            self.problem.emit(f"Counting against {_per_hour(limit)} until the app closes.")
+            return
+        try:
+            await self.store.update(
+                workspace.name, dataclasses.replace(workspace, rate_limit_per_hour=limit)
+            )
+        except (StoreError, ValidationErrors) as exc:
+            self.problem.emit(f"The new limit is used but could not be saved: {exc}")
+            return
+        self.problem.emit(
+            f"{workspace.name} now counts against {_per_hour(limit)} (Workspaces… changes it)."
+        )
+
     async def ensure_sandbox(self) -> Any:
         """The app's sandbox, started on first use (off the GUI thread)."""
         async with self._sandbox_lock:
@@ -240,3 +265,7 @@ def _set_aside(path: Path) -> Path:
 def _explain(exc: Exception) -> str:
     """Why the sandbox did not start (what to do about it is the caller's to say)."""
     return f"{exc}." if _unusable_file(exc) is not None else str(exc)
+
+
+def _per_hour(limit: int) -> str:
+    return f"{limit:,} request{'' if limit == 1 else 's'} an hour"

@@ -268,3 +268,38 @@ def test_when_the_bad_database_cannot_be_set_aside_the_window_says_so(
     finally:
         window.close()
         arun(http.aclose())
+
+
+def test_the_limit_the_server_showed_is_saved_for_the_workspace(
+    qtbot: Any, qloop: Any, fresh_sandbox: Any, tmp_path: Path, arun: Any
+) -> None:
+    from explorer.core.client import send
+    from explorer.core.request import Draft, build_request, prepare
+
+    fresh_sandbox.set_rate("2/hour")  # throttles far below the 2,500 the workspace is set to
+    vault = TokenVault()
+    store = WorkspaceStore(vault=vault)
+    # A chosen country: connecting asks the server nothing, so the meter sees every request.
+    store.add(Workspace("Busy", fresh_sandbox.base_url, default_country="RW"))
+    arun(vault.set("Busy", fresh_sandbox.token))
+    window, connector, http = open_window(qtbot, tmp_path, store, vault, _Started(fresh_sandbox))
+    arun(connector.use("Busy"))
+    base = fresh_sandbox.base_url
+    request = build_request(base, fresh_sandbox.token, prepare(Draft("flows")))
+    for _ in range(3):
+        window.budget_meter.record_outcome(arun(send(http, request, base_url=base)))
+    meter = window.budget_meter
+    assert meter.text() == "API: 2 / 2,500 this hour · server refused at 2"
+    assert meter.use_server_limit.isVisible()
+    window.resize(1100, 700)
+    # The whole sentence shows, beside the workspace banner, at the window's usual width.
+    label = meter.label
+    qtbot.waitUntil(lambda: label.width() >= label.sizeHint().width(), timeout=2000)
+    window.grab().save("/tmp/ws-window-refused.png")
+    qtbot.mouseClick(meter.use_server_limit, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: store.get("Busy").rate_limit_per_hour == 2, timeout=5000)
+    assert meter.text() == "API: 2 / 2 this hour"
+    assert "Busy now counts against 2 requests an hour" in window.statusBar().currentMessage()
+    reloaded = WorkspaceStore(vault=vault)
+    assert reloaded.get("Busy").rate_limit_per_hour == 2  # kept for the next start
+    window.close()

@@ -107,7 +107,6 @@ def test_a_broadcast_says_how_many_contacts_it_reaches(
     )
     assert "counted once for each" in box.informativeText()
     assert box.button(QMessageBox.StandardButton.Yes).text() == "Send"
-    box.grab().save("/tmp/ws-confirm-broadcast.png")
     box.button(QMessageBox.StandardButton.Cancel).click()
     not_sent(qtbot, window)
     # The group's size was asked of the workspace, and the meter counted that request.
@@ -152,7 +151,6 @@ def test_above_a_thousand_contacts_the_workspace_name_must_be_typed(
     assert not dialog.go_button.isEnabled(), "half the name is not the name"
     qtbot.keyClick(dialog.edit, Qt.Key.Key_Return)  # Enter does not send half-typed
     assert dialog.isVisible()
-    dialog.grab().save("/tmp/ws-confirm-typed-name.png")
     qtbot.keyClick(dialog.edit, Qt.Key.Key_Escape)
     not_sent(qtbot, win)
     assert len(api(big_sandbox, "flow_starts.json")) == starts

@@ -295,7 +295,6 @@ def test_the_limit_the_server_showed_is_saved_for_the_workspace(
     # The whole sentence shows, beside the workspace banner, at the window's usual width.
     label = meter.label
     qtbot.waitUntil(lambda: label.width() >= label.sizeHint().width(), timeout=2000)
-    window.grab().save("/tmp/ws-window-refused.png")
     qtbot.mouseClick(meter.use_server_limit, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: store.get("Busy").rate_limit_per_hour == 2, timeout=5000)
     assert meter.text() == "API: 2 / 2 this hour"

@@ -125,7 +125,6 @@ def test_a_429_below_the_limit_is_said_and_its_count_offered_as_the_limit(
     assert "#c62828" in meter.label.styleSheet()
     assert "below the 2,500 an hour set for this workspace" in meter.toolTip()
     assert offer.isVisible() and offer.text() == "Set the limit to 2"
-    meter.grab().save("/tmp/ws-meter-refused.png")
     with qtbot.waitSignal(meter.limit_chosen) as chosen:
         qtbot.mouseClick(offer, Qt.MouseButton.LeftButton)
     assert chosen.args == [2]

@@ -12,6 +12,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from explorer.core.catalog import DOCUMENTED_RATE_LIMIT, catalog
@@ -28,6 +29,39 @@ DEFAULT_SCOPE = "v2"
 # Statuses the server answers before its throttle counts the request (Django REST framework
 # authenticates and checks permissions first) or because the throttle refused it.
 _NOT_COUNTED = frozenset({401, 403, 429})
+
+SCOPE_NAMES = {
+    "v2": "API",
+    "v2.contacts": "Contacts",
+    "v2.messages": "Messages",
+    "v2.runs": "Runs",
+}
+"""What each throttle scope is called on screen: ``v2`` covers every endpoint but
+contacts, messages and runs, which RapidPro counts apart."""
+
+
+def scope_name(scope: str | None) -> str:
+    """``v2.contacts`` → ``Contacts`` (the general ``v2`` scope when None)."""
+    scope = scope or DEFAULT_SCOPE
+    return SCOPE_NAMES.get(scope, scope)
+
+
+@dataclass(frozen=True)
+class EarlyRefusal:
+    """The server answered 429 while the meter counted fewer requests than the limit.
+
+    ``used`` is how many this app had sent in ``scope`` in the hour before (``at``, on the
+    meter's clock): the server's own limit is at most that, or other apps share the budget.
+    """
+
+    scope: str
+    used: int
+    at: float
+
+    @property
+    def suggested_limit(self) -> int | None:
+        """The hourly limit the server behaved as if it had (None: it refused the first)."""
+        return self.used if self.used >= 1 else None
 
 
 def format_wait(seconds: float, *, round_up: bool = True) -> str:
@@ -51,10 +85,12 @@ def scope_of(outcome: Outcome) -> str | None:
     """
     if outcome.status is None or outcome.status in _NOT_COUNTED:
         return None
+    return _path_scope(outcome)
+
+
+def _path_scope(outcome: Outcome) -> str | None:
     endpoint = catalog().by_path(outcome.request.url.path)
-    if endpoint is None:
-        return None
-    return endpoint.throttle_scope
+    return endpoint.throttle_scope if endpoint is not None else None
 
 
 class BudgetMeter:
@@ -80,6 +116,7 @@ class BudgetMeter:
         self.window = window
         self._clock = clock
         self._sent: dict[str, deque[float]] = {}
+        self._refusal: EarlyRefusal | None = None
 
     # --- counting ---------------------------------------------------------------------------
 
@@ -88,15 +125,29 @@ class BudgetMeter:
         self._sent.setdefault(scope, deque()).append(self._clock() if at is None else at)
 
     def record_outcome(self, outcome: Outcome) -> bool:
-        """Count ``outcome``'s request if the server counted it; True when it was counted."""
+        """Count ``outcome``'s request if the server counted it, or note a 429 that came
+        before the limit; True when what the meter shows changed."""
+        if outcome.status == 429:
+            return self._refused(outcome)
         scope = scope_of(outcome)
         if scope is None:
             return False
         self.record(scope)
         return True
 
+    def _refused(self, outcome: Outcome) -> bool:
+        scope = _path_scope(outcome)
+        if scope is None:
+            return False
+        used = self.used(scope)
+        if used >= self._limit:
+            return False  # refused where the meter expected it: nothing to say
+        self._refusal = EarlyRefusal(scope, used, self._clock())
+        return True
+
     def reset(self) -> None:
         self._sent.clear()
+        self._refusal = None
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -107,7 +158,18 @@ class BudgetMeter:
 
     @limit.setter
     def limit(self, value: int) -> None:
-        self._limit = _checked_limit(value)
+        new = _checked_limit(value)
+        if new != self._limit:
+            self._refusal = None  # said against the old limit
+        self._limit = new
+
+    @property
+    def early_refusal(self) -> EarlyRefusal | None:
+        """The last 429 that came below the limit, within the hour; None if there was none."""
+        refusal = self._refusal
+        if refusal is not None and refusal.at <= self._clock() - self.window:
+            self._refusal = refusal = None
+        return refusal
 
     def used(self, scope: str | None = None) -> int:
         """Requests in the last hour in ``scope``, or in the fullest scope when None."""
@@ -157,9 +219,20 @@ class BudgetMeter:
         oldest_needed = queue[len(queue) - self._limit]
         return max(0.0, oldest_needed + self.window - self._clock())
 
+    @property
+    def shown_scope(self) -> str:
+        """The scope the meter reports: one the server refused early, else the fullest."""
+        refusal = self.early_refusal
+        if refusal is not None:
+            return refusal.scope
+        return self.busiest_scope or DEFAULT_SCOPE
+
     def text(self) -> str:
-        """``312 / 2,500 this hour``."""
-        return f"{self.used():,} / {self._limit:,} this hour"
+        """``Contacts: 312 / 2,500 this hour``, and ``· refused at 2`` after an early 429."""
+        scope = self.shown_scope
+        text = f"{scope_name(scope)}: {self.used(scope):,} / {self._limit:,} this hour"
+        refusal = self.early_refusal
+        return text if refusal is None else f"{text} · server refused at {refusal.used:,}"
 
     def _prune(self) -> None:
         horizon = self._clock() - self.window

@@ -52,21 +52,39 @@ def type_name(value: Any) -> str:
     return type(value).__name__
 
 
-def validate_body(ctx: Ctx, method: Method, body: Any, *, update: bool) -> dict[str, Any]:
+UNIQUE = "This field must be unique."
+"""DRF's answer for a name another active object of the workspace already has."""
+
+
+def validate_body(
+    ctx: Ctx,
+    method: Method,
+    body: Any,
+    *,
+    update: bool,
+    checked_later: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
     """The body's fields, checked and converted (refs become ids); raises a 400 ApiError."""
-    out, errors = validate_fields(ctx, method, body, update=update)
+    out, errors = validate_fields(ctx, method, body, update=update, checked_later=checked_later)
     if errors:
         raise bad_request(errors)
     return out
 
 
 def validate_fields(
-    ctx: Ctx, method: Method, body: Any, *, update: bool
+    ctx: Ctx,
+    method: Method,
+    body: Any,
+    *,
+    update: bool,
+    checked_later: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The fields that passed, converted, and every other field's errors by name.
 
     Resources with checks of their own add theirs to the same errors before answering,
-    so one 400 names every bad field, as a DRF serializer does.
+    so one 400 names every bad field, as a DRF serializer does. Fields in ``checked_later``
+    are not reported missing here: their serializer asks for them in its own ``validate()``,
+    after every field passed (see :func:`require_fields`).
     """
     if not isinstance(body, dict):
         raise ApiError(400, {"non_field_errors": ["Request body should be a single JSON object"]})
@@ -74,7 +92,7 @@ def validate_fields(
     out: dict[str, Any] = {}
     for param in method.fields:
         if param.name not in body:
-            if param.required_for(update=update):
+            if param.required_for(update=update) and param.name not in checked_later:
                 errors[param.name] = ["This field is required."]
             continue
         try:
@@ -82,6 +100,14 @@ def validate_fields(
         except FieldError as exc:
             errors[param.name] = exc.detail
     return out, errors
+
+
+def require_fields(data: dict[str, Any], names: tuple[str, ...]) -> None:
+    """A serializer's whole-object check: the first of ``names`` missing from ``data`` is
+    reported as ``Field 'name' is required.`` among the non-field errors."""
+    for name in names:
+        if not data.get(name):
+            raise bad_request({"non_field_errors": [f"Field '{name}' is required."]})
 
 
 def check(ctx: Ctx, param: Param, spec: TypeSpec, value: Any, *, top: bool = False) -> Any:

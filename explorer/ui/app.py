@@ -134,7 +134,7 @@ async def amain(args: argparse.Namespace, window: Any) -> int:
     store, vault, http = await asyncio.to_thread(_load_backend)
     from explorer.ui.connector import Connector
 
-    connector = Connector(store, vault, _start_sandbox)
+    connector = Connector(store, vault, _start_sandbox, http)
     if store.problem:
         window.statusBar().showMessage(store.problem, 15000)
     async with http:
@@ -278,6 +278,7 @@ def wire_workspaces(window: Any, connector: Any, http: Any) -> None:
     window.workspace_requested.connect(switch)
     window.manage_workspaces_requested.connect(manage)
     window.start_afresh_requested.connect(lambda: run(connector.start_afresh()))
+    window.budget_meter.limit_chosen.connect(lambda limit: run(connector.set_rate_limit(limit)))
 
 
 def _start_sandbox() -> Any:

@@ -1,11 +1,19 @@
-"""The request budget meter: "312 / 2,500 this hour" and a small bar, warning near the limit."""
+"""The request budget meter: "Contacts: 312 / 2,500 this hour" and a small bar, warning near
+the limit, and saying so when the server refuses (429) below it."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
+)
 
 from explorer.core import ratelimit
 
@@ -20,14 +28,17 @@ class BudgetMeter(QWidget):
     """Shows a workspace's :class:`explorer.core.ratelimit.BudgetMeter`: used / limit this hour.
 
     Past the warning share (80%) the text and bar turn orange and the tooltip says what
-    happens at the limit; at the limit they turn red. Switch workspaces with
-    :meth:`set_model`; count requests with :meth:`record_outcome`.
+    happens at the limit; at the limit they turn red. When the server refuses below the
+    limit, the meter says at how many it did and offers that as the workspace's limit.
+    Switch workspaces with :meth:`set_model`; count requests with :meth:`record_outcome`.
 
     Signals:
         warning_changed(bool): the meter started or stopped warning.
+        limit_chosen(int): the person took the limit the server showed (requests an hour).
     """
 
     warning_changed = Signal(bool)
+    limit_chosen = Signal(int)
 
     def __init__(
         self, model: ratelimit.BudgetMeter | None = None, parent: QWidget | None = None
@@ -39,6 +50,8 @@ class BudgetMeter(QWidget):
         self._warning = False
         self.label = QLabel(self)
         self.label.setObjectName("budgetText")
+        # The count is what the meter is for: the banner beside it wraps before this is cut.
+        self.label.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
         self.bar = QProgressBar(self)
         self.bar.setObjectName("budgetBar")
         self.bar.setTextVisible(False)
@@ -46,8 +59,16 @@ class BudgetMeter(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
+        self.use_server_limit = QPushButton(self)
+        self.use_server_limit.setObjectName("useServerLimitButton")
+        self.use_server_limit.setFlat(True)
+        self.use_server_limit.setStyleSheet("color: #1565c0; text-decoration: underline;")
+        self.use_server_limit.clicked.connect(self._use_server_limit)
+        self.use_server_limit.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.use_server_limit.hide()
         layout.addWidget(self.label)
         layout.addWidget(self.bar)
+        layout.addWidget(self.use_server_limit)
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
@@ -69,9 +90,17 @@ class BudgetMeter(QWidget):
         self.refresh()
 
     def record_outcome(self, outcome: Outcome) -> None:
-        """Count a response's request, if the server counted it (not 429s, not refusals)."""
+        """Count a response's request if the server counted it; note a 429 below the limit."""
         if self.model.record_outcome(outcome):
             self.refresh()
+
+    def _use_server_limit(self) -> None:
+        refusal = self.model.early_refusal
+        limit = refusal.suggested_limit if refusal is not None else None
+        if limit is None:
+            return
+        self.set_limit(limit)
+        self.limit_chosen.emit(limit)
 
     def record(self, scope: str = ratelimit.DEFAULT_SCOPE) -> None:
         self.model.record(scope)
@@ -82,12 +111,21 @@ class BudgetMeter(QWidget):
 
     def refresh(self) -> None:
         model = self.model
-        used, limit = model.used(), model.limit
+        refusal = model.early_refusal
+        used, limit = model.used(model.shown_scope), model.limit
         self.label.setText(model.text())
         self.bar.setRange(0, limit)
         self.bar.setValue(min(used, limit))
+        suggested = refusal.suggested_limit if refusal is not None else None
+        self.use_server_limit.setVisible(suggested is not None)
+        if suggested is not None:
+            self.use_server_limit.setText(f"Set the limit to {suggested:,}")
+            self.use_server_limit.setToolTip(
+                f"Count against {suggested:,} requests an hour for this workspace, as the "
+                "server did (Workspaces… changes it again)"
+            )
         warning = model.warning
-        if model.exhausted:
+        if model.exhausted or refusal is not None:
             colour = EXHAUSTED
         elif warning:
             colour = WARNING
@@ -106,11 +144,20 @@ class BudgetMeter(QWidget):
     def _tooltip(self, used: int, limit: int) -> str:
         scopes = self.model.by_scope()
         lines = [
-            f"Requests counted by the server in the last hour: {used:,} of {limit:,} "
-            "(RapidPro counts each scope on its own)."
+            f"Requests counted by the server in the last hour: {used:,} of {limit:,} in "
+            f"{ratelimit.scope_name(self.model.shown_scope)}. RapidPro counts contacts, "
+            "messages and runs each on their own, and every other endpoint together (API)."
         ]
-        lines += [f"  {scope}: {n:,}" for scope, n in scopes.items()]
-        if self.model.exhausted:
+        lines += [f"  {ratelimit.scope_name(s)} ({s}): {n:,}" for s, n in scopes.items()]
+        refusal = self.model.early_refusal
+        if refusal is not None:
+            lines.append(
+                f"The server refused a request (429) after {refusal.used:,} in "
+                f"{ratelimit.scope_name(refusal.scope)}, below the {limit:,} an hour set for "
+                "this workspace: its limit is lower, or other apps or people use the same "
+                "workspace's budget."
+            )
+        elif self.model.exhausted:
             wait = ratelimit.format_wait(self.model.seconds_until_free())
             lines.append(f"Limit reached: the server answers 429 for about {wait}.")
         elif self.model.warning:

@@ -7,21 +7,29 @@ starts; the window only shows what it is told and asks for a switch.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from explorer.core.errors import ValidationErrors
 from explorer.store.errors import StoreError
 from explorer.store.secrets import TokenVault
 from explorer.store.workspaces import SANDBOX_WORKSPACE_NAME, WorkspaceStore
 from explorer.ui.main_window import Connection
 
+if TYPE_CHECKING:  # httpx loads after the first paint
+    import httpx
+
 log = logging.getLogger(__name__)
+
+COUNTRY_WAIT_SECONDS = 5.0
+"""How long connecting waits for a workspace to say its country before going on without."""
 
 
 class Connector(QObject):
@@ -29,7 +37,8 @@ class Connector(QObject):
 
     Signals:
         connected(object): the Connection now in use.
-        problem(str): a sentence about why a workspace could not be used.
+        problem(str): a sentence for the status bar: why a workspace could not be used, or
+            what changed in it (a new rate limit).
         failed(str): nothing could be connected (the sandbox would not start), and why.
     """
 
@@ -42,11 +51,13 @@ class Connector(QObject):
         store: WorkspaceStore,
         vault: TokenVault,
         start_sandbox: Callable[[], Any],
+        http: httpx.AsyncClient | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.store = store
         self.vault = vault
+        self.http = http  # to ask a workspace for its country; None: only the saved one
         self._start_sandbox = start_sandbox
         self.sandbox: Any = None
         self._sandbox_lock = asyncio.Lock()
@@ -84,12 +95,15 @@ class Connector(QObject):
                     )
                 if remember:
                     self._remember(workspace.name)
+                country = workspace.default_country  # the person's choice goes first
+                if country is None:
+                    country = await self._country(workspace.base_url, token)
                 return self._set(
                     Connection(
                         workspace.name,
                         workspace.base_url,
                         token,
-                        default_country=workspace.default_country,
+                        default_country=country,
                         rate_limit_per_hour=workspace.rate_limit_per_hour,
                     )
                 )
@@ -108,8 +122,53 @@ class Connector(QObject):
             self._remember(None)
         if reason:
             self.problem.emit(f"{reason} Using the sandbox.")
+        country = await self._country(sandbox.base_url, sandbox.token)
         return self._set(
-            Connection(SANDBOX_WORKSPACE_NAME, sandbox.base_url, sandbox.token, is_sandbox=True)
+            Connection(
+                SANDBOX_WORKSPACE_NAME,
+                sandbox.base_url,
+                sandbox.token,
+                is_sandbox=True,
+                default_country=country,
+            )
+        )
+
+    async def _country(self, base_url: str, token: str | None) -> str | None:
+        """The country the workspace itself names (``/workspace.json``), so local phone
+        numbers work as they do in RapidPro; None when it names none or cannot say soon."""
+        if self.http is None or not token:
+            return None
+        from explorer.ui.workspace_cache import read_workspace, workspace_country
+
+        try:
+            data = await asyncio.wait_for(
+                read_workspace(self.http, base_url, token), COUNTRY_WAIT_SECONDS
+            )
+        except TimeoutError:
+            log.warning("%s did not say its country in time", base_url)
+            return None
+        return workspace_country(data)
+
+    async def set_rate_limit(self, limit: int) -> None:
+        """Save ``limit`` (requests an hour) as the connected workspace's; the sandbox keeps
+        it for this run only. :attr:`problem` says what happened."""
+        connection = self.connection
+        if connection is None:
+            return
+        connection.rate_limit_per_hour = limit
+        workspace = self.store.get(connection.name) if not connection.is_sandbox else None
+        if workspace is None:
+            self.problem.emit(f"Counting against {_per_hour(limit)} until the app closes.")
+            return
+        try:
+            await self.store.update(
+                workspace.name, dataclasses.replace(workspace, rate_limit_per_hour=limit)
+            )
+        except (StoreError, ValidationErrors) as exc:
+            self.problem.emit(f"The new limit is used but could not be saved: {exc}")
+            return
+        self.problem.emit(
+            f"{workspace.name} now counts against {_per_hour(limit)} (Workspaces… changes it)."
         )
 
     async def ensure_sandbox(self) -> Any:
@@ -206,3 +265,7 @@ def _set_aside(path: Path) -> Path:
 def _explain(exc: Exception) -> str:
     """Why the sandbox did not start (what to do about it is the caller's to say)."""
     return f"{exc}." if _unusable_file(exc) is not None else str(exc)
+
+
+def _per_hour(limit: int) -> str:
+    return f"{limit:,} request{'' if limit == 1 else 's'} an hour"

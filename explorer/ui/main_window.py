@@ -793,8 +793,9 @@ class MainWindow(QMainWindow):
         self.send_button.setEnabled(not problem)
         self.send_problem.setText(problem if problem not in ("Sending…",) else "")
         self.send_button.setToolTip(problem or "Send (Ctrl+Enter)")
-        self.cancel_button.setEnabled(busy)
-        self.actions.set_busy(busy)
+        waiting = busy or self._retry_prepared is not None  # a scheduled retry can be called off
+        self.cancel_button.setEnabled(waiting)
+        self.actions.set_busy(waiting)
 
     def _copy(self, kind: str) -> None:
         if self._prepared is None:
@@ -822,8 +823,13 @@ class MainWindow(QMainWindow):
         self._update_send_state()
 
     def cancel(self) -> None:
+        """Abandon the request in flight, or else the retry waiting out a rate limit."""
         if self._task is not None and not self._task.done():
             self._task.cancel()
+        elif self._retry_prepared is not None:
+            self._retry_prepared = None
+            self.statusBar().showMessage("Retry cancelled: nothing is sent again by itself.", 8000)
+            self._update_send_state()
 
     async def _send(self, prepared: Prepared, connection: Connection) -> None:
         import asyncio
@@ -863,30 +869,13 @@ class MainWindow(QMainWindow):
             self._update_send_state()
 
     async def _confirm(self, prepared: Prepared, connection: Connection) -> bool:
-        """Deletes and bulk actions on a real workspace need a yes first."""
-        spec = prepared.endpoint.method(prepared.method)
-        if prepared.method is not HttpMethod.DELETE and not spec.is_bulk_action:
-            return True
-        if prepared.method is HttpMethod.DELETE:
-            what = ", ".join(f"{k}={v}" for k, v in prepared.query)
-            text = f"Delete the {prepared.endpoint.name.rstrip('s')} {what} in {connection.name}?"
-        else:
-            body = prepared.json_body or {}
-            items = next((v for v in body.values() if isinstance(v, list)), [])
-            text = f"Apply '{body.get('action')}' to {len(items)} item(s) in {connection.name}?"
-        from explorer.ui.confirm import said_yes, warning_box  # QMessageBox: 2 ms at start-up
+        """Deletes, bulk actions and sends to contacts on a real workspace need a yes first."""
+        from explorer.ui.confirm import confirm_request  # QMessageBox: 2 ms at start-up
 
-        box = warning_box(self, "Confirm", text)
-        import asyncio
-
-        answered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        box.finished.connect(lambda _code: answered.done() or answered.set_result(None))
-        box.open()  # not exec(): a nested Qt loop inside a coroutine breaks other tasks
-        try:
-            await answered
-            return said_yes(box)
-        finally:
-            box.deleteLater()
+        answered, counting = self.budget_meter.record_outcome, self.response.show_sending
+        return await confirm_request(
+            self, self.http, prepared, connection, answered=answered, counting=counting
+        )
 
     def show_outcome(self, outcome: Outcome) -> None:
         self.response.show_outcome(outcome)

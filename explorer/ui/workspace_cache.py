@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from explorer.core.catalog import HttpMethod, catalog
-from explorer.core.errors import ValidationErrors
+from explorer.core.errors import ValidationError, ValidationErrors
 from explorer.core.request import Draft, build_request, prepare
 
 if TYPE_CHECKING:  # httpx loads after the first paint; a cache only needs it to send
@@ -160,28 +160,15 @@ class WorkspaceCache(QObject):
         """
         if self._languages is not None:
             return self._languages
-        found: tuple[str, ...] = ()
-        try:
-            from explorer.core.client import send
-
-            prepared = prepare(Draft("workspace", HttpMethod.GET))
-            request = build_request(self.base_url, self._token, prepared)
-            outcome = await send(self.http, request, base_url=self.base_url)
-            data = outcome.json if outcome.ok else None
-            if isinstance(data, Mapping):
-                listed = [x for x in data.get("languages") or [] if isinstance(x, str)]
-                primary = data.get("primary_language")
-                if isinstance(primary, str) and primary:
-                    listed = [primary, *(x for x in listed if x != primary)]
-                found = tuple(listed)
-                self._languages = found
-            else:
-                log.warning("no workspace languages: %s", outcome.summary())
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("reading the workspace's languages failed")
-        return found
+        data = await read_workspace(self.http, self.base_url, self._token)
+        if data is None:
+            return ()
+        listed = [x for x in data.get("languages") or [] if isinstance(x, str)]
+        primary = data.get("primary_language")
+        if isinstance(primary, str) and primary:
+            listed = [primary, *(x for x in listed if x != primary)]
+        self._languages = tuple(listed)
+        return self._languages
 
     def invalidate(self, endpoint: str | None = None) -> None:
         """Forget ``endpoint``'s options (all when None), e.g. after creating a group."""
@@ -245,6 +232,41 @@ class WorkspaceCache(QObject):
             log.warning("no suggestions from %s: %s", endpoint, why)
             raise _FetchFailed(why)
         return [o for r in results if isinstance(r, Mapping) if (o := option_for(endpoint, r))]
+
+
+async def read_workspace(
+    http: httpx.AsyncClient, base_url: str, token: str | None
+) -> Mapping[str, Any] | None:
+    """The token's workspace as ``/workspace.json`` describes it (name, country,
+    languages…), or None when it cannot be read; never raises but for cancellation."""
+    try:
+        from explorer.core.client import send
+
+        prepared = prepare(Draft("workspace", HttpMethod.GET))
+        request = build_request(base_url, token, prepared)
+        outcome = await send(http, request, base_url=base_url)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("reading the workspace's settings failed")
+        return None
+    data = outcome.json if outcome.ok else None
+    if not isinstance(data, Mapping):
+        log.warning("the workspace's settings could not be read: %s", outcome.summary())
+        return None
+    return data
+
+
+def workspace_country(data: Mapping[str, Any] | None) -> str | None:
+    """The country a workspace's settings name (``RW``), if it is one phone numbers know."""
+    from explorer.store.workspaces import normalize_country
+
+    value = data.get("country") if data is not None else None
+    try:
+        return normalize_country(value) if isinstance(value, str) else None
+    except ValidationError:
+        log.warning("the workspace's country %r is not a country code", value)
+        return None
 
 
 class _FetchFailed(Exception):

@@ -55,6 +55,7 @@ from explorer.store.workspaces import (
     validated,
 )
 from explorer.ui.confirm import said_yes, warning_box
+from explorer.ui.workspace_cache import workspace_country
 
 log = logging.getLogger(__name__)
 
@@ -954,8 +955,11 @@ class WorkspaceDialog(QDialog):
     def _show_outcome(self, base_url: str, outcome: Outcome) -> None:
         data = outcome.json
         if outcome.ok and isinstance(data, dict) and isinstance(data.get("name"), str):
-            country = data.get("country")
-            extra = f" (country {country})" if isinstance(country, str) and country else ""
+            country = workspace_country(data)
+            extra = f" (country {country})" if country else ""
+            if country and self.country_edit.isEnabled() and not self.country_edit.text().strip():
+                self.country_edit.setText(country)  # the server's own; the person may change it
+                extra = f" (country {country}, now filled in as the default country)"
             self._show_result(f"Connected to “{data['name']}”{extra}.", ok=True)
         elif outcome.ok:
             self._show_result(

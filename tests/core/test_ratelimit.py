@@ -42,7 +42,7 @@ def test_meter_counts_the_last_rolling_hour_and_forgets_older_requests() -> None
     for _ in range(312):
         meter.record()
     assert meter.used() == 312
-    assert meter.text() == "312 / 2,500 this hour"
+    assert meter.text() == "API: 312 / 2,500 this hour"
     clock.advance(1800)
     meter.record()
     assert meter.used() == 313
@@ -94,7 +94,7 @@ def test_only_requests_the_server_counts_are_counted() -> None:
     meter = BudgetMeter(clock=FakeClock())
     assert meter.record_outcome(outcome("/api/v2/contacts.json", 200))
     assert meter.record_outcome(outcome("/api/v2/flows.json", 400, Kind.BAD_REQUEST))
-    assert not meter.record_outcome(outcome("/api/v2/flows.json", 429, Kind.RATE_LIMITED))
+    meter.record_outcome(outcome("/api/v2/flows.json", 429, Kind.RATE_LIMITED))  # noted only
     assert not meter.record_outcome(outcome("/api/v2/flows.json", 403, Kind.FORBIDDEN))
     assert not meter.record_outcome(outcome("/api/v2/flows.json", None, Kind.TIMEOUT))
     assert not meter.record_outcome(outcome("/elsewhere", 200))
@@ -122,3 +122,35 @@ def test_countdown_from_retry_after() -> None:
     assert countdown.text() == "0:01" and not countdown.done
     clock.advance(0.5)
     assert countdown.done and countdown.text() == "0:00" and countdown.remaining == 0
+
+
+def test_a_429_below_the_limit_is_noted_with_the_count_the_server_allowed() -> None:
+    clock = FakeClock()
+    meter = BudgetMeter(2500, clock=clock)
+    for _ in range(5):
+        meter.record()  # the general scope, busier
+    for _ in range(2):
+        assert meter.record_outcome(outcome("/api/v2/contacts.json", 200))
+    assert meter.early_refusal is None
+    assert meter.record_outcome(outcome("/api/v2/contacts.json", 429, Kind.RATE_LIMITED))
+    refusal = meter.early_refusal
+    assert refusal is not None and (refusal.scope, refusal.used) == ("v2.contacts", 2)
+    assert refusal.suggested_limit == 2
+    assert meter.used("v2.contacts") == 2  # the refused request is not counted
+    assert meter.text() == "Contacts: 2 / 2,500 this hour · server refused at 2"
+    clock.advance(3600)
+    assert meter.early_refusal is None, "an hour later it no longer says anything"
+    assert meter.text() == "API: 0 / 2,500 this hour"
+
+
+def test_a_new_limit_or_a_429_at_the_limit_leaves_nothing_to_say() -> None:
+    meter = BudgetMeter(3, clock=FakeClock())
+    assert meter.record_outcome(outcome("/api/v2/runs.json", 429, Kind.RATE_LIMITED))
+    assert meter.early_refusal is not None and meter.early_refusal.suggested_limit is None
+    meter.limit = 2500
+    assert meter.early_refusal is None
+    meter.limit = 3
+    for _ in range(3):
+        meter.record_outcome(outcome("/api/v2/runs.json", 200))
+    assert not meter.record_outcome(outcome("/api/v2/runs.json", 429, Kind.RATE_LIMITED))
+    assert meter.early_refusal is None and meter.text() == "Runs: 3 / 3 this hour"

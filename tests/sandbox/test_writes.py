@@ -176,7 +176,7 @@ def test_group_create_rename_delete_and_counts(fresh_api: httpx.Client) -> None:
     )
     group = created.json()
     dup = fresh_api.post("/api/v2/groups.json", json={"name": "TESTERS"})
-    assert (dup.status_code, dup.json()) == (400, {"name": ["Must be unique."]})
+    assert (dup.status_code, dup.json()) == (400, {"name": ["This field must be unique."]})
     renamed = fresh_api.post(
         "/api/v2/groups.json", params={"uuid": group["uuid"]}, json={"name": "Beta Testers"}
     )
@@ -233,6 +233,8 @@ def test_groups_system_and_in_use(fresh_api: httpx.Client) -> None:
 def test_labels_round_trip(fresh_api: httpx.Client) -> None:
     label = fresh_api.post("/api/v2/labels.json", json={"name": "Urgent"}).json()
     assert label["count"] == 0
+    dup = fresh_api.post("/api/v2/labels.json", json={"name": "urgent"})
+    assert (dup.status_code, dup.json()) == (400, {"name": ["This field must be unique."]})
     assert (
         fresh_api.post(
             "/api/v2/labels.json", params={"uuid": label["uuid"]}, json={"name": "Very Urgent"}
@@ -264,6 +266,8 @@ def test_fields_create_update_and_old_names(fresh_api: httpx.Client) -> None:
         json={"name": "Shoe Size EU", "type": "text"},
     )
     assert updated.status_code == 200 and updated.json()["name"] == "Shoe Size EU"
+    dup = fresh_api.post("/api/v2/fields.json", json={"name": "favourite colour", "type": "text"})
+    assert (dup.status_code, dup.json()) == (400, {"name": ["This field must be unique."]})
     assert fresh_api.post("/api/v2/fields.json", json={"name": "Bad!", "type": "text"}).json() == {
         "name": ["Can only contain letters, numbers and hypens."]
     }
@@ -283,6 +287,29 @@ def test_fields_create_update_and_old_names(fresh_api: httpx.Client) -> None:
     }
     contact = fresh_api.get(CONTACTS).json()["results"][0]
     assert "favourite_colour" in contact["fields"]
+
+
+def test_fields_without_name_or_type_are_refused_as_rapidpro_does(
+    fresh_api: httpx.Client,
+) -> None:
+    """RapidPro asks for them as one non-field error, the name first, after the fields."""
+    fields = "/api/v2/fields.json"
+    no_name = fresh_api.post(fields, json={"type": "text"})
+    assert (no_name.status_code, no_name.json()) == (
+        400,
+        {"non_field_errors": ["Field 'name' is required."]},
+    )
+    assert fresh_api.post(fields, json={}).json() == {
+        "non_field_errors": ["Field 'name' is required."]
+    }
+    assert fresh_api.post(fields, json={"name": "Height"}).json() == {
+        "non_field_errors": ["Field 'type' is required."]
+    }
+    # A bad value is still reported on its field, before anything is asked for.
+    assert fresh_api.post(fields, json={"type": "colour"}).json() == {
+        "type": ['"colour" is not a valid choice.']
+    }
+    assert fresh_api.get(fields, params={"key": "height"}).json()["results"] == []
 
 
 def test_globals_create_needs_name_update_needs_value(fresh_api: httpx.Client) -> None:

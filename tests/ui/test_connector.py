@@ -43,8 +43,8 @@ def open_window(
     qtbot: Any, tmp_path: Path, store: WorkspaceStore, vault: TokenVault, start_sandbox: Any
 ) -> tuple[MainWindow, Connector, Any]:
     """The window, shown and wired to a connector as the app wires them."""
-    connector = Connector(store, vault, start_sandbox)
     http = make_http_client()
+    connector = Connector(store, vault, start_sandbox, http)
     window = MainWindow(
         catalog(), http, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
     )
@@ -88,6 +88,51 @@ def test_switching_to_a_real_workspace_uses_its_keyring_token(
     assert window.connection.default_country == "RW"
     assert store.current == "Staging"  # used again at the next start
     assert starts.count == 0  # no sandbox was needed
+
+
+def _type_local_number_in_a_new_contact(window: MainWindow) -> str:
+    """What the preview sends for a contact typed with a local phone number."""
+    import json
+
+    from PySide6.QtWidgets import QLineEdit, QWidget
+
+    window.endpoints.select("contacts")
+    names = [m.value for m in window.catalog["contacts"].method_names]
+    window.method_selector.setCurrentIndex(names.index("POST"))
+    window.raw_body.setPlainText(json.dumps({"urns": ["0788123456"]}))
+    window.raw.read()
+    editor = window.findChild(QWidget, "field_urns")
+    assert editor is not None and editor.findChild(QLineEdit) is not None
+    return window.preview.toPlainText()
+
+
+def test_a_workspace_without_a_saved_country_takes_its_own(
+    setup: Any, qtbot: Any, arun: Any, sandbox: Any
+) -> None:
+    window, connector, store, _ = setup
+    store.add(Workspace("Ministry", sandbox.base_url))  # no country chosen
+    arun(connector.vault.set("Ministry", sandbox.token))
+    connection = arun(connector.use("Ministry"))
+    assert connection.default_country == "RW"  # from its /workspace.json
+    assert store.get("Ministry").default_country is None  # the setting stays the person's
+    assert "tel:+250788123456" in _type_local_number_in_a_new_contact(window)
+    assert window.send_button.isEnabled(), window.send_problem.text()
+
+
+def test_a_country_the_person_chose_wins_over_the_workspaces(
+    setup: Any, arun: Any, sandbox: Any
+) -> None:
+    window, connector, store, _ = setup
+    store.add(Workspace("Nairobi office", sandbox.base_url, default_country="KE"))
+    arun(connector.vault.set("Nairobi office", sandbox.token))
+    assert arun(connector.use("Nairobi office")).default_country == "KE"
+    assert "tel:+254788123456" in _type_local_number_in_a_new_contact(window)
+
+
+def test_the_sandbox_takes_its_workspace_country(setup: Any, arun: Any) -> None:
+    window, connector, *_ = setup
+    assert arun(connector.use(None)).default_country == "RW"
+    assert "tel:+250788123456" in _type_local_number_in_a_new_contact(window)
 
 
 def test_switching_back_to_the_sandbox_starts_it_once(setup: Any, qtbot: Any) -> None:
@@ -223,3 +268,37 @@ def test_when_the_bad_database_cannot_be_set_aside_the_window_says_so(
     finally:
         window.close()
         arun(http.aclose())
+
+
+def test_the_limit_the_server_showed_is_saved_for_the_workspace(
+    qtbot: Any, qloop: Any, fresh_sandbox: Any, tmp_path: Path, arun: Any
+) -> None:
+    from explorer.core.client import send
+    from explorer.core.request import Draft, build_request, prepare
+
+    fresh_sandbox.set_rate("2/hour")  # throttles far below the 2,500 the workspace is set to
+    vault = TokenVault()
+    store = WorkspaceStore(vault=vault)
+    # A chosen country: connecting asks the server nothing, so the meter sees every request.
+    store.add(Workspace("Busy", fresh_sandbox.base_url, default_country="RW"))
+    arun(vault.set("Busy", fresh_sandbox.token))
+    window, connector, http = open_window(qtbot, tmp_path, store, vault, _Started(fresh_sandbox))
+    arun(connector.use("Busy"))
+    base = fresh_sandbox.base_url
+    request = build_request(base, fresh_sandbox.token, prepare(Draft("flows")))
+    for _ in range(3):
+        window.budget_meter.record_outcome(arun(send(http, request, base_url=base)))
+    meter = window.budget_meter
+    assert meter.text() == "API: 2 / 2,500 this hour · server refused at 2"
+    assert meter.use_server_limit.isVisible()
+    window.resize(1100, 700)
+    # The whole sentence shows, beside the workspace banner, at the window's usual width.
+    label = meter.label
+    qtbot.waitUntil(lambda: label.width() >= label.sizeHint().width(), timeout=2000)
+    qtbot.mouseClick(meter.use_server_limit, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: store.get("Busy").rate_limit_per_hour == 2, timeout=5000)
+    assert meter.text() == "API: 2 / 2 this hour"
+    assert "Busy now counts against 2 requests an hour" in window.statusBar().currentMessage()
+    reloaded = WorkspaceStore(vault=vault)
+    assert reloaded.get("Busy").rate_limit_per_hour == 2  # kept for the next start
+    window.close()

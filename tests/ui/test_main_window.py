@@ -365,9 +365,8 @@ def test_400_lists_the_refused_values_and_headers_are_shown(window: MainWindow, 
     assert "content-type" in names
 
 
-def test_rate_limit_countdown_then_auto_retry(
-    qtbot: Any, qloop: Any, fresh_sandbox: Any, tmp_path: Path
-) -> None:
+def _refused_with_auto_retry(qtbot: Any, fresh_sandbox: Any, tmp_path: Path) -> MainWindow:
+    """A window whose second flows GET got a 429, with auto-retry on: a retry is waiting."""
     fresh_sandbox.set_rate("1/second")
     http = make_http_client()
     win = MainWindow(
@@ -376,12 +375,20 @@ def test_rate_limit_countdown_then_auto_retry(
     qtbot.addWidget(win)
     win.set_connection(Connection("Sandbox", fresh_sandbox.base_url, fresh_sandbox.token, True))
     win.show()
+    qtbot.waitExposed(win)
     choose(win, "flows", "GET")
     win.auto_retry.setChecked(True)
     assert send_and_wait(qtbot, win).status == 200
     with qtbot.waitSignal(win.outcome_shown, timeout=15000) as refused:
         win.send()  # the second request within the same second is over the limit
     assert refused.args[0].status == 429
+    return win
+
+
+def test_rate_limit_countdown_then_auto_retry(
+    qtbot: Any, qloop: Any, fresh_sandbox: Any, tmp_path: Path
+) -> None:
+    win = _refused_with_auto_retry(qtbot, fresh_sandbox, tmp_path)
     banner = win.rate_limit_banner
     assert banner.isVisible() and "you can send again in 0:0" in banner.text()
     assert not win.send_button.isEnabled()
@@ -395,6 +402,28 @@ def test_rate_limit_countdown_then_auto_retry(
     assert retried.args[0].status == 200
     qtbot.waitUntil(win.send_button.isEnabled, timeout=5000)
     assert not banner.isVisible()
+
+
+@pytest.mark.parametrize("how", ["button", "escape"])
+def test_a_scheduled_retry_can_be_cancelled_during_its_countdown(
+    qtbot: Any, qloop: Any, fresh_sandbox: Any, tmp_path: Path, how: str
+) -> None:
+    win = _refused_with_auto_retry(qtbot, fresh_sandbox, tmp_path)
+    assert "will go again" in win.send_problem.text()
+    assert win.cancel_button.isEnabled(), "the waiting retry can be cancelled"
+    if how == "button":
+        qtbot.mouseClick(win.cancel_button, Qt.MouseButton.LeftButton)
+    else:
+        win.activateWindow()
+        qtbot.keyClick(win.send_button, Qt.Key.Key_Escape)
+    assert "will go again" not in win.send_problem.text()
+    assert not win.cancel_button.isEnabled()
+    assert "Retry cancelled" in win.statusBar().currentMessage()
+    with qtbot.waitSignal(win.rate_limit_banner.finished, timeout=5000):
+        pass
+    assert win._task is None, "nothing was sent again when the countdown ended"
+    assert win.send_button.isEnabled() and win.response.status_label.text() != "Sending…"
+    win.close()
 
 
 def test_contacts_by_group_and_date_then_create_with_groups_and_fields(

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from PySide6.QtCore import Qt
 
 from explorer.core import ratelimit
 from explorer.core.client import Kind, Outcome, send
@@ -69,27 +70,25 @@ def test_meter_counts_real_requests_and_warns_before_the_limit(
     meter = BudgetMeter(ratelimit.BudgetMeter(10))
     qtbot.addWidget(meter)
     assert meter.objectName() == "budgetMeter"
-    assert meter.text() == "0 / 10 this hour" and not meter.warning
+    assert meter.text() == "API: 0 / 10 this hour" and not meter.warning
     warnings: list[bool] = []
     meter.warning_changed.connect(warnings.append)
     for _ in range(7):
         meter.record_outcome(get(arun, fresh_sandbox))
-    assert meter.text() == "7 / 10 this hour" and not meter.warning
+    assert meter.text() == "Contacts: 7 / 10 this hour" and not meter.warning
     meter.record_outcome(get(arun, fresh_sandbox, "flows"))  # another scope: counted apart
-    assert meter.text() == "7 / 10 this hour"
+    assert meter.text() == "Contacts: 7 / 10 this hour"
     meter.record_outcome(get(arun, fresh_sandbox))
-    assert meter.text() == "8 / 10 this hour"
+    assert meter.text() == "Contacts: 8 / 10 this hour"
     assert meter.warning and warnings == [True]
     assert "#ef6c00" in meter.label.styleSheet()  # orange
     assert "Close to the limit (80%)" in meter.toolTip()
-    assert "v2.contacts: 8" in meter.toolTip() and "v2: 1" in meter.toolTip()
+    assert "Contacts (v2.contacts): 8" in meter.toolTip() and "API (v2): 1" in meter.toolTip()
     assert meter.bar.value() == 8 and meter.bar.maximum() == 10
 
-    fresh_sandbox.faults.throttle_storm = True
-    meter.record_outcome(get(arun, fresh_sandbox))  # a 429 is not counted by the server
-    assert meter.text() == "8 / 10 this hour"
     meter.set_limit(100)  # the workspace's own limit
-    assert meter.text() == "8 / 100 this hour" and not meter.warning and warnings == [True, False]
+    assert meter.text() == "Contacts: 8 / 100 this hour"
+    assert not meter.warning and warnings == [True, False]
 
 
 @pytest.mark.parametrize("limit", [3])
@@ -104,4 +103,42 @@ def test_meter_turns_red_at_the_limit_and_recovers_as_requests_age(qtbot: Any, l
     assert "Limit reached" in meter.toolTip() and "1:00:00" in meter.toolTip()
     now[0] += 3601
     meter.refresh()  # the widget refreshes itself on a timer too
-    assert meter.text() == f"0 / {limit} this hour" and meter.label.styleSheet() == ""
+    assert meter.text() == f"API: 0 / {limit} this hour" and meter.label.styleSheet() == ""
+
+
+def test_a_429_below_the_limit_is_said_and_its_count_offered_as_the_limit(
+    qtbot: Any, arun: Callable[..., Any], fresh_sandbox: Any
+) -> None:
+    fresh_sandbox.set_rate("2/hour")  # the server allows far fewer than the workspace's 2,500
+    meter = BudgetMeter(ratelimit.BudgetMeter(2500))
+    qtbot.addWidget(meter)
+    meter.show()
+    offer = meter.use_server_limit
+    for _ in range(2):
+        meter.record_outcome(get(arun, fresh_sandbox))
+    assert meter.text() == "Contacts: 2 / 2,500 this hour" and not offer.isVisible()
+    refused = get(arun, fresh_sandbox)
+    assert refused.status == 429
+    meter.record_outcome(refused)
+    # Not "2 / 2,500" as if all were well: the meter says the server refused, and at what.
+    assert meter.text() == "Contacts: 2 / 2,500 this hour · server refused at 2"
+    assert "#c62828" in meter.label.styleSheet()
+    assert "below the 2,500 an hour set for this workspace" in meter.toolTip()
+    assert offer.isVisible() and offer.text() == "Set the limit to 2"
+    with qtbot.waitSignal(meter.limit_chosen) as chosen:
+        qtbot.mouseClick(offer, Qt.MouseButton.LeftButton)
+    assert chosen.args == [2]
+    assert meter.text() == "Contacts: 2 / 2 this hour" and not offer.isVisible()
+    assert "Limit reached" in meter.toolTip()
+
+
+def test_a_429_at_the_limit_is_no_surprise(
+    qtbot: Any, arun: Callable[..., Any], fresh_sandbox: Any
+) -> None:
+    fresh_sandbox.set_rate("2/hour")
+    meter = BudgetMeter(ratelimit.BudgetMeter(2))
+    qtbot.addWidget(meter)
+    for _ in range(3):
+        meter.record_outcome(get(arun, fresh_sandbox))
+    assert meter.text() == "Contacts: 2 / 2 this hour"
+    assert meter.use_server_limit.isHidden()

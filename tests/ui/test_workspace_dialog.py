@@ -297,6 +297,31 @@ def test_test_connection_shows_the_workspace_name(
     assert result.text().startswith("Connected to")
 
 
+def test_test_connection_fills_an_empty_country_from_the_workspace(
+    qtbot: Any, dialog: WorkspaceDialog, sandbox: Any, store: WorkspaceStore
+) -> None:
+    fill_new(dialog, "Local", sandbox.base_url, sandbox.token)
+    country = child(dialog, QLineEdit, "workspaceCountry")
+    result = child(dialog, QLabel, "testConnectionResult")
+    child(dialog, QPushButton, "testConnectionButton").click()
+    qtbot.waitUntil(lambda: "Sandbox Workspace" in result.text(), timeout=10_000)
+    assert country.text() == "RW" and "filled in" in result.text()
+    save(qtbot, dialog)
+    saved = store.get("Local")
+    assert saved is not None and saved.default_country == "RW"
+
+
+def test_test_connection_keeps_the_country_the_person_typed(
+    qtbot: Any, dialog: WorkspaceDialog, sandbox: Any
+) -> None:
+    fill_new(dialog, "Local", sandbox.base_url, sandbox.token, country="KE")
+    result = child(dialog, QLabel, "testConnectionResult")
+    child(dialog, QPushButton, "testConnectionButton").click()
+    qtbot.waitUntil(lambda: "Sandbox Workspace" in result.text(), timeout=10_000)
+    assert child(dialog, QLineEdit, "workspaceCountry").text() == "KE"
+    assert "(country RW)" in result.text() and "filled in" not in result.text()
+
+
 def test_a_wrong_token_shows_what_403_means(
     qtbot: Any, dialog: WorkspaceDialog, sandbox: Any
 ) -> None:

@@ -26,7 +26,14 @@ from explorer.sandbox.api import (
 )
 from explorer.sandbox.clock import iso, now_us
 from explorer.sandbox.seed import USERS
-from explorer.sandbox.validation import check_actions, check_name, validate_body, validate_fields
+from explorer.sandbox.validation import (
+    UNIQUE,
+    check_actions,
+    check_name,
+    require_fields,
+    validate_body,
+    validate_fields,
+)
 
 # ContactField.make_key refuses these (they clash with contact attributes in expressions).
 RESERVED_FIELD_KEYS = frozenset(
@@ -536,7 +543,7 @@ def check_unique_name(ctx: Ctx, table: str, name: str, instance: Any, column: st
         f"SELECT id FROM {table} WHERE lower(name) = lower(?) AND is_active = 1", (name,)
     )
     if other is not None and (instance is None or other != instance["id"]):
-        raise bad_request({column: ["Must be unique."]})
+        raise bad_request({column: [UNIQUE]})
 
 
 def upsert_named(
@@ -582,6 +589,7 @@ def check_create_limit(ctx: Ctx, table: str, condition: str) -> None:
 
 
 _FIELD_NAME = re.compile(r"^[A-Za-z0-9\- ]+$")
+_NAME_AND_TYPE = frozenset({"name", "type"})
 
 
 def field_key(name: str) -> str:
@@ -650,7 +658,12 @@ class Fields(Resource):
                 body["name"] = body["label"]
             if "type" not in body and "value_type" in body:
                 body["type"] = "number" if body["value_type"] == "numeric" else body["value_type"]
-        data = validate_body(ctx, ctx.method, body, update=instance is not None)
+        # RapidPro asks for name and type in the serializer's validate(), after the fields:
+        # as one non-field error, the name first.
+        data = validate_body(
+            ctx, ctx.method, body, update=instance is not None, checked_later=_NAME_AND_TYPE
+        )
+        require_fields(data, ("name", "type"))
         name = data["name"]
         if not _FIELD_NAME.match(name):
             raise bad_request({"name": ["Can only contain letters, numbers and hypens."]})
@@ -661,7 +674,7 @@ class Fields(Resource):
             "SELECT id FROM fields WHERE lower(name) = lower(?) AND is_active = 1", (name,)
         )
         if other is not None and (instance is None or other != instance["id"]):
-            raise bad_request({"name": ["Must be unique."]})
+            raise bad_request({"name": [UNIQUE]})
         if (
             instance is not None
             and data["type"] != "datetime"

@@ -436,7 +436,7 @@ class _Exchange:
         try:
             target = current.url.join(location)
         except httpx.InvalidURL as exc:
-            return f"It points to an address that is not valid ({exc}), so it was not followed."
+            return _bad_location(str(exc))
         if not same_origin(target, self.base_url):
             return (
                 f"It points to {location}, which is not this workspace; the token was not "
@@ -452,9 +452,15 @@ class _Exchange:
         return _redirected(current, target, response.status_code)
 
     def _failed(self, exc: BaseException) -> Outcome:
-        if _chain_text(exc).find("Receive buffer too long") >= 0:
+        text = str(exc)
+        if "Receive buffer too long" in _chain_text(exc):
             # h11's words when a response's head passes httpcore's limit.
             return self._too_large(f"Its headers alone are over {human_size(HEADER_LIMIT)}")
+        if text.startswith(_HTTPX_BAD_LOCATION):
+            # httpx reads Location itself, even when it does not follow redirects.
+            outcome = _failure(Kind.REDIRECT, self.request, self.start, exc, self.redirects)
+            outcome.error = _bad_location(text.removeprefix(_HTTPX_BAD_LOCATION).rstrip("."))
+            return outcome
         return _failure(_failure_kind(exc), self.request, self.start, exc, self.redirects)
 
     def _too_large(self, what: str) -> Outcome:
@@ -483,6 +489,13 @@ class _Exchange:
                 response.headers.get("retry-after"), body=body
             )
         return outcome
+
+
+_HTTPX_BAD_LOCATION = "Invalid URL in location header: "
+
+
+def _bad_location(why: str) -> str:
+    return f"Its Location is not a valid address ({why})."
 
 
 def _kind_of(status: int) -> Kind:

@@ -635,11 +635,12 @@ async def fetch_all(
             if on_response is not None:
                 on_response(outcome)
             if outcome.kind is Kind.RATE_LIMITED:
-                wait = max(1.0, outcome.retry_after or DEFAULT_RETRY_AFTER)
+                # 0 is a wait too (Retry-After: 0, or a negative one): only None is unsaid.
+                wait = DEFAULT_RETRY_AFTER if outcome.retry_after is None else outcome.retry_after
                 if not auto_retry:
                     raise _Stop(
-                        f"Rate limit reached at page {page.number:,}: the server asks to wait "
-                        f"{format_wait(wait)}. Resume after that to continue.",
+                        f"Rate limit reached at page {page.number:,}. {outcome.wait_advice()} "
+                        "Resume after that to continue.",
                         retry_after=wait,
                     )
                 log.info("page %d: rate limited, waiting %.0f s", page.number, wait)

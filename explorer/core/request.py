@@ -582,7 +582,11 @@ def build_follow_request(url: str, base_url: str, token: str | None) -> httpx.Re
         )
     import httpx
 
-    return httpx.Request("GET", url, headers=_base_headers(token))
+    try:
+        return httpx.Request("GET", url, headers=_base_headers(token))
+    except httpx.InvalidURL as exc:
+        # A tab or other control character in a server's link: nothing sensible to send.
+        raise ValidationError(f"the page link {url!r} is not a valid address ({exc})") from None
 
 
 def _base_headers(token: str | None) -> list[tuple[str, str]]:

@@ -359,24 +359,26 @@ async def send(
     *,
     base_url: str,
     max_body: int = DEFAULT_MAX_BODY,
-    deadline: float | None = DEFAULT_DEADLINE,
+    deadline: float | None = None,
 ) -> Outcome:
     """Send ``request`` and read the whole response into an :class:`Outcome`.
 
     ``base_url`` is the workspace's origin: a redirect elsewhere is not followed.
-    ``deadline`` bounds the whole exchange, redirects and body included (the client's read
-    timeout only bounds each wait for a byte, which a server dripping bytes never passes).
+    ``deadline`` (seconds, None for :data:`DEFAULT_DEADLINE`) bounds the whole exchange,
+    redirects and body included: the client's read timeout only bounds each wait for a
+    byte, which a server dripping bytes never passes.
     Cancelling the awaiting task aborts the transfer and closes the connection.
     """
     start = time.perf_counter()
+    limit = DEFAULT_DEADLINE if deadline is None else deadline
     exchange = _Exchange(http, request, base_url, max_body, start)
     try:
-        async with asyncio.timeout(deadline):
+        async with asyncio.timeout(limit):
             outcome = await exchange.run()
     except TimeoutError:
         outcome = _failure(Kind.TIMEOUT, request, start, None, exchange.redirects)
         outcome.error = (
-            f"It was still unfinished after {format_wait(deadline or 0)}, the longest this "
+            f"It was still unfinished after {format_wait(limit)}, the longest this "
             "workspace lets one request take, so it was stopped."
         )
         return outcome

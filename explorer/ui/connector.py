@@ -91,6 +91,7 @@ class Connector(QObject):
                         token,
                         default_country=workspace.default_country,
                         rate_limit_per_hour=workspace.rate_limit_per_hour,
+                        deadline=float(workspace.request_deadline_s),
                     )
                 )
         try:

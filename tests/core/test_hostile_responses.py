@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 
 from explorer.core.client import DEFAULT_RETRY_AFTER, Kind, make_http_client, send
 from explorer.core.json_parse import SlicedParser
@@ -149,12 +150,14 @@ def test_retry_after_says_who_chose_the_wait(aio: Aio) -> None:
     assert "server asks" not in missing.wait_advice()
 
 
-def test_a_big_page_is_parsed_in_slices_to_the_same_value(aio: Aio) -> None:
+def test_a_big_page_is_parsed_in_slices_to_the_same_value(
+    aio: Aio, monkeypatch: pytest.MonkeyPatch
+) -> None:
     page = {"next": None, "count": 30_000, "results": [{"uuid": f"u{i}"} for i in range(30_000)]}
     body = json.dumps(page).encode()
     assert len(body) > 1 << 19
-    head = (
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n" % len(body)
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n" % len(
+        body
     )
 
     async def go(port: int) -> Any:
@@ -162,15 +165,10 @@ def test_a_big_page_is_parsed_in_slices_to_the_same_value(aio: Aio) -> None:
             request = httpx.Request("GET", f"http://127.0.0.1:{port}{PATH}")
             return await send(http, request, base_url=f"http://127.0.0.1:{port}")
 
-    import explorer.core.client as client
-
-    old = client.SLICED_PARSE_FROM
-    client.SLICED_PARSE_FROM = 1 << 18  # a smaller page takes the sliced path in this test
-    try:
-        with raw_server(_answer(head, body)) as port:
-            outcome = aio(go(port))
-    finally:
-        client.SLICED_PARSE_FROM = old
+    # A smaller page takes the sliced path in this test.
+    monkeypatch.setattr("explorer.core.client.SLICED_PARSE_FROM", 1 << 18)
+    with raw_server(_answer(head, body)) as port:
+        outcome = aio(go(port))
     assert "_parsed" in outcome.__dict__  # parsed by send, not by the first reader
     assert outcome.results == page["results"] and outcome.json_error is None
 

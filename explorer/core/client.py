@@ -137,6 +137,7 @@ class Outcome:
     error: str = ""  # for failures: what went wrong, in words
     retry_after: float | None = None  # for 429: seconds to wait
     retry_after_given: bool = False  # whether the server said how long (else the app's default)
+    record_keys: tuple[str, ...] | None = None  # keys of ``results``, when gathered while parsing
     redirects: int = 0
 
     @property
@@ -378,13 +379,15 @@ async def send(
     except TimeoutError:
         outcome = _failure(Kind.TIMEOUT, request, start, None, exchange.redirects)
         outcome.error = (
-            f"It was still unfinished after {format_wait(limit)}, the longest this "
-            "workspace lets one request take, so it was stopped."
+            f"Stopped after {format_wait(limit)}, the longest this workspace lets one "
+            "request take."
         )
         return outcome
     if outcome.is_json and outcome.size >= SLICED_PARSE_FROM:
         # json.loads of a big page holds the loop (and the GUI) for most of a second.
-        outcome.set_parsed(*await parse_sliced(outcome.content))
+        parsed = await parse_sliced(outcome.content)
+        outcome.set_parsed(parsed.value, parsed.error)
+        outcome.record_keys = parsed.record_keys
     return outcome
 
 

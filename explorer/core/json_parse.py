@@ -3,9 +3,10 @@
 ``json.loads`` of a 200 MB page holds the interpreter for most of a second, in any thread
 (it keeps the GIL). :class:`SlicedParser` decodes the text in pieces, then walks the top
 two levels itself (the page object, and its ``results`` list) and hands each element below
-to the C scanner, which is quick on one small record. :func:`parse_sliced` runs it on the
-running loop, yielding between slices. Nesting deeper than Python can parse is reported
-as an error, never raised. No Qt here.
+to the C scanner, which is quick on one small record. It also gathers the keys of a
+page's ``results`` (a results table's columns), which for a million records is itself a
+stall. :func:`parse_sliced` runs it on the running loop, yielding between slices.
+Nesting deeper than Python can parse is reported as an error, never raised. No Qt here.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class SlicedParser:
         self.data = data
         self.value: Any = None
         self.error: str | None = None
+        self.record_keys: tuple[str, ...] | None = None  # keys of ``results``, in first-seen order
         self.done = False
         self._steps = self._run()
 
@@ -67,12 +69,28 @@ class SlicedParser:
             if _WS.match(text, end).end() != len(text):
                 raise _Bad("extra data after the JSON value", end)
             self.value = value
+            yield from self._gather_keys(value)
         except _Bad as bad:
             self.error = f"the body is not valid JSON ({bad.why}: char {bad.pos:,})"
         except UnicodeDecodeError:
             self.error = "the body is not valid JSON (it is not UTF-8 text)"
         except RecursionError:
             self.error = TOO_DEEP
+
+
+    def _gather_keys(self, value: Any) -> Generator[None, None, None]:
+        records = value.get("results") if isinstance(value, dict) else None
+        if not isinstance(records, list):
+            return
+        present: dict[str, None] = {}
+        for start in range(0, len(records), 4096):
+            for record in records[start : start + 4096]:
+                if isinstance(record, dict):
+                    present.update(dict.fromkeys(record))
+                else:
+                    present.setdefault("value", None)  # as a results table names them
+            yield
+        self.record_keys = tuple(present)
 
 
 def _decode(data: bytes) -> Generator[None, None, str]:
@@ -153,10 +171,9 @@ def _object(text: str, pos: int, depth: int) -> _Steps:
         pos = _WS.match(text, pos + 1).end()
 
 
-async def parse_sliced(data: bytes, *, seconds: float = SLICE_S) -> tuple[Any, str | None]:
-    """Parse ``data`` on the running loop, a slice at a time: ``(value, None)`` or
-    ``(None, why)``."""
+async def parse_sliced(data: bytes, *, seconds: float = SLICE_S) -> SlicedParser:
+    """``data`` parsed on the running loop, a slice at a time (see the parser's fields)."""
     parser = SlicedParser(data)
     while not parser.advance(seconds):
         await asyncio.sleep(0)
-    return parser.value, parser.error
+    return parser

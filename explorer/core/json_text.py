@@ -639,7 +639,8 @@ class BodyIndex:
         except RecursionError:
             # Valid or not, Python cannot read JSON this deep (100,000 "[" is 100 kB).
             self.too_deep = True
-            self._fail(0, "it nests too deeply to show as JSON")
+            self.error = "more levels of nesting than this app can read"
+            self._fail(0, self.error)
         except (ValueError, UnicodeDecodeError) as exc:
             if isinstance(exc, json.JSONDecodeError):
                 why = f"{exc.msg.lower()} (line {exc.lineno:,}, column {exc.colno:,})"

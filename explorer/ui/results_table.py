@@ -135,10 +135,15 @@ def sort_key(value: Any) -> tuple[Any, ...]:
     return (0, 3, 0.0, summarize(value).casefold())
 
 
-def columns_of(records: list[Any], endpoint: str | None) -> list[str]:
-    """Keys present in ``records``, in the catalog's order for ``endpoint``, then the rest."""
-    present: dict[str, None] = {}
-    for record in records:
+def columns_of(
+    records: list[Any], endpoint: str | None, keys: tuple[str, ...] | None = None
+) -> list[str]:
+    """Keys present in ``records``, in the catalog's order for ``endpoint``, then the rest.
+
+    ``keys``: the keys already gathered (a big page's, while it was parsed in slices).
+    """
+    present: dict[str, None] = dict.fromkeys(keys or ())
+    for record in records if keys is None else ():
         if isinstance(record, dict):
             for key in record:
                 present.setdefault(str(key), None)
@@ -358,13 +363,19 @@ class ResultsTable(QWidget):
     def row_count(self) -> int:
         return self.proxy.rowCount()
 
-    def set_results(self, records: list[Any], endpoint: str | None = None) -> None:
-        """Show ``records`` (a page's ``results``); ``endpoint`` orders the columns."""
+    def set_results(
+        self,
+        records: list[Any],
+        endpoint: str | None = None,
+        keys: tuple[str, ...] | None = None,
+    ) -> None:
+        """Show ``records`` (a page's ``results``); ``endpoint`` orders the columns, ``keys``
+        are the records' keys when they are known already."""
         self.endpoint = endpoint
         self.view.setSortingEnabled(False)
         self.proxy.sort(-1)
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.model.set_records(list(records), columns_of(records, endpoint))
+        self.model.set_records(list(records), columns_of(records, endpoint, keys))
         self.view.setSortingEnabled(True)
         n = len(records)
         self.count_label.setText(f"{n:,} record{'s' if n != 1 else ''}" if n else "No results.")
@@ -378,7 +389,7 @@ class ResultsTable(QWidget):
             self.clear("This response is not a page of results.")
             return False
         endpoint = catalog().by_path(outcome.request.url.path)
-        self.set_results(results, endpoint.name if endpoint else None)
+        self.set_results(results, endpoint.name if endpoint else None, outcome.record_keys)
         return True
 
     def show_page(self, pager: Pager, outcome: Outcome) -> None:

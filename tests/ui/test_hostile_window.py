@@ -97,7 +97,8 @@ def test_a_next_link_with_a_tab_is_refused_in_the_window(
         assert table.next_button.isEnabled()
         qtbot.mouseClick(table.next_button, Qt.MouseButton.LeftButton)
         meaning = win.response.meaning_label
-        qtbot.waitUntil(lambda: "not a valid address" in meaning.text(), timeout=5000)
+        qtbot.waitUntil(lambda: "holds a tab, so it is not a valid" in meaning.text(), timeout=5000)
+        assert "cursor=\\tx" in meaning.text()  # the tab shown, not a gap
         assert "Not sent" in win.response.status_label.text()
         qtbot.waitUntil(win.send_button.isEnabled, timeout=5000)
         win.grab().save("/tmp/hostile-next-tab.png")

@@ -379,8 +379,7 @@ async def send(
     except TimeoutError:
         outcome = _failure(Kind.TIMEOUT, request, start, None, exchange.redirects)
         outcome.error = (
-            f"Stopped after {format_wait(limit)}, the longest this workspace lets one "
-            "request take."
+            f"Stopped after {format_wait(limit)}, the longest this workspace lets one request take."
         )
         return outcome
     if outcome.is_json and outcome.size >= SLICED_PARSE_FROM:

@@ -149,10 +149,8 @@ class SlicedParser:
         return self._scan()
 
     def _array(self, depth: int) -> _Steps:
-        self._pos += 1
         out: list[Any] = []
-        if self._peek() == "]":
-            self._pos += 1
+        if self._opened("]"):
             return out
         while True:
             if depth + 1 < WALK_DEPTH:
@@ -161,19 +159,12 @@ class SlicedParser:
                 out.append(self._scan())
             if len(out) % YIELD_EVERY == 0:
                 yield
-            char = self._peek()
-            self._pos += 1
-            if char == "]":
+            if self._closed("]"):
                 return out
-            if char != ",":
-                self._pos -= 1
-                raise _Bad("expecting ',' delimiter")
 
     def _object(self, depth: int) -> _Steps:
-        self._pos += 1
         out: dict[str, Any] = {}
-        if self._peek() == "}":
-            self._pos += 1
+        if self._opened("}"):
             return out
         while True:
             if self._peek() != '"':
@@ -183,13 +174,24 @@ class SlicedParser:
             out[key] = yield from self._value(depth + 1)
             if len(out) % YIELD_EVERY == 0:
                 yield
-            char = self._peek()
-            self._pos += 1
-            if char == "}":
+            if self._closed("}"):
                 return out
-            if char != ",":
-                self._pos -= 1
-                raise _Bad("expecting ',' delimiter")
+
+    def _opened(self, close: str) -> bool:
+        """Past a container's opening bracket: True when it is empty (and closed too)."""
+        self._pos += 1
+        if self._peek() != close:
+            return False
+        self._pos += 1
+        return True
+
+    def _closed(self, close: str) -> bool:
+        """After an element: True past the closing bracket, False past a comma."""
+        char = self._peek()
+        if char not in (close, ","):
+            raise _Bad("expecting ',' delimiter")
+        self._pos += 1
+        return char == close
 
     def _gather_keys(self, value: Any) -> Generator[None, None, None]:
         records = value.get("results") if isinstance(value, dict) else None

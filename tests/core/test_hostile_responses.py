@@ -204,3 +204,29 @@ def test_slices_stay_short_on_a_page_of_tiny_records() -> None:
     # Behaviour, not timing: the work was split into many turns, and the result is whole.
     assert turns > 5, time.perf_counter() - started
     assert len(parser.value["results"]) == 200_000
+
+
+def test_values_cut_by_the_text_window_are_read_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Windows of 5 bytes cut every number, string, emoji and keyword somewhere.
+    monkeypatch.setattr("explorer.core.json_parse.DECODE_STEP", 5)
+    page = {
+        "next": None,
+        "count": 1234567,
+        "results": [
+            {"n": 3.14159e12, "s": "Fatima 🌍 — réessayez", "ok": True, "l": [1, {"z": None}]},
+            {"n": -98765, "s": "\u674e\u96f7", "ok": False, "l": []},
+        ],
+    }
+    for body in (
+        json.dumps(page).encode(),
+        json.dumps(page, indent=1, ensure_ascii=False).encode(),
+    ):
+        parser = SlicedParser(body)
+        while not parser.advance():
+            pass
+        assert parser.error is None and parser.value == page
+        assert parser.record_keys == ("n", "s", "ok", "l")
+        cut = SlicedParser(body[:-3])
+        while not cut.advance():
+            pass
+        assert cut.value is None and cut.error is not None

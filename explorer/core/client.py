@@ -542,10 +542,10 @@ async def _read_limited(response: httpx.Response, limit: int) -> bytes:
         async for raw in response.aiter_raw():
             try:
                 # zlib releases the GIL: inflating in a thread leaves the loop free.
-                chunk = await asyncio.to_thread(inflater.feed, raw)
+                pieces = await asyncio.to_thread(inflater.feed, raw)
             except InflateTooLarge:
                 raise _TooLarge from None
-            chunks.append(chunk)
+            chunks.extend(pieces)
         return b"".join(chunks)
     async for chunk in response.aiter_bytes():
         size += len(chunk)

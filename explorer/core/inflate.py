@@ -14,6 +14,7 @@ import zlib
 ENCODINGS = frozenset({"gzip", "x-gzip", "deflate"})
 _AUTO_HEADER = 32 + zlib.MAX_WBITS  # gzip or zlib header, whichever is there
 _RAW_DEFLATE = -zlib.MAX_WBITS  # some servers send "deflate" without the zlib header
+STEP = 4 << 20  # most bytes inflated by one call
 
 
 class InflateTooLarge(Exception):
@@ -34,10 +35,11 @@ class BoundedInflater:
         self._started = False
         self._z = zlib.decompressobj(_AUTO_HEADER)
 
-    def feed(self, data: bytes) -> bytes:
-        """The bytes ``data`` inflates to. Raises :class:`InflateTooLarge` past the limit."""
+    def feed(self, data: bytes) -> list[bytes]:
+        """The bytes ``data`` inflates to, in pieces of a few MB (joining them would hold the
+        GIL for a while). Raises :class:`InflateTooLarge` past the limit."""
         if not data or self._z.eof:
-            return b""
+            return []
         try:
             out = self._inflate(data)
         except zlib.error as exc:
@@ -45,17 +47,25 @@ class BoundedInflater:
         self._started = True
         return out
 
-    def _inflate(self, data: bytes) -> bytes:
-        room = self.limit - self.size
+    def _inflate(self, data: bytes) -> list[bytes]:
         try:
-            # At most one byte over the room: enough to know the limit is passed.
-            out = self._z.decompress(data, room + 1)
+            return self._inflate_all(data)
         except zlib.error:
-            if self._started or self.encoding != "deflate":
+            if self._started or self.encoding != "deflate" or self.size:
                 raise
             self._z = zlib.decompressobj(_RAW_DEFLATE)
-            out = self._z.decompress(data, room + 1)
-        if len(out) > room:
-            raise InflateTooLarge
-        self.size += len(out)
-        return out
+            return self._inflate_all(data)
+
+    def _inflate_all(self, data: bytes) -> list[bytes]:
+        parts = []
+        while data and not self._z.eof:
+            room = self.limit - self.size
+            # At most one byte over the room (enough to know the limit is passed), and a few
+            # MB a call: zlib inflates without the GIL but hands its output over with it.
+            out = self._z.decompress(data, min(room + 1, STEP))
+            if len(out) > room:
+                raise InflateTooLarge
+            self.size += len(out)
+            parts.append(out)
+            data = self._z.unconsumed_tail
+        return parts

@@ -144,3 +144,28 @@ def test_a_429_says_who_chose_the_wait(
         assert words in win.response.meaning_label.text()
         if header is None:
             win.grab().save("/tmp/hostile-429.png")
+
+
+def test_a_workspaces_deadline_reaches_its_connection(
+    qtbot: Any, qloop: Any, sandbox: Any, tmp_path: Path, arun: Any
+) -> None:
+    from explorer.store.secrets import TokenVault
+    from explorer.store.workspaces import Workspace, WorkspaceStore
+    from tests.ui.test_connector import _Started, open_window
+
+    vault = TokenVault()
+    store = WorkspaceStore(vault=vault)
+    store.add(Workspace("Slow", sandbox.base_url, request_deadline_s=600))
+    arun(vault.set("Slow", sandbox.token))
+    window, _connector, _http = open_window(qtbot, tmp_path, store, vault, _Started(sandbox))
+    try:
+        index = window.workspace_selector.findText("Slow")
+        window.workspace_selector.activated.emit(index)
+        qtbot.waitUntil(lambda: window.connection is not None, timeout=5000)
+        assert window.connection.name == "Slow" and window.connection.deadline == 600
+        choose(window, "contacts", "GET")
+        assert send_and_wait(qtbot, window).ok
+        assert window._pager is not None and window._pager.deadline == 600  # Next, Previous
+        assert window.fetch_all._target.deadline == 600  # and fetch-all
+    finally:
+        window.close()

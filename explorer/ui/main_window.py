@@ -845,7 +845,6 @@ class MainWindow(QMainWindow):
             if outcome.ok and prepared.method is not HttpMethod.GET and cache is not None:
                 cache.invalidate(prepared.endpoint.name)  # new names show up in suggestions
             self._pager = None
-            # Only a page of results starts a pager: a body that is not one clears the table.
             paged = prepared.endpoint.method(prepared.method).pagination is not Pagination.NONE
             if paged and outcome.ok and outcome.results is not None:
                 from explorer.core.pagination import Pager

@@ -8,6 +8,7 @@ origin, so the token never reaches another host.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import json
 import logging
@@ -25,6 +26,9 @@ from typing import Any
 import httpx
 
 from explorer.core.errors import format_path
+from explorer.core.inflate import ENCODINGS, BoundedInflater, InflateError, InflateTooLarge
+from explorer.core.json_parse import TOO_DEEP, parse_sliced
+from explorer.core.ratelimit import format_wait
 from explorer.core.request import same_origin
 
 log = logging.getLogger(__name__)
@@ -33,6 +37,9 @@ DEFAULT_RETRY_AFTER = 60.0  # seconds, when a 429 says nothing usable
 MAX_RETRY_AFTER = 24 * 3600.0
 DEFAULT_MAX_BODY = 512 * 1024 * 1024
 MAX_REDIRECTS = 5
+DEFAULT_DEADLINE = 180.0  # seconds for a whole request, however slowly the bytes arrive
+SLICED_PARSE_FROM = 1 << 20  # bodies from this size are parsed a slice at a time
+HEADER_LIMIT = 100 * 1024  # what the HTTP layer (httpcore) accepts for a response's head
 
 
 class Kind(StrEnum):
@@ -129,6 +136,8 @@ class Outcome:
     elapsed: float = 0.0  # seconds, from sending to the last byte
     error: str = ""  # for failures: what went wrong, in words
     retry_after: float | None = None  # for 429: seconds to wait
+    retry_after_given: bool = False  # whether the server said how long (else the app's default)
+    record_keys: tuple[str, ...] | None = None  # keys of ``results``, when gathered while parsing
     redirects: int = 0
 
     @property
@@ -166,7 +175,22 @@ class Outcome:
         except ValueError as exc:
             return None, f"the body is not valid JSON ({exc})"
         except RecursionError:
-            return None, "the body nests JSON too deeply to read"
+            return None, TOO_DEEP
+
+    def set_parsed(self, value: Any, error: str | None) -> None:
+        """Store a body parsed elsewhere (a slice at a time), so no reader parses it again."""
+        self.__dict__["_parsed"] = (value, error)
+
+    def wait_advice(self) -> str:
+        """For a 429: how long to wait, and whether the server said so or the app chose it."""
+        if self.retry_after is None:
+            return ""
+        if self.retry_after_given:
+            return f"The server asks to wait {format_wait(self.retry_after)}."
+        return (
+            "The server did not say how long to wait; this app waits "
+            f"{format_wait(self.retry_after)}."
+        )
 
     @property
     def json(self) -> Any:
@@ -273,8 +297,16 @@ def parse_retry_after(value: str | None, *, body: Any = None, now: datetime | No
     """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date.
 
     A missing or garbled header falls back to RapidPro's "Expected available in N seconds"
-    in the body, then to :data:`DEFAULT_RETRY_AFTER`; the result is kept between 0 and a day.
+    in the body, then to :data:`DEFAULT_RETRY_AFTER`; the result is kept between 0 and a day
+    (a negative wait, or a date in the past, is 0).
     """
+    return retry_after_of(value, body=body, now=now)[0]
+
+
+def retry_after_of(
+    value: str | None, *, body: Any = None, now: datetime | None = None
+) -> tuple[float, bool]:
+    """:func:`parse_retry_after`, and whether the server said it (False: the app's default)."""
     seconds: float | None = None
     if value is not None:
         text = value.strip()
@@ -295,8 +327,8 @@ def parse_retry_after(value: str | None, *, body: Any = None, now: datetime | No
     if seconds is None and isinstance(detail, str) and (m := _THROTTLE_RE.search(detail)):
         seconds = float(m[1])
     if seconds is None:
-        seconds = DEFAULT_RETRY_AFTER
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+        return DEFAULT_RETRY_AFTER, False
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER), True
 
 
 def _charset(headers: httpx.Headers) -> str:
@@ -328,82 +360,169 @@ async def send(
     *,
     base_url: str,
     max_body: int = DEFAULT_MAX_BODY,
+    deadline: float | None = None,
 ) -> Outcome:
     """Send ``request`` and read the whole response into an :class:`Outcome`.
 
     ``base_url`` is the workspace's origin: a redirect elsewhere is not followed.
+    ``deadline`` (seconds, None for :data:`DEFAULT_DEADLINE`) bounds the whole exchange,
+    redirects and body included: the client's read timeout only bounds each wait for a
+    byte, which a server dripping bytes never passes.
     Cancelling the awaiting task aborts the transfer and closes the connection.
     """
     start = time.perf_counter()
-    redirects = 0
-    current = request
-    while True:
-        try:
-            response = await http.send(current, stream=True)
-        except httpx.TimeoutException as exc:
-            return _failure(Kind.TIMEOUT, request, start, exc, redirects)
-        except httpx.ConnectError as exc:
-            return _failure(_connect_kind(exc), request, start, exc, redirects)
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-            return _failure(Kind.CONNECTION_LOST, request, start, exc, redirects)
-        except httpx.HTTPError as exc:
-            return _failure(Kind.NETWORK, request, start, exc, redirects)
-        except ssl.SSLError as exc:
-            return _failure(Kind.TLS, request, start, exc, redirects)
-        try:
-            if response.is_redirect and redirects < MAX_REDIRECTS:
-                location = response.headers.get("location", "")
-                target = current.url.join(location)
-                if same_origin(target, base_url):
-                    redirects += 1
-                    current = _redirected(current, target, response.status_code)
-                    continue
-            try:
-                content = await _read_limited(response, max_body)
-            except _TooLarge:
-                outcome = _failure(Kind.TOO_LARGE, request, start, None, redirects)
-                outcome.error = f"It is over {human_size(max_body)}; the rest was not read."
-                outcome.status = None
-                return outcome
-            except httpx.TimeoutException as exc:
-                return _failure(Kind.TIMEOUT, request, start, exc, redirects)
-            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
-                return _failure(Kind.CONNECTION_LOST, request, start, exc, redirects)
-            except httpx.HTTPError as exc:
-                return _failure(Kind.NETWORK, request, start, exc, redirects)
-        finally:
-            await response.aclose()
-        break
-
-    status = response.status_code
-    kind = _BY_STATUS.get(status)
-    if kind is None:
-        if 500 <= status < 600:
-            kind = Kind.SERVER_ERROR
-        elif 300 <= status < 400:
-            kind = Kind.REDIRECT
-        else:
-            kind = Kind.OTHER_STATUS
-    outcome = Outcome(
-        kind=kind,
-        request=request,
-        status=status,
-        reason=response.reason_phrase or "",
-        headers=response.headers,
-        content=content,
-        elapsed=time.perf_counter() - start,
-        redirects=redirects,
-    )
-    if kind is Kind.REDIRECT:
+    limit = DEFAULT_DEADLINE if deadline is None else deadline
+    exchange = _Exchange(http, request, base_url, max_body, start)
+    try:
+        async with asyncio.timeout(limit):
+            outcome = await exchange.run()
+    except TimeoutError:
+        outcome = _failure(Kind.TIMEOUT, request, start, None, exchange.redirects)
         outcome.error = (
-            f"It points to {response.headers.get('location', 'nowhere')}, which is not "
-            "this workspace; the token was not sent there."
+            f"Stopped after {format_wait(limit)}, the longest this workspace lets one request take."
         )
-    if kind is Kind.RATE_LIMITED:
-        outcome.retry_after = parse_retry_after(
-            response.headers.get("retry-after"), body=outcome.json
-        )
+        return outcome
+    if outcome.is_json and outcome.size >= SLICED_PARSE_FROM:
+        # json.loads of a big page holds the loop (and the GUI) for most of a second.
+        parsed = await parse_sliced(outcome.content)
+        outcome.set_parsed(parsed.value, parsed.error)
+        outcome.record_keys = parsed.record_keys
     return outcome
+
+
+class _Exchange:
+    """One request and the redirects it takes on the workspace's origin."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        request: httpx.Request,
+        base_url: str,
+        max_body: int,
+        start: float,
+    ) -> None:
+        self.http, self.request, self.base_url = http, request, base_url
+        self.max_body, self.start = max_body, start
+        self.redirects = 0
+        self.visited = {str(request.url)}
+
+    async def run(self) -> Outcome:
+        current = self.request
+        while True:
+            try:
+                response = await self.http.send(current, stream=True)
+            except (httpx.HTTPError, ssl.SSLError) as exc:
+                return self._failed(exc)
+            try:
+                follow = self._follow(current, response)
+                if isinstance(follow, httpx.Request):
+                    current = follow
+                    continue
+                try:
+                    content = await _read_limited(response, self.max_body)
+                except _TooLarge:
+                    return self._too_large(f"It is over {human_size(self.max_body)}")
+                except InflateError as exc:
+                    outcome = _failure(Kind.NETWORK, self.request, self.start, exc, self.redirects)
+                    outcome.error = f"Its body could not be unpacked: {exc}."
+                    return outcome
+                except httpx.HTTPError as exc:
+                    return self._failed(exc)
+            finally:
+                await response.aclose()
+            return self._outcome(response, content, follow)
+
+    def _follow(self, current: httpx.Request, response: httpx.Response) -> httpx.Request | str:
+        """The next request of a redirect on this origin, or why it is not followed ("")."""
+        if not response.is_redirect:
+            return ""
+        location = response.headers.get("location", "")
+        try:
+            target = current.url.join(location)
+        except httpx.InvalidURL as exc:
+            return _bad_location(str(exc))
+        if not same_origin(target, self.base_url):
+            return (
+                f"It points to {location}, which is not this workspace; the token was not "
+                "sent there."
+            )
+        if str(target) in self.visited or self.redirects >= MAX_REDIRECTS:
+            return (
+                f"A redirect loop: after {self.redirects + 1} redirects on this workspace it "
+                f"still points on ({target}), so it was stopped."
+            )
+        self.redirects += 1
+        self.visited.add(str(target))
+        return _redirected(current, target, response.status_code)
+
+    def _failed(self, exc: BaseException) -> Outcome:
+        text = str(exc)
+        if "Receive buffer too long" in _chain_text(exc):
+            # h11's words when a response's head passes httpcore's limit.
+            return self._too_large(f"Its headers alone are over {human_size(HEADER_LIMIT)}")
+        if text.startswith(_HTTPX_BAD_LOCATION):
+            # httpx reads Location itself, even when it does not follow redirects.
+            outcome = _failure(Kind.REDIRECT, self.request, self.start, exc, self.redirects)
+            outcome.error = _bad_location(text.removeprefix(_HTTPX_BAD_LOCATION).rstrip("."))
+            return outcome
+        return _failure(_failure_kind(exc), self.request, self.start, exc, self.redirects)
+
+    def _too_large(self, what: str) -> Outcome:
+        outcome = _failure(Kind.TOO_LARGE, self.request, self.start, None, self.redirects)
+        outcome.error = f"{what}; the rest was not read."
+        return outcome
+
+    def _outcome(self, response: httpx.Response, content: bytes, why_not: str) -> Outcome:
+        status = response.status_code
+        outcome = Outcome(
+            kind=_kind_of(status),
+            request=self.request,
+            status=status,
+            reason=response.reason_phrase or "",
+            headers=response.headers,
+            content=content,
+            elapsed=time.perf_counter() - self.start,
+            redirects=self.redirects,
+        )
+        if outcome.kind is Kind.REDIRECT:
+            outcome.error = why_not or "It points nowhere: it has no Location."
+        if outcome.kind is Kind.RATE_LIMITED:
+            # Parsed here, before the body is big enough to matter: a 429's body is small.
+            body = outcome.json if outcome.size < SLICED_PARSE_FROM else None
+            outcome.retry_after, outcome.retry_after_given = retry_after_of(
+                response.headers.get("retry-after"), body=body
+            )
+        return outcome
+
+
+_HTTPX_BAD_LOCATION = "Invalid URL in location header: "
+
+
+def _bad_location(why: str) -> str:
+    return f"Its Location is not a valid address ({why})."
+
+
+def _kind_of(status: int) -> Kind:
+    kind = _BY_STATUS.get(status)
+    if kind is not None:
+        return kind
+    if 500 <= status < 600:
+        return Kind.SERVER_ERROR
+    if 300 <= status < 400:
+        return Kind.REDIRECT
+    return Kind.OTHER_STATUS
+
+
+def _failure_kind(exc: BaseException) -> Kind:
+    if isinstance(exc, httpx.TimeoutException):
+        return Kind.TIMEOUT
+    if isinstance(exc, httpx.ConnectError):
+        return _connect_kind(exc)
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return Kind.CONNECTION_LOST
+    if isinstance(exc, ssl.SSLError):
+        return Kind.TLS
+    return Kind.NETWORK
 
 
 class _TooLarge(Exception):
@@ -411,11 +530,23 @@ class _TooLarge(Exception):
 
 
 async def _read_limited(response: httpx.Response, limit: int) -> bytes:
+    """The body, decoded, refused as soon as it passes ``limit`` bytes *after* inflating."""
     declared = response.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise _TooLarge
+    encoding = response.headers.get("content-encoding", "").strip().lower()
     chunks = []
     size = 0
+    if encoding in ENCODINGS:
+        inflater = BoundedInflater(encoding, limit)
+        async for raw in response.aiter_raw():
+            try:
+                # zlib releases the GIL: inflating in a thread leaves the loop free.
+                pieces = await asyncio.to_thread(inflater.feed, raw)
+            except InflateTooLarge:
+                raise _TooLarge from None
+            chunks.extend(pieces)
+        return b"".join(chunks)
     async for chunk in response.aiter_bytes():
         size += len(chunk)
         if size > limit:

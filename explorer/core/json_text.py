@@ -160,6 +160,7 @@ class BodyIndex:
         self.raw_row_max = max(8, raw_row_max)
         self.is_json = is_json
         self.error: str | None = None
+        self.too_deep = False  # the error is the nesting, not the JSON itself
         self.error_offset = -1
         self.done = False
         n = len(data)
@@ -635,6 +636,11 @@ class BodyIndex:
     def _exact_check(self) -> None:
         try:
             json.loads(self.data)
+        except RecursionError:
+            # Valid or not, Python cannot read JSON this deep (100,000 "[" is 100 kB).
+            self.too_deep = True
+            self.error = "more levels of nesting than this app can read"
+            self._fail(0, self.error)
         except (ValueError, UnicodeDecodeError) as exc:
             if isinstance(exc, json.JSONDecodeError):
                 why = f"{exc.msg.lower()} (line {exc.lineno:,}, column {exc.colno:,})"

@@ -95,12 +95,20 @@ class Pager:
     never sent there).
     """
 
-    def __init__(self, base_url: str, token: str | None, prepared: Prepared) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        prepared: Prepared,
+        *,
+        deadline: float | None = None,
+    ) -> None:
         if prepared.method is not HttpMethod.GET:
             raise ValueError("only a GET of a listing has pages")
         self.base_url = base_url
         self.token = token
         self.prepared = prepared
+        self.deadline = deadline  # for each page's request; None: the client's default
         self.mode = pagination_of(prepared)
         paged_by_offset = self.mode is Pagination.LIMIT_OFFSET
         limit = _int_param(prepared.query, "limit") if paged_by_offset else None
@@ -115,10 +123,16 @@ class Pager:
 
     @classmethod
     def from_outcome(
-        cls, base_url: str, token: str | None, prepared: Prepared, outcome: Outcome
+        cls,
+        base_url: str,
+        token: str | None,
+        prepared: Prepared,
+        outcome: Outcome,
+        *,
+        deadline: float | None = None,
     ) -> Pager:
         """A pager standing on the page ``outcome`` holds (the answer to sending ``prepared``)."""
-        pager = cls(base_url, token, prepared)
+        pager = cls(base_url, token, prepared, deadline=deadline)
         pager.accept(pager.first(), outcome)
         return pager
 
@@ -213,7 +227,7 @@ class Pager:
         page = moves[which]()
         if page is None:
             return None
-        outcome = await send(http, page.request, base_url=self.base_url)
+        outcome = await send(http, page.request, base_url=self.base_url, deadline=self.deadline)
         self.accept(page, outcome)
         return outcome
 
@@ -559,6 +573,7 @@ async def fetch_all(
     save_state: Callable[[FetchState], None] | None = None,
     on_response: Callable[[Outcome], None] | None = None,
     total_hint: int | None = None,
+    deadline: float | None = None,
     clock: Clock = time.monotonic,
     sleep: Sleep = asyncio.sleep,
 ) -> FetchState:
@@ -569,7 +584,8 @@ async def fetch_all(
     state recorded. A 429 is waited out (``on_wait`` gets the seconds left, once a second,
     ending with 0) and the same page is asked again, unless ``auto_retry`` is False.
     ``on_progress`` gets a :class:`Progress` after each page; ``on_response`` every outcome
-    (for a request budget). The estimated time left uses ``count`` for limit/offset
+    (for a request budget); ``deadline`` bounds each page's request (None: the client's
+    default). The estimated time left uses ``count`` for limit/offset
     listings and ``total_hint`` (see :func:`estimate_total`) for cursors; else it is unknown.
 
     Returns the final state (status DONE). Raises :class:`FetchFailed` with the reason when
@@ -590,7 +606,7 @@ async def fetch_all(
         if save_state is not None:
             save_state(state)
 
-    pager = Pager(base_url, token, prepared)
+    pager = Pager(base_url, token, prepared, deadline=deadline)
     resuming = state.started
     if total_hint is not None and (state.total is None or state.total_is_estimate):
         state.total, state.total_is_estimate = total_hint, True
@@ -631,15 +647,16 @@ async def fetch_all(
         report()
 
         while page is not None:
-            outcome = await send(http, page.request, base_url=base_url)
+            outcome = await send(http, page.request, base_url=base_url, deadline=deadline)
             if on_response is not None:
                 on_response(outcome)
             if outcome.kind is Kind.RATE_LIMITED:
-                wait = max(1.0, outcome.retry_after or DEFAULT_RETRY_AFTER)
+                # 0 is a wait too (Retry-After: 0, or a negative one): only None is unsaid.
+                wait = DEFAULT_RETRY_AFTER if outcome.retry_after is None else outcome.retry_after
                 if not auto_retry:
                     raise _Stop(
-                        f"Rate limit reached at page {page.number:,}: the server asks to wait "
-                        f"{format_wait(wait)}. Resume after that to continue.",
+                        f"Rate limit reached at page {page.number:,}. {outcome.wait_advice()} "
+                        "Resume after that to continue.",
                         retry_after=wait,
                     )
                 log.info("page %d: rate limited, waiting %.0f s", page.number, wait)

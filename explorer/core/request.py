@@ -582,7 +582,22 @@ def build_follow_request(url: str, base_url: str, token: str | None) -> httpx.Re
         )
     import httpx
 
-    return httpx.Request("GET", url, headers=_base_headers(token))
+    try:
+        return httpx.Request("GET", url, headers=_base_headers(token))
+    except httpx.InvalidURL as exc:
+        # A tab or other control character in a server's link: nothing sensible to send.
+        bad = next((c for c in url if ord(c) < 32 or ord(c) == 127), "")
+        what = f"holds {_control_name(bad)}, so it" if bad else f"({exc})"
+        shown = url.translate(_VISIBLE_CONTROLS)
+        raise ValidationError(f"the page link {shown} {what} is not a valid address") from None
+
+
+_CONTROL_NAMES = {"\t": "a tab", "\n": "a line break", "\r": "a carriage return"}
+_VISIBLE_CONTROLS = {i: f"\\x{i:02x}" for i in [*range(32), 127]} | {9: "\\t", 10: "\\n", 13: "\\r"}
+
+
+def _control_name(char: str) -> str:
+    return _CONTROL_NAMES.get(char, f"the control character U+{ord(char):04X}")
 
 
 def _base_headers(token: str | None) -> list[tuple[str, str]]:

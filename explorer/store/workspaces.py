@@ -16,6 +16,7 @@ from typing import Any
 import phonenumbers
 
 from explorer import SANDBOX_WORKSPACE_NAME
+from explorer.core.client import DEFAULT_DEADLINE
 from explorer.core.errors import ValidationError, ValidationErrors
 from explorer.core.request import normalize_base_url
 from explorer.store import paths
@@ -29,6 +30,7 @@ SCHEMA_VERSION = 1
 FILE_NAME = "workspaces.json"
 DEFAULT_RATE_LIMIT = 2500  # RapidPro's default for API v2 tokens, requests per hour
 MAX_NAME_LENGTH = 80
+DEADLINE_RANGE = (5, 24 * 3600)  # seconds: shorter cuts off real pages, longer is "forever"
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Workspace:
     default_country: str | None = None
     rate_limit_per_hour: int = DEFAULT_RATE_LIMIT
     is_sandbox: bool = False
+    request_deadline_s: int = int(DEFAULT_DEADLINE)  # longest one request may take, in all
 
     def to_json(self) -> dict[str, Any]:
         """The workspace as saved: fields left at their default are left out."""
@@ -106,6 +109,16 @@ def validated(ws: Workspace) -> Workspace:
             ValidationError(
                 "The rate limit must be a whole number of requests per hour, e.g. 2500",
                 ("rate_limit_per_hour",),
+            )
+        )
+    low, high = DEADLINE_RANGE
+    deadline = ws.request_deadline_s
+    if isinstance(deadline, bool) or not isinstance(deadline, int) or not low <= deadline <= high:
+        errors.append(
+            ValidationError(
+                f"The longest a request may take is a whole number of seconds from {low} to "
+                f"{high:,}, e.g. 180",
+                ("request_deadline_s",),
             )
         )
     if not isinstance(ws.is_sandbox, bool):

@@ -105,6 +105,7 @@ class Connector(QObject):
                         token,
                         default_country=country,
                         rate_limit_per_hour=workspace.rate_limit_per_hour,
+                        deadline=float(workspace.request_deadline_s),
                     )
                 )
         try:

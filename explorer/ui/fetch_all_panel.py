@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +61,7 @@ class _Target:
     base_url: str
     token: str | None = field(repr=False)  # never in a log line
     prepared: Prepared
+    deadline: float | None = None  # for each page's request
 
 
 class FetchAllPanel(QWidget):
@@ -226,13 +227,14 @@ class FetchAllPanel(QWidget):
         workspace: str = "",
         base_url: str = "",
         token: str | None = None,
+        deadline: float | None = None,
     ) -> None:
         """The request Start would fetch (None, or not a paged GET: Start is off, saying why).
 
         A running fetch is not affected: it keeps the request it started with.
         """
         if prepared is not None and base_url and pagination_of(prepared) is not Pagination.NONE:
-            target = _Target(workspace, base_url, token, prepared)
+            target = _Target(workspace, base_url, token, prepared, deadline)
             if target == self._target:
                 return  # the form changed elsewhere: nothing to re-read
             self._target = target
@@ -337,7 +339,7 @@ class FetchAllPanel(QWidget):
                 BAD_COLOUR,
             )
             return
-        resumed = _Target(target.workspace, target.base_url, target.token, state.prepared())
+        resumed = replace(target, prepared=state.prepared())
         self.set_output(state.output, state.format)
         self._launch(state, resumed)
 
@@ -402,6 +404,7 @@ class FetchAllPanel(QWidget):
                 save_state=fetch_state.save,  # runs in a worker thread: touches no widget
                 on_response=self.response_received.emit,
                 total_hint=hint,
+                deadline=target.deadline,
             )
         except asyncio.CancelledError:
             self._end_wait()

@@ -26,6 +26,8 @@ class GcGuard(QObject):
     def __init__(self, parent: QObject | None = None, interval_ms: int = 50) -> None:
         super().__init__(parent)
         self.thresholds = gc.get_threshold()
+        self._long_lived = 0  # objects that survived the last full collection
+        self._promoted = 0  # at most this many reached the oldest generation since
         gc.disable()
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
@@ -40,11 +42,27 @@ class GcGuard(QObject):
                 generation = 0
                 if count1 > self.thresholds[1]:
                     generation = 1
-                    if count2 > self.thresholds[2]:
+                    if count2 > self.thresholds[2] and self._full_is_due():
                         generation = 2
                 gc.collect(generation)
+                self._collected(generation)
         except Exception:  # a slot Qt calls must not raise
             log.exception("garbage collection failed")
+
+    def _full_is_due(self) -> bool:
+        # As CPython itself decides: a full collection walks every live object, so it waits
+        # until those that reached the oldest generation since the last one are a quarter
+        # of the survivors. Without this, a big page of results held (millions of objects)
+        # cost a second-long stall every few hundred milliseconds.
+        return self._promoted > self._long_lived // 4
+
+    def _collected(self, generation: int) -> None:
+        if generation == 2:
+            self._long_lived = len(gc.get_objects(2))
+            self._promoted = 0
+        elif generation == 1:
+            # At most this many objects moved on to the oldest generation.
+            self._promoted += self.thresholds[0] * self.thresholds[1]
 
     @staticmethod
     def settle() -> None:

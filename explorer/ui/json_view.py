@@ -1000,7 +1000,8 @@ class JsonView(QWidget):
         self.save_button.setEnabled(has_body)
         note = ""
         if index is not None and index.error:
-            note = f"Not valid JSON: {index.error}. Shown as received."
+            what = "Too deep to show as JSON" if index.too_deep else "Not valid JSON"
+            note = f"{what}: {index.error}. Shown as received."
         self._set_note(note, keep_save_note=True)
         status = ""
         if index is not None and not index.done and index.size:

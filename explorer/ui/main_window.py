@@ -78,6 +78,7 @@ class Connection:
     is_sandbox: bool = False
     default_country: str | None = None
     rate_limit_per_hour: int = DOCUMENTED_RATE_LIMIT
+    deadline: float | None = None  # seconds one request may take in all; None: the default
 
 
 class MainWindow(QMainWindow):
@@ -719,6 +720,7 @@ class MainWindow(QMainWindow):
             workspace=c.name if c else "",
             base_url=c.base_url if c else "",
             token=c.token if c else None,
+            deadline=c.deadline if c else None,
         )
 
     def _with_variables(self, draft: Draft) -> Draft:
@@ -844,19 +846,24 @@ class MainWindow(QMainWindow):
             from explorer.core.client import send
 
             assert self.http is not None, "set_connection comes after the HTTP client exists"
-            outcome = await send(self.http, request, base_url=connection.base_url)
+            outcome = await send(
+                self.http, request, base_url=connection.base_url, deadline=connection.deadline
+            )
             self.budget_meter.record_outcome(outcome)
             cache = self.form.context.cache
             if outcome.ok and prepared.method is not HttpMethod.GET and cache is not None:
                 cache.invalidate(prepared.endpoint.name)  # new names show up in suggestions
             self._pager = None
-            if outcome.ok and prepared.endpoint.method(prepared.method).pagination is not (
-                Pagination.NONE
-            ):
+            paged = prepared.endpoint.method(prepared.method).pagination is not Pagination.NONE
+            if paged and outcome.ok and outcome.results is not None:
                 from explorer.core.pagination import Pager
 
                 self._pager = Pager.from_outcome(
-                    connection.base_url, connection.token, prepared, outcome
+                    connection.base_url,
+                    connection.token,
+                    prepared,
+                    outcome,
+                    deadline=connection.deadline,
                 )
             if self._sent_draft is not None:
                 self.history.add(self._sent_draft, outcome, workspace=connection.name)

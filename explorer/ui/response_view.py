@@ -145,7 +145,7 @@ class ResponseView(QWidget):
         )
         meaning = outcome.meaning
         if outcome.retry_after is not None:
-            meaning += f" The server asks to wait {outcome.retry_after:.0f} s."
+            meaning += f" {outcome.wait_advice()}"
         if outcome.detail and not outcome.ok:
             meaning += f" It says: {outcome.detail}"
         if outcome.json_error:

@@ -103,10 +103,15 @@ def sort_key(value: Any) -> tuple[Any, ...]:
     return (0, 3, 0.0, summarize(value).casefold())
 
 
-def columns_of(records: list[Any], endpoint: str | None) -> list[str]:
-    """Keys present in ``records``, in the catalog's order for ``endpoint``, then the rest."""
-    present: dict[str, None] = {}
-    for record in records:
+def columns_of(
+    records: list[Any], endpoint: str | None, keys: tuple[str, ...] | None = None
+) -> list[str]:
+    """Keys present in ``records``, in the catalog's order for ``endpoint``, then the rest.
+
+    ``keys``: the keys already gathered (a big page's, while it was parsed in slices).
+    """
+    present: dict[str, None] = dict.fromkeys(keys or ())
+    for record in records if keys is None else ():
         if isinstance(record, dict):
             for key in record:
                 present.setdefault(str(key), None)
@@ -340,15 +345,21 @@ class ResultsTable(QWidget):
         return self.proxy.rowCount()
 
     def set_results(
-        self, records: list[Any], endpoint: str | None = None, *, first_number: int = 1
+        self,
+        records: list[Any],
+        endpoint: str | None = None,
+        keys: tuple[str, ...] | None = None,
+        *,
+        first_number: int = 1,
     ) -> None:
-        """Show ``records`` (a page's ``results``); ``endpoint`` orders the columns, and the
-        rows are numbered from ``first_number`` (a later page goes on from the one before)."""
+        """Show ``records`` (a page's ``results``); ``endpoint`` orders the columns, ``keys``
+        are the records' keys when they are known already, and the rows are numbered from
+        ``first_number`` (a later page goes on from the one before)."""
         self.endpoint = endpoint
         self.view.setSortingEnabled(False)
         self.proxy.sort(-1)
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.model.set_records(list(records), columns_of(records, endpoint), first_number)
+        self.model.set_records(list(records), columns_of(records, endpoint, keys), first_number)
         self._note("")
         self.view.setSortingEnabled(True)
         n = len(records)
@@ -367,7 +378,12 @@ class ResultsTable(QWidget):
             self.clear("This response is not a page of results.")
             return False
         endpoint = catalog().by_path(outcome.request.url.path)
-        self.set_results(results, endpoint.name if endpoint else None, first_number=first_number)
+        self.set_results(
+            results,
+            endpoint.name if endpoint else None,
+            outcome.record_keys,
+            first_number=first_number,
+        )
         self.set_page("", has_previous=False, has_next=False)  # show_page says where, if paged
         return True
 

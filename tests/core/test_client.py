@@ -251,6 +251,8 @@ def raw_server(behaviour: Callable[[socket.socket], None]) -> Iterator[int]:
         yield listener.getsockname()[1]
     finally:
         stop.set()
+        with suppress(OSError):  # wakes the accept() still waiting, so the thread ends now
+            listener.shutdown(socket.SHUT_RDWR)
         listener.close()
         thread.join(5)
 

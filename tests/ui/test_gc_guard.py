@@ -59,3 +59,30 @@ def test_settled_objects_are_left_out_but_new_garbage_is_still_freed(qapp: Any) 
         assert gone() is None and Node.freed_on == [threading.get_ident()]
     finally:
         gc.unfreeze()  # the rest of the session collects as before
+
+
+def test_a_big_live_page_is_not_walked_by_a_full_collection_each_time(qapp: Any) -> None:
+    """Millions of parsed records alive: full collections wait, as CPython's own would."""
+    watched = GcGuard()
+    watched._timer.stop()  # driven by hand here
+    collected: list[int] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collected.append(info["generation"])
+
+    page = [[i] for i in range(1_000_000)]  # a big page of results, held by the window
+    gc.collect()  # the page now sits in the oldest generation
+    watched._collected(2)
+    gc.callbacks.append(note)
+    try:
+        while collected.count(1) < 25:  # past the 10 after which gc.collect(2) was due
+            junk = [[j] for j in range(watched.thresholds[0] + 100)]
+            watched.check()
+            del junk
+    finally:
+        gc.callbacks.remove(note)
+        watched.deleteLater()
+    assert gc.get_count()[2] > watched.thresholds[2]  # a plain count would collect all now
+    assert 2 not in collected  # but the million lists are not walked again and again
+    assert len(page) == 1_000_000

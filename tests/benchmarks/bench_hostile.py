@@ -1,0 +1,160 @@
+"""Hostile bodies through the whole response path: GUI stalls and memory, before and after.
+
+Run by hand: ``python tests/benchmarks/bench_hostile.py [CASE ...]`` (offscreen). Each case
+runs in a fresh process: a raw-socket server on 127.0.0.1 sends the body, the main window
+sends a contacts GET to it and shows the outcome (status, body viewer, results table).
+
+- ``big``: a 200 MB compact contacts page;
+- ``tiny``: a page of 1,000,000 tiny results (``{"i": 0}``);
+- ``bomb``: gzip of about 1 GiB of JSON, about 1 MB on the wire.
+
+"Before" is the old path, switched back on in the same code: the body parsed by
+``json.loads`` where it is first read (on the GUI thread), gzip inflated by httpx on the
+loop and counted after each chunk. "Worst gap" is the longest wait between ticks of a 10 ms
+heartbeat from Send until the body viewer finished; "peak" is the process's RSS high-water
+mark over the same span.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import zlib
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "benchmarks")]
+
+from bench_json_view import Heartbeat, peak_rss, read_body, reset_peak  # noqa: E402
+
+CASES = ("big", "tiny", "bomb")
+
+
+def tiny_body() -> bytes:
+    return json.dumps({"next": None, "results": [{"i": i % 10} for i in range(1_000_000)]}).encode()
+
+
+def bomb_body() -> bytes:
+    path = Path(tempfile.gettempdir()) / "bench_hostile_bomb.gz"
+    if not path.exists():
+        z = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip framing
+        parts = [z.compress(b'{"results": [')]
+        block = b"0," * (1 << 19)
+        parts += [z.compress(block) for _ in range(1024)]  # 1 GiB of "0,"
+        parts.append(z.compress(b"0]}") + z.flush())
+        path.write_bytes(b"".join(parts))
+    return path.read_bytes()
+
+
+def head_for(case: str, body: bytes) -> bytes:
+    lines = ["HTTP/1.1 200 OK", "Content-Type: application/json", f"Content-Length: {len(body)}"]
+    if case == "bomb":
+        lines.append("Content-Encoding: gzip")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def run_case(case: str, mode: str) -> dict[str, Any]:
+    import qasync
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from explorer.core import client
+    from explorer.core.catalog import catalog
+    from explorer.ui.gc_guard import GcGuard
+    from explorer.ui.main_window import Connection, MainWindow
+    from tests.core.test_client import raw_server
+
+    if mode == "before":
+        client.SLICED_PARSE_FROM = 1 << 62
+        client.ENCODINGS = frozenset()  # type: ignore[misc]
+    body = {"big": lambda: read_body(200_000_000, None), "tiny": tiny_body, "bomb": bomb_body}[
+        case
+    ]()
+    data = head_for(case, body) + body
+    del body
+
+    def serve(conn: socket.socket) -> None:
+        conn.recv(65536)
+        conn.sendall(data)
+
+    app = QApplication.instance() or QApplication([])
+    GcGuard(app)
+    out: dict[str, Any] = {"case": case, "mode": mode, "wire": len(data)}
+
+    async def go(port: int) -> None:
+        http = client.make_http_client()
+        settings = QSettings(str(Path(tempfile.mkdtemp()) / "w.ini"), QSettings.Format.IniFormat)
+        win = MainWindow(catalog(), http, settings)
+        win.set_connection(Connection("Bench", f"http://127.0.0.1:{port}", "t", is_sandbox=True))
+        win.resize(1200, 800)
+        win.show()
+        win.endpoints.select("contacts")
+        await asyncio.sleep(0.5)
+        beat = Heartbeat()
+        await asyncio.sleep(0.1)
+        shown = asyncio.get_running_loop().create_future()
+        win.outcome_shown.connect(lambda o: shown.done() or shown.set_result(o))
+        reset_peak()
+        m0 = beat.mark()
+        win.send()
+        outcome = await shown
+        while not win.response.body.is_finished():
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.3)
+        m1 = beat.mark()
+        out["seconds"] = m1[0] - m0[0]
+        out["worst_gap_ms"] = 1000 * beat.worst_gap(m0, m1)[0]
+        out["peak_mb"] = peak_rss() / 1e6
+        out["shown"] = outcome.summary()[:70]
+        out["rows"] = win.results_table.row_count()
+        win.ask_before_close = False
+        win.close()
+        await http.aclose()
+
+    with (
+        raw_server(serve) as port,
+        asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner,
+    ):
+        runner.run(go(port))
+    return out
+
+
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["--child"]:
+        print(json.dumps(run_case(argv[1], argv[2])))
+        return
+    cases = argv or list(CASES)
+    print(
+        f"{'case':6} {'mode':7} {'on wire':>10} {'time s':>7} {'worst gap ms':>13} "
+        f"{'peak MB':>8} {'rows':>9}  shown"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    for case in cases:
+        for mode in ("before", "after"):
+            done = subprocess.run(
+                [sys.executable, __file__, "--child", case, mode],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=False,
+                cwd=ROOT,
+            )
+            if done.returncode != 0:
+                print(f"{case:6} {mode:7} failed: {done.stderr.strip().splitlines()[-1:]}")
+                continue
+            r = json.loads(done.stdout.strip().splitlines()[-1])
+            print(
+                f"{case:6} {mode:7} {r['wire']:>10,} {r['seconds']:>7.2f} "
+                f"{r['worst_gap_ms']:>13.0f} {r['peak_mb']:>8.0f} {r['rows']:>9,}  {r['shown']}"
+            )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -70,6 +70,11 @@ def _path(text: str) -> Path:
     return Path(text)
 
 
+def _endpoint_name(text: str) -> str:
+    """An endpoint as people write it (``contacts``, ``/api/v2/contacts.json``) as its name."""
+    return text.strip().strip("/").removeprefix("api/v2/").removesuffix(".json")
+
+
 def _get_draft(text: str) -> Draft:
     """``--send contacts?group=Farmers`` as the GET request the form would hold."""
     from explorer.core.catalog import catalog
@@ -80,7 +85,7 @@ def _get_draft(text: str) -> Draft:
 
     cat = catalog()
     name, _, query = text.strip().partition("?")
-    name = name.strip("/").removeprefix("api/v2/").removesuffix(".json")
+    name = _endpoint_name(name)
     if name not in cat:
         raise argparse.ArgumentTypeError(_unknown_endpoint(name, [e.name for e in cat]))
     if HttpMethod.GET not in cat[name].method_names:
@@ -237,8 +242,7 @@ def _run_catalog(args: argparse.Namespace, _rest: list[str]) -> int:
     cat = catalog()
     endpoint = None
     if args.endpoint is not None:
-        found = cat.by_path(args.endpoint) if args.endpoint.startswith("/") else None
-        name = found.name if found is not None else args.endpoint
+        name = _endpoint_name(args.endpoint)
         if name not in cat:
             _print_err(f"{PROG} catalog: {_unknown_endpoint(name, [e.name for e in cat])}")
             return 2

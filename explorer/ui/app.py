@@ -160,7 +160,7 @@ async def amain(args: argparse.Namespace, window: Any) -> int:
                     window.close()  # the picture was taken at the first paint or after --send
                 else:
                     _settle()  # what loaded so far stays: no collection need walk it again
-                    for _ in window.warm_up():
+                    for _ in window.panels.warm_up():
                         if closed.is_set():
                             break
                         await asyncio.sleep(0.01)  # clicks and keys go first

@@ -12,11 +12,10 @@ A cancelled operation calls neither callback, only those given to :meth:`finally
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import weakref
 from collections.abc import Callable, Coroutine
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject
@@ -24,6 +23,9 @@ from PySide6.QtWidgets import QWidget
 
 from explorer.core.errors import ExplorerError
 from explorer.ui import errors, status
+
+if TYPE_CHECKING:  # asyncio is not loaded before the first paint
+    import asyncio
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,8 @@ class Operation(Generic[T]):
         """Start the work on the running event loop (once)."""
         if self._work is None:
             raise RuntimeError("an operation runs once")
+        import asyncio
+
         work, self._work = self._work, None
         task = asyncio.ensure_future(work)
         self.task = task

@@ -85,6 +85,16 @@ class RateLimitBanner(QWidget):
         self._countdown = None
         self.hide()
 
+    def finish(self) -> None:
+        """The wait is over (whoever keeps the time says so): hide, and say it is finished."""
+        if self._countdown is None:
+            return
+        self._timer.stop()
+        self._countdown = None
+        self.hide()
+        self.remaining_changed.emit(0)
+        self.finished.emit()
+
     def _tick(self) -> None:
         countdown = self._countdown
         if countdown is None:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from explorer.core.catalog import HttpMethod, Pagination
 from explorer.core.connection import Connection
@@ -91,10 +91,12 @@ class RequestSession(QObject):
         self.sent: Prepared | None = None  # what the last send sent
         self._waiting_for = "Starting the sandbox…"  # why Send waits while not connected
         self._operation: Operation[None] | None = None
+        self._in_flight = False
         self._retry: Prepared | None = None
         self._wait_until: float | None = None
         self._wait_timer = QTimer(self)
         self._wait_timer.setSingleShot(True)
+        self._wait_timer.setTimerType(Qt.TimerType.PreciseTimer)  # never after the banner ends
         self._wait_timer.timeout.connect(self._end_wait)
 
     # --- what Send would do -----------------------------------------------------------------
@@ -162,7 +164,7 @@ class RequestSession(QObject):
     @property
     def busy(self) -> bool:
         """A send or a page load is in flight (or a retry waits its turn)."""
-        return self._operation is not None and self._operation.running
+        return self._in_flight
 
     @property
     def waiting(self) -> bool:
@@ -199,32 +201,38 @@ class RequestSession(QObject):
         self._start_send(self.prepared)
         return True
 
-    def send_as_written(self, draft: Draft | None = None) -> bool:
+    def send_as_written(self, draft: Draft | None = None, *, fails: str = "") -> bool:
         """Send ``draft`` (else the last one taken) as typed, without the app's checks: a
         wrong request on purpose, to see what the server answers.
 
-        Still not while another send runs, the server asks to wait or nothing is connected.
+        ``fails`` names the checks it fails, said while it is sent. Still not while another
+        send runs, the server asks to wait or nothing is connected.
         """
         draft = draft or self.draft
         if draft is None or self.connection is None or self.busy or self.waiting:
             return False
-        self._start_send(as_written(draft))
+        self._start_send(as_written(draft), fails=fails)
         return True
 
-    def _start_send(self, prepared: Prepared) -> None:
+    def _start_send(self, prepared: Prepared, *, fails: str = "") -> None:
         assert self.connection is not None
-        self._run(self._send(prepared, self.connection), "sending the request")
+        self._run(self._send(prepared, self.connection, fails), "sending the request")
 
-    def _run(self, work: object, doing: str) -> None:
-        operation: Operation[None] = Operation(self, work, doing=doing)  # type: ignore[arg-type]
-        self._operation = operation.finally_(self._ended).run()
+    def _run(self, work: Coroutine[Any, Any, None], doing: str) -> None:
+        self._in_flight = True
+        self._operation = Operation(self, self._until_done(work), doing=doing).run()
         self.busy_changed.emit(True)
 
-    def _ended(self) -> None:
-        self._operation = None
-        self.busy_changed.emit(False)
+    async def _until_done(self, work: Coroutine[Any, Any, None]) -> None:
+        # Not busy from the moment the work ends, in the same step: whoever heard its outcome
+        # and sends again at once is not refused as "Sending…".
+        try:
+            await work
+        finally:
+            self._in_flight = False
+            self.busy_changed.emit(False)
 
-    async def _send(self, prepared: Prepared, connection: Connection) -> None:
+    async def _send(self, prepared: Prepared, connection: Connection, fails: str = "") -> None:
         import asyncio
 
         draft = self.draft
@@ -234,7 +242,10 @@ class RequestSession(QObject):
                 self.send_ended.emit("Not sent: you cancelled it.")
                 return
             request = build_request(connection.base_url, connection.token, prepared)
-            self.send_started.emit(f"Sending {request.method} {request.url.path}…")
+            sending = f"Sending {request.method} {request.url.path}"
+            if fails:
+                sending += f" as written, though it fails the app's checks: {fails}"
+            self.send_started.emit(sending + "…")
             from explorer.core.client import send
 
             assert self.http is not None, "the HTTP client exists before any connection"
@@ -274,7 +285,7 @@ class RequestSession(QObject):
 
     def cancel(self) -> None:
         """Abandon the send or page in flight, or else the retry scheduled after a wait."""
-        if self._operation is not None and self._operation.running:
+        if self._operation is not None and self._in_flight:
             self._operation.cancel()
         elif self._retry is not None:
             self._retry = None

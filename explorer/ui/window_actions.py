@@ -27,6 +27,7 @@ class Commands:
     export_postman: Callable[[], None]
     quit: Callable[[], None]
     send: Callable[[], None]
+    send_as_written: Callable[[], None]
     cancel: Callable[[], None]
     find: Callable[[], None]
     find_next: Callable[[], None]
@@ -66,6 +67,13 @@ class WindowActions(QObject):
         self.send = _add(request_menu, "&Send", commands.send, "Ctrl+Return")
         # Ctrl+Enter is the keypad's Enter: both send, the menu names the first.
         self.send.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        # A wrong request on purpose: the Raw text as typed, the app's checks named, not kept.
+        self.send_as_written = _add(
+            request_menu, "Send as &written (Raw)", commands.send_as_written, "Ctrl+Shift+Return"
+        )
+        self.send_as_written.setShortcuts(
+            [QKeySequence("Ctrl+Shift+Return"), QKeySequence("Ctrl+Shift+Enter")]
+        )
         self.cancel = _add(request_menu, "&Cancel", commands.cancel, "Esc")
         self.cancel.setEnabled(False)  # Esc stays free for the fields until a send runs
         request_menu.addSeparator()

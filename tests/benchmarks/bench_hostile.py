@@ -67,8 +67,9 @@ def run_case(case: str, mode: str) -> dict[str, Any]:
 
     from explorer.core import client
     from explorer.core.catalog import catalog
+    from explorer.core.connection import Connection
     from explorer.ui.gc_guard import GcGuard
-    from explorer.ui.main_window import Connection, MainWindow
+    from explorer.ui.main_window import MainWindow
     from tests.core.test_client import raw_server
 
     if mode == "before":
@@ -113,7 +114,7 @@ def run_case(case: str, mode: str) -> dict[str, Any]:
         out["worst_gap_ms"] = 1000 * beat.worst_gap(m0, m1)[0]
         out["peak_mb"] = peak_rss() / 1e6
         out["shown"] = outcome.summary()[:70]
-        out["rows"] = win.results_table.row_count()
+        out["rows"] = win.panels.results_table.row_count()
         win.ask_before_close = False
         win.close()
         await http.aclose()

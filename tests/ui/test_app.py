@@ -180,7 +180,7 @@ from explorer.ui.main_window import MainWindow
 app = QApplication(sys.argv[:1])
 window = MainWindow(catalog(), None, QSettings(sys.argv[1], QSettings.Format.IniFormat))
 window.show()
-for _ in window.warm_up():
+for _ in window.panels.warm_up():
     app.processEvents()
 from explorer.ui.editors.language_combo import languages_ready
 
@@ -226,7 +226,7 @@ real = app._screenshot
 
 def spy(window, path):
     body = window.response.body
-    table = window.results_table
+    table = window.panels.results_table
     print(json.dumps({
         "status": window.response.status_label.text(),
         "body_done": body.is_finished(),

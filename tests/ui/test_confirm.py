@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from explorer.core.catalog import catalog
 from explorer.core.client import make_http_client
-from explorer.ui.main_window import Connection, MainWindow
+from explorer.core.connection import Connection
+from explorer.ui.main_window import MainWindow
 from explorer.ui.typed_name_dialog import TypedNameDialog
 
 WORKSPACE = "Ministry of Health"
@@ -80,7 +81,7 @@ def wait_for(qtbot: Any, win: MainWindow, kind: type[Any]) -> Any:
 
 
 def not_sent(qtbot: Any, win: MainWindow) -> None:
-    qtbot.waitUntil(lambda: win._task is None, timeout=5000)
+    qtbot.waitUntil(lambda: not win.session.busy, timeout=5000)
     assert "Not sent" in win.response.status_label.text()
 
 

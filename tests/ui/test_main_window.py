@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QTextDocument
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QWidget
 
 from explorer.core.catalog import catalog
 from explorer.core.client import Outcome, make_http_client
-from explorer.ui.main_window import Connection, MainWindow
+from explorer.core.connection import Connection
+from explorer.ui.main_window import MainWindow
 
 NAMES = [
     "endpointTree",
@@ -139,7 +140,7 @@ def test_each_alt_key_of_the_window_leads_to_one_place(window: MainWindow) -> No
     from PySide6.QtWidgets import QAbstractButton, QTabWidget
 
     # The fetch-all and runner panels hold mnemonics too: build them.
-    assert window.fetch_all is not None and window.runner is not None
+    assert window.request_panel.fetch_all is not None and window.panels.runner is not None
     texts = [b.text() for b in window.findChildren(QAbstractButton)]
     texts += [label.text() for label in window.findChildren(QLabel) if label.buddy()]
     for tabs in window.findChildren(QTabWidget):
@@ -158,7 +159,7 @@ def test_side_panels_are_built_when_first_looked_at(window: MainWindow, qtbot: A
     window.side_tabs.setCurrentIndex(window.side_tabs.count() - 1)  # History
     panel = window.findChild(HistoryPanel)
     assert panel is not None and panel.isVisible()
-    assert window.history is panel  # built once, then kept
+    assert window.panels.history is panel  # built once, then kept
 
 
 def test_docs_show_every_field_with_type_and_example(window: MainWindow) -> None:
@@ -247,9 +248,15 @@ def test_server_field_errors_marked_on_the_form(window: MainWindow, qtbot: Any) 
 
 def test_copy_snippets_never_carry_the_token(window: MainWindow, qapp: Any, sandbox: Any) -> None:
     choose(window, "contacts", "GET")
-    for button in (window.copy_curl, window.copy_httpx, window.copy_temba):
-        assert isinstance(button, QPushButton) and button.isEnabled()
-        button.click()
+    menu = window.request_panel.copy_button.menu()
+    assert [a.text().replace("&", "") for a in menu.actions()] == [
+        "curl",
+        "Python httpx",
+        "TembaClient",
+    ]
+    for action in (window.copy_curl, window.copy_httpx, window.copy_temba):
+        assert action.isEnabled()
+        action.trigger()
         copied = qapp.clipboard().text()
         assert "RAPIDPRO_TOKEN" in copied and sandbox.token not in copied
     assert sandbox.token not in window.preview.toPlainText()
@@ -263,14 +270,14 @@ def test_remembers_endpoint_and_splitters(
     first = MainWindow(catalog(), http, settings)
     qtbot.addWidget(first)
     choose(first, "flows", "GET")
-    first.collections.open_folder(tmp_path / "checkout")  # a collection kept elsewhere
+    first.panels.collections.open_folder(tmp_path / "checkout")  # a collection kept elsewhere
     first.splitter.setSizes([300, 500, 500])
     sizes = first.splitter.sizes()
     first.close()
     second = MainWindow(catalog(), http, settings)
     qtbot.addWidget(second)
     assert second.endpoints.current() == "flows"
-    assert (tmp_path / "checkout") in [c.root for c in second.collections.collections()]
+    assert (tmp_path / "checkout") in [c.root for c in second.panels.collections.collections()]
     assert second.splitter.sizes() == sizes
     assert isinstance(second.workspace_selector, QComboBox)
 
@@ -336,7 +343,7 @@ def test_delete_on_a_real_workspace_asks_first(
     window.send()
     text = _answer_confirmation(qtbot, window, QMessageBox.StandardButton.Cancel)
     assert "Production" in text and group.json["uuid"] in text
-    qtbot.waitUntil(lambda: window._task is None, timeout=5000)
+    qtbot.waitUntil(lambda: not window.session.busy, timeout=5000)
     assert "Not sent" in window.response.status_label.text()
     with qtbot.waitSignal(window.outcome_shown, timeout=15000) as blocker:
         window.send()
@@ -421,7 +428,7 @@ def test_a_scheduled_retry_can_be_cancelled_during_its_countdown(
     assert "Retry cancelled" in win.statusBar().currentMessage()
     with qtbot.waitSignal(win.rate_limit_banner.finished, timeout=5000):
         pass
-    assert win._task is None, "nothing was sent again when the countdown ended"
+    assert not win.session.busy, "nothing was sent again when the countdown ended"
     assert win.send_button.isEnabled() and win.response.status_label.text() != "Sending…"
     win.close()
 
@@ -485,9 +492,9 @@ def test_ctrl_s_saves_into_a_collection_and_history_records_sends(
     choose(window, "flows", "GET")
     window.form.set_values({"archived": False}, {})
     assert send_and_wait(qtbot, window).status == 200
-    first = window.history.entries()[0]
+    first = window.panels.history.entries()[0]
     assert (first.endpoint, first.status) == ("flows", 200)
-    window.save_request()
+    window.file_actions.save_request()
     from explorer.ui.save_request_dialog import SaveRequestDialog
 
     qtbot.waitUntil(lambda: window.findChild(SaveRequestDialog) is not None, timeout=5000)
@@ -495,7 +502,7 @@ def test_ctrl_s_saves_into_a_collection_and_history_records_sends(
     dialog.name_edit.setText("Active flows")
     dialog.save()
     assert not window.windowTitle().startswith("• ")
-    saved = [r.name for c in window.collections.collections() for r in c.requests("")]
+    saved = [r.name for c in window.panels.collections.collections() for r in c.requests("")]
     assert "Active flows" in saved
 
 
@@ -523,7 +530,7 @@ def test_a_curl_command_on_the_clipboard_becomes_the_request(
         f"curl '{sandbox.base_url}/api/v2/contacts.json?urn=tel%3A%2B250788123123' "
         "-H 'Authorization: Token pasted-secret-token'"
     )
-    window.paste_curl()
+    window.file_actions.paste_curl()
     assert window.form.endpoint is not None and window.form.endpoint.name == "contacts"
     assert "urn=tel%3A%2B250788123123" in window.preview.toPlainText()
     message = window.statusBar().currentMessage()
@@ -538,14 +545,14 @@ def test_postman_export_then_import_through_the_window(window: MainWindow, tmp_p
     coll = Collection.create(tmp_path / "team", "Team")
     coll.add(SavedRequest("New group", Draft("groups", HttpMethod.POST, body={"name": "X"})))
     out = tmp_path / "team.postman_collection.json"
-    window._export_postman_file(coll, str(out))
+    window.file_actions.export_postman_file(coll, str(out))
     exported = json.loads(out.read_text())
     assert exported["item"][0]["request"]["method"] == "POST"
     assert "{{base_url}}" in json.dumps(exported)
-    window._import_postman_file(str(out))
-    names = [c.name for c in window.collections.collections()]
+    window.file_actions.import_postman_file(str(out))
+    names = [c.name for c in window.panels.collections.collections()]
     assert "Team" in names
-    imported = next(c for c in window.collections.collections() if c.root != coll.root)
+    imported = next(c for c in window.panels.collections.collections() if c.root != coll.root)
     assert [r.name for r in imported.requests("")] == ["New group"]
 
 
@@ -558,11 +565,13 @@ def test_importing_the_same_postman_file_twice_gives_two_collections(
     coll = Collection.create(tmp_path / "field", "Field team")
     coll.add(SavedRequest("Groups", Draft("groups")))
     out = tmp_path / "field.postman_collection.json"
-    window._export_postman_file(coll, str(out))
-    window._import_postman_file(str(out))
-    window._import_postman_file(str(out))
+    window.file_actions.export_postman_file(coll, str(out))
+    window.file_actions.import_postman_file(str(out))
+    window.file_actions.import_postman_file(str(out))
     assert window.statusBar().currentMessage().startswith("Imported Field team (2)")
-    imported = [c for c in window.collections.collections() if c.name.startswith("Field team")]
+    imported = [
+        c for c in window.panels.collections.collections() if c.name.startswith("Field team")
+    ]
     assert sorted(c.name for c in imported) == ["Field team", "Field team (2)"]
     assert len({c.root for c in imported}) == 2
 
@@ -578,7 +587,7 @@ def test_variables_dialog_sets_collection_and_environment_values(
     saved = coll.add(SavedRequest("By group", Draft("contacts", params={"group": "{{who}}"})))
     window.open_saved(saved, coll)
     assert not window.send_button.isEnabled()  # {{who}} has no value yet
-    window.edit_variables()
+    window.file_actions.edit_variables()
     dialog = window.findChild(VariablesDialog)
     dialog._add_row(dialog.shared, "who", "Reporters")
     dialog._add_row(dialog.environment, "who", "Teachers")  # the workspace's value wins
@@ -625,7 +634,7 @@ def test_unreadable_raw_json_keeps_send_disabled_and_the_form_says_so(
     window.request_tabs.setCurrentWidget(window.raw)
     window.raw_body.setPlainText('{\n  "name": "Newer"\n  "language": "eng"\n}')
     window.send()  # straight away, before the pause after typing is over
-    assert window._task is None  # nothing went out with the form's older values
+    assert not window.session.busy  # nothing went out with the form's older values
     assert not window.send_button.isEnabled()
     assert "Raw tab" in window.send_problem.text() and "Line 3" in window.send_problem.text()
     general = [w for w in window.form.findChildren(QLabel) if "Raw tab" in w.text()]
@@ -645,7 +654,7 @@ def test_a_request_from_the_endpoints_tree_never_overwrites_the_saved_one(
 
     choose(window, "flows", "GET")
     window.form.set_values({"archived": False}, {})
-    window.save_request()
+    window.file_actions.save_request()
     qtbot.waitUntil(lambda: window.findChild(SaveRequestDialog) is not None, timeout=5000)
     first = window.findChild(SaveRequestDialog)
     first.name_edit.setText("Active flows")
@@ -655,7 +664,7 @@ def test_a_request_from_the_endpoints_tree_never_overwrites_the_saved_one(
     kept = (coll.root / window.tracker.saved.path).read_text("utf-8")
 
     choose(window, "contacts", "GET")  # from the Endpoints tree: a new request
-    window.save_request()
+    window.file_actions.save_request()
     qtbot.waitUntil(
         lambda: any(d.isVisible() for d in window.findChildren(SaveRequestDialog)), timeout=5000
     )
@@ -670,12 +679,12 @@ def test_saving_in_place_shows_in_the_collections_tree_at_once(
 
     coll = Collection.create(tmp_path / "c", "Mine")
     saved = coll.add(SavedRequest("Flows", Draft("flows", params={"archived": False})))
-    window.collections.show_saved(saved, coll)
+    window.panels.collections.show_saved(saved, coll)
     window.open_saved(saved, coll)
     window.form.set_values({"archived": True}, {})
     shown: list[bool] = []
-    window.collections.collections_changed.connect(lambda: shown.append(True))
-    window.save_request()
+    window.panels.collections.collections_changed.connect(lambda: shown.append(True))
+    window.file_actions.save_request()
     assert shown  # the tree was told straight away, not on the next restart
     assert not window.windowTitle().startswith("• ")
 
@@ -685,13 +694,13 @@ def test_a_curl_command_for_another_host_says_it_now_points_at_the_workspace(
 ) -> None:
     # Another loopback port stands for another server: nothing is sent to it.
     qapp.clipboard().setText("curl 'http://127.0.0.1:9/api/v2/flows.json'")
-    window.paste_curl()
+    window.file_actions.paste_curl()
     message = window.statusBar().currentMessage()
     assert "aimed at http://127.0.0.1:9" in message
     assert f"now points at Sandbox ({sandbox.base_url})" in message
     assert window.form.endpoint is not None and window.form.endpoint.name == "flows"
     qapp.clipboard().setText(f"curl '{sandbox.base_url}/api/v2/flows.json'")
-    window.paste_curl()
+    window.file_actions.paste_curl()
     assert "aimed at" not in window.statusBar().currentMessage()
 
 
@@ -703,7 +712,7 @@ def test_pasting_a_curl_command_over_unsaved_edits_asks_first(
     choose(window, "groups", "POST")
     line(window, "field_name").setText("Not saved yet")
     qapp.clipboard().setText("curl 'https://app.rapidpro.io/api/v2/flows.json'")
-    window.paste_curl()
+    window.file_actions.paste_curl()
     boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
     assert boxes and "not saved" in boxes[0].text()
     assert window.form.endpoint is not None and window.form.endpoint.name == "groups"
@@ -839,14 +848,44 @@ def test_fetch_all_is_offered_only_for_get_listings(window: MainWindow) -> None:
     tabs = window.request_tabs
 
     def offered() -> bool:
-        return tabs.isTabVisible(tabs.indexOf(window._fetch_all))
+        return tabs.isTabVisible(tabs.indexOf(window.request_panel._fetch_all))
 
     choose(window, "contacts", "GET")
     assert offered()
-    tabs.setCurrentWidget(window._fetch_all)
+    tabs.setCurrentWidget(window.request_panel._fetch_all)
     choose(window, "contacts", "POST")
-    assert not offered() and tabs.currentWidget() is not window._fetch_all
+    assert not offered() and tabs.currentWidget() is not window.request_panel._fetch_all
     choose(window, "workspace", "GET")  # one object, not a list in pages
     assert not offered()
     choose(window, "messages", "GET")
     assert offered()
+
+
+def test_raw_send_as_written_makes_a_wrong_request_on_purpose(
+    window: MainWindow, qtbot: Any, qapp: Any
+) -> None:
+    choose(window, "groups", "POST")
+    window.request_tabs.setCurrentWidget(window.raw)
+    button = window.request_panel.send_as_written
+    assert button.isVisible() and button.isEnabled()
+    window.raw_body.setPlainText(json.dumps({"name": "", "colour": "red"}))
+    window.raw.read()
+    assert not window.send_button.isEnabled()  # normal Send still refuses it
+    window.copy_curl.trigger()  # what is typed can still be copied, marked as such
+    copied = qapp.clipboard().text()
+    assert copied.startswith("# Does not pass RapidPro Explorer's checks:")
+    assert '"colour": "red"' in copied
+    window.raw_body.setFocus()
+    said: list[str] = []
+    window.session.send_started.connect(said.append)
+    with qtbot.waitSignal(window.outcome_shown, timeout=15000) as blocker:
+        qtbot.keyClick(
+            window.raw_body,
+            Qt.Key.Key_Return,
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+        )
+    assert blocker.args[0].status == 400  # the server's own answer to it
+    assert "as written, though it fails the app's checks:" in said[0]
+    assert "no field called 'colour'" in said[0] and "name: is required" in said[0]
+    window.request_tabs.setCurrentWidget(window.form)
+    assert not button.isVisible()  # only Raw sends as written

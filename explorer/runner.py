@@ -5,14 +5,14 @@ it fills in the variables, validates (a request that cannot be sent is a failed 
 the reasons, not a crash), sends with the core client, compares the status with the
 expected one (default: any 2xx) and stores captured values for the requests after it.
 A 429 is waited out — ``Retry-After`` seconds, counted down through a callback — and the
-same request is sent again. Results can be written as JUnit XML for CI.
+same request is sent again (:func:`explorer.core.retry.send_retrying`, as fetch-all and the
+window do). Results can be written as JUnit XML for CI.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import math
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
@@ -23,6 +23,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from explorer.core.errors import ValidationError, ValidationErrors
 from explorer.core.request import build_request, prepare
+from explorer.core.retry import DEFAULT_MAX_WAITS, RetryPolicy, send_retrying
 from explorer.core.variables import resolve_draft
 from explorer.store.atomic import write_atomic
 from explorer.store.collections import COLLECTION_FILE, Collection, SavedRequest
@@ -35,8 +36,8 @@ if TYPE_CHECKING:
     from explorer.core.client import Outcome
     from explorer.store.history import History
 
-DEFAULT_MAX_WAITS = 10  # 429s waited out for one request before it counts as failed
 DEFAULT_MAX_WAIT = 900.0  # seconds: a longer Retry-After fails the request instead
+RUN_RETRY = RetryPolicy(max_waits=DEFAULT_MAX_WAITS, max_wait=DEFAULT_MAX_WAIT)
 EXCERPT = 1000  # characters of a failed response kept in the report
 
 
@@ -219,9 +220,7 @@ async def run_steps(
     default_country: str | None = None,
     history: History | None = None,
     workspace: str | None = None,
-    max_waits: int = DEFAULT_MAX_WAITS,
-    max_wait: float = DEFAULT_MAX_WAIT,
-    sleep: Callable[[float], Any] = asyncio.sleep,
+    retry: RetryPolicy = RUN_RETRY,
 ) -> RunReport:
     """Send ``steps`` in order against ``base_url`` and return what happened to each.
 
@@ -252,9 +251,7 @@ async def run_steps(
                 default_country=default_country,
                 history=history,
                 workspace=workspace,
-                max_waits=max_waits,
-                max_wait=max_wait,
-                sleep=sleep,
+                retry=retry,
             )
             if token:
                 result.message = result.message.replace(token, "…")
@@ -281,9 +278,7 @@ async def _run_step(
     default_country: str | None,
     history: History | None,
     workspace: str | None,
-    max_waits: int,
-    max_wait: float,
-    sleep: Callable[[float], Any],
+    retry: RetryPolicy,
 ) -> StepResult:
     from explorer.core.client import Kind, send
 
@@ -300,28 +295,28 @@ async def _run_step(
             details=[str(e) for e in exc],
             sent=False,
         )
-    waits = 0
-    total_elapsed = 0.0
-    while True:
-        outcome = await send(client, build_request(base_url, token, prepared), base_url=base_url)
-        total_elapsed += outcome.elapsed
+    def answered(outcome: Outcome) -> None:
         if history is not None:
             history.record(draft, outcome, workspace=workspace)
-        if outcome.kind is not Kind.RATE_LIMITED or waits >= max_waits:
-            break
-        seconds = outcome.retry_after if outcome.retry_after is not None else 60.0
-        if seconds > max_wait:
-            break
-        waits += 1
-        await _countdown(step, seconds, callbacks, sleep)
 
+    def waiting(left: int, _reason: str) -> None:
+        if left and callbacks.waiting:  # 0 ends the wait: the step's result says the rest
+            callbacks.waiting(step, left)
+
+    retried = await send_retrying(
+        lambda: send(client, build_request(base_url, token, prepared), base_url=base_url),
+        policy=retry,
+        on_outcome=answered,
+        on_wait=waiting,
+    )
+    outcome, waits = retried.outcome, retried.waits
     result = StepResult(
         step,
         passed=request.expects(outcome.status),
         status=outcome.status,
         reason=outcome.reason,
         outcome=str(outcome.kind),
-        elapsed=total_elapsed,
+        elapsed=retried.elapsed,
         waits=waits,
         url=str(outcome.request.url),
     )
@@ -339,21 +334,6 @@ async def _run_step(
             result.message = "; ".join(missing)
             result.details = _failure_details(outcome)
     return result
-
-
-async def _countdown(
-    step: Step, seconds: float, callbacks: Callbacks, sleep: Callable[[float], Any]
-) -> None:
-    """Wait ``seconds``, reporting the whole seconds left once a second."""
-    left = max(seconds, 0.0)
-    whole = math.ceil(left)
-    if whole == 0:
-        return
-    first = left - (whole - 1)  # the fraction first, then whole seconds
-    for remaining in range(whole, 0, -1):
-        if callbacks.waiting:
-            callbacks.waiting(step, remaining)
-        await sleep(first if remaining == whole else 1.0)
 
 
 def _capture(capture: Mapping[str, str], outcome: Outcome, scope: dict[str, Any]) -> list[str]:

@@ -15,6 +15,7 @@ import pytest
 from explorer import cli, runner
 from explorer.core.catalog import HttpMethod
 from explorer.core.request import Draft
+from explorer.core.retry import RetryPolicy
 from explorer.store.collections import Collection, SavedRequest
 from explorer.store.postman import write_postman
 from explorer.store.secrets import TokenVault
@@ -185,9 +186,11 @@ def test_a_rate_limit_in_the_middle_is_waited_out(
     fresh_sandbox.faults.storm_retry_after = 3
     waits: list[int] = []
     sleeps: list[float] = []
+    now = [0.0]
 
     async def fake_sleep(seconds: float) -> None:
         sleeps.append(seconds)
+        now[0] += seconds
 
     report = aio(
         runner.run_steps(
@@ -195,8 +198,7 @@ def test_a_rate_limit_in_the_middle_is_waited_out(
             base_url=fresh_sandbox.base_url,
             token=fresh_sandbox.token,
             callbacks=runner.Callbacks(waiting=lambda step, left: waits.append(left)),
-            max_waits=2,
-            sleep=fake_sleep,
+            retry=RetryPolicy(max_waits=2, clock=lambda: now[0], sleep=fake_sleep),
         )
     )
     (result,) = report.results
@@ -204,20 +206,6 @@ def test_a_rate_limit_in_the_middle_is_waited_out(
     assert "still rate limited after 2 waits" in result.message
     assert waits == [3, 2, 1, 3, 2, 1]
     assert sleeps == [1.0] * 6
-
-
-def test_the_countdown_starts_with_the_fraction(aio: Any) -> None:
-    seen: list[tuple[int, float]] = []
-    step = runner.Step(SavedRequest("x", Draft("contacts")))
-    slept: list[float] = []
-
-    async def fake_sleep(seconds: float) -> None:
-        slept.append(seconds)
-
-    callbacks = runner.Callbacks(waiting=lambda s, left: seen.append((left, sum(slept))))
-    aio(runner._countdown(step, 2.5, callbacks, fake_sleep))
-    assert [left for left, _ in seen] == [3, 2, 1]
-    assert slept == [0.5, 1.0, 1.0]
 
 
 def test_a_workspace_token_and_environment_and_a_postman_file(

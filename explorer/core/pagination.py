@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -33,8 +34,9 @@ from urllib.parse import parse_qsl, urlsplit
 from explorer.core.catalog import PAGE_SIZE, HttpMethod, Pagination, catalog
 from explorer.core.errors import ExplorerError, ValidationError
 from explorer.core.export import FORMATS, JSONL, ExportError, RecordSink, writer_for
-from explorer.core.ratelimit import Countdown, format_wait
+from explorer.core.ratelimit import format_wait
 from explorer.core.request import Prepared, build_follow_request, build_request
+from explorer.core.retry import RetryPolicy, send_retrying, wait_seconds
 
 if TYPE_CHECKING:
     import httpx
@@ -523,23 +525,6 @@ async def _finish_in_thread(fn: Callable[..., T], *args: Any) -> T:
         raise
 
 
-async def wait_out(
-    seconds: float,
-    on_wait: Callable[[int], None] | None = None,
-    *,
-    clock: Clock = time.monotonic,
-    sleep: Sleep = asyncio.sleep,
-) -> None:
-    """Wait ``seconds``, reporting whole seconds left (``42``, ``41``, …, ``0``) as they change."""
-    countdown = Countdown(seconds, clock=clock)
-    while not countdown.done:
-        if on_wait is not None:
-            on_wait(countdown.seconds_left)
-        await sleep(countdown.until_next_second())
-    if on_wait is not None:
-        on_wait(0)
-
-
 def _failure_reason(outcome: Outcome, page: int) -> str:
     saved = (
         f" The {page - 1:,} pages before it are saved: resume to continue from page {page:,}."
@@ -592,7 +577,7 @@ async def fetch_all(
     it stops otherwise; cancellation propagates after the state is saved. Callbacks run on
     the event loop's thread; file work runs in a worker thread.
     """
-    from explorer.core.client import DEFAULT_RETRY_AFTER, Kind, send
+    from explorer.core.client import send
 
     if pagination_of(prepared) is Pagination.NONE:
         raise ValueError(f"{prepared.endpoint.name} {prepared.method} is not a paged listing")
@@ -646,28 +631,28 @@ async def fetch_all(
         await _finish_in_thread(save)
         report()
 
+        # Waits as often as the server asks: the user sees the countdown and can cancel.
+        policy = RetryPolicy(max_waits=None if auto_retry else 0, clock=clock, sleep=sleep)
+
+        def waiting(left: int, _reason: str) -> None:
+            if on_wait is not None:
+                on_wait(left)
+            report(left)
+
         while page is not None:
-            outcome = await send(http, page.request, base_url=base_url, deadline=deadline)
-            if on_response is not None:
-                on_response(outcome)
-            if outcome.kind is Kind.RATE_LIMITED:
-                # 0 is a wait too (Retry-After: 0, or a negative one): only None is unsaid.
-                wait = DEFAULT_RETRY_AFTER if outcome.retry_after is None else outcome.retry_after
-                if not auto_retry:
-                    raise _Stop(
-                        f"Rate limit reached at page {page.number:,}. {outcome.wait_advice()} "
-                        "Resume after that to continue.",
-                        retry_after=wait,
-                    )
-                log.info("page %d: rate limited, waiting %.0f s", page.number, wait)
-
-                def waiting(left: int) -> None:
-                    if on_wait is not None:
-                        on_wait(left)
-                    report(left)
-
-                await wait_out(wait, waiting, clock=clock, sleep=sleep)
-                continue
+            retried = await send_retrying(
+                functools.partial(send, http, page.request, base_url=base_url, deadline=deadline),
+                policy=policy,
+                on_outcome=on_response,
+                on_wait=waiting,
+            )
+            outcome = retried.outcome
+            if retried.gave_up:
+                raise _Stop(
+                    f"Rate limit reached at page {page.number:,}. {outcome.wait_advice()} "
+                    "Resume after that to continue.",
+                    retry_after=wait_seconds(outcome),
+                )
             records = outcome.results if outcome.ok else None
             if records is None:
                 raise _Stop(_failure_reason(outcome, page.number))

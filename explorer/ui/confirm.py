@@ -13,9 +13,9 @@ if TYPE_CHECKING:
     import httpx
 
     from explorer.core.client import Outcome
+    from explorer.core.connection import Connection
     from explorer.core.reach import Reach
     from explorer.core.request import Prepared
-    from explorer.ui.main_window import Connection
 
 
 def warning_box(

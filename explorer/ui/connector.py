@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from explorer.core.connection import Connection
 from explorer.core.errors import ValidationErrors
 from explorer.store.errors import StoreError
 from explorer.store.secrets import TokenVault
 from explorer.store.workspaces import SANDBOX_WORKSPACE_NAME, WorkspaceStore
-from explorer.ui.main_window import Connection
 
 if TYPE_CHECKING:  # httpx loads after the first paint
     import httpx

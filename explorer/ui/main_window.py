@@ -7,7 +7,6 @@ import importlib
 import json
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,7 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from explorer import APP_NAME, SANDBOX_WORKSPACE_NAME
-from explorer.core.catalog import DOCUMENTED_RATE_LIMIT, Catalog, HttpMethod, Kind, Pagination
+from explorer.core.catalog import Catalog, HttpMethod, Kind, Pagination
+from explorer.core.connection import Connection
 from explorer.core.errors import ValidationError, ValidationErrors
 from explorer.core.ratelimit import BudgetMeters
 from explorer.core.request import Draft, Prepared, build_request, is_unset, prepare, preview_text
@@ -66,19 +66,6 @@ if TYPE_CHECKING:
     from explorer.ui.runner_panel import RunnerPanel
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Connection:
-    """Where requests go: a workspace's name, base URL and (in memory only) its token."""
-
-    name: str
-    base_url: str
-    token: str | None
-    is_sandbox: bool = False
-    default_country: str | None = None
-    rate_limit_per_hour: int = DOCUMENTED_RATE_LIMIT
-    deadline: float | None = None  # seconds one request may take in all; None: the default
 
 
 class MainWindow(QMainWindow):

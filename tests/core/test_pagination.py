@@ -25,7 +25,6 @@ from explorer.core.pagination import (
     Progress,
     estimate_total,
     fetch_all,
-    wait_out,
 )
 from explorer.core.request import Draft, Prepared, prepare
 from explorer.store import fetch_state
@@ -461,20 +460,6 @@ def test_a_server_error_stops_with_the_reason_and_resume_continues(
     assert again.error is None
     assert archive_ids(read_jsonl(state.output)) == archive_ids(expected)
     assert saved.total == len(expected)
-
-
-def test_wait_out_reports_each_second_on_a_fake_clock(aio: Aio) -> None:
-    now = [100.0]
-    slept: list[float] = []
-
-    async def fake_sleep(seconds: float) -> None:
-        slept.append(seconds)
-        now[0] += seconds
-
-    reported: list[int] = []
-    aio(wait_out(2.5, reported.append, clock=lambda: now[0], sleep=fake_sleep))
-    assert reported == [3, 2, 1, 0]
-    assert sum(slept) == pytest.approx(2.5)
 
 
 def test_total_for_contacts_of_one_group(aio: Aio, sandbox: Any) -> None:

@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 
-from explorer import cli, runner
+from explorer import cli
 from explorer.core.catalog import HttpMethod
+from explorer.core.connection import Connection
 from explorer.core.request import Draft
 from explorer.core.retry import RetryPolicy
+from explorer.run import engine as runner
 from explorer.store.collections import Collection, SavedRequest
 from explorer.store.postman import write_postman
 from explorer.store.secrets import TokenVault
@@ -67,8 +69,7 @@ def test_a_collection_passes_over_real_http(sandbox: Any, aio: Any, tmp_path: Pa
     report = aio(
         runner.run_steps(
             runner.steps_from_collection(coll),
-            base_url=sandbox.base_url,
-            token=sandbox.token,
+            Connection("Sandbox", sandbox.base_url, sandbox.token, is_sandbox=True),
             variables=coll.scope(base_url=sandbox.base_url),
             name=coll.name,
             callbacks=runner.Callbacks(
@@ -195,8 +196,7 @@ def test_a_rate_limit_in_the_middle_is_waited_out(
     report = aio(
         runner.run_steps(
             runner.steps_from_collection(coll)[:1],
-            base_url=fresh_sandbox.base_url,
-            token=fresh_sandbox.token,
+            Connection("Sandbox", fresh_sandbox.base_url, fresh_sandbox.token),
             callbacks=runner.Callbacks(waiting=lambda step, left: waits.append(left)),
             retry=RetryPolicy(max_waits=2, clock=lambda: now[0], sleep=fake_sleep),
         )
@@ -277,7 +277,7 @@ def test_paths_that_are_not_collections_exit_2(
 def test_run_help_and_lazy_imports() -> None:
     code = (
         "import sys; from explorer import cli; cli.build_parser(); "
-        "print('explorer.runner' in sys.modules, 'httpx' in sys.modules)"
+        "print('explorer.run' in sys.modules, 'httpx' in sys.modules)"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False

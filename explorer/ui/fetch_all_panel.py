@@ -115,7 +115,14 @@ class FetchAllPanel(QWidget):
         self._waiting = False
         self.last_progress: Progress | None = None
         self._dialog: QFileDialog | None = None
+        self._build_request_controls()
+        self._build_progress()
+        self._build_resumable()
+        self._lay_out()
+        self.set_request(None)
 
+    def _build_request_controls(self) -> None:
+        """What to fetch, where to, and the buttons that start and stop it."""
         self.target_label = QLabel(self)
         self.target_label.setObjectName("fetchTarget")
         self.target_label.setWordWrap(True)
@@ -148,6 +155,7 @@ class FetchAllPanel(QWidget):
         self.cancel_button.setAccessibleName("Cancel fetching")
         self.cancel_button.clicked.connect(self.cancel)
 
+    def _build_progress(self) -> None:
         self.progress_bar = QProgressBar(self)
         self.progress_bar.setObjectName("fetchProgress")
         self.progress_bar.setAccessibleName("Fetch progress")
@@ -165,6 +173,8 @@ class FetchAllPanel(QWidget):
         )
         self.wait_label.hide()
 
+    def _build_resumable(self) -> None:
+        """The stopped fetches of the current request, to resume or forget."""
         self.resumable = QListWidget(self)
         self.resumable.setObjectName("resumableFetches")
         self.resumable.setAccessibleName("Fetches that can be resumed")
@@ -181,6 +191,7 @@ class FetchAllPanel(QWidget):
         self.forget_button.clicked.connect(self.forget_selected)
         self.resumable_label = QLabel("Stopped fetches of this request:", self)
 
+    def _lay_out(self) -> None:
         output_row = QHBoxLayout()
         output_row.addWidget(self.output_edit, 1)
         output_row.addWidget(self.browse_button)
@@ -209,7 +220,6 @@ class FetchAllPanel(QWidget):
         layout.addWidget(self.resumable)
         layout.addLayout(resume_buttons)
         layout.addStretch(1)
-        self.set_request(None)
 
     # --- what to fetch ------------------------------------------------------------------------
 

@@ -52,8 +52,6 @@ class Connection:
             f"rate_limit_per_hour={self.rate_limit_per_hour!r}, deadline={self.deadline!r})"
         )
 
-    __str__ = __repr__
-
     def request(self, prepared: Prepared) -> httpx.Request:
         """The exact request ``prepared`` becomes on this workspace, token included."""
         from explorer.core.request import build_request

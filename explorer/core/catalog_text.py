@@ -1,13 +1,17 @@
-"""The catalog as JSON and as readable text, for the ``catalog`` command (no Qt).
+"""The catalog as JSON, as readable text and as HTML: the one source of endpoint docs (no Qt).
 
 ``catalog_to_json`` gives a stable document (key order follows the declarations; defaults
 are left out of params and fields) that scripts can diff or feed to other tools.
-``catalog_summary`` gives the overview or one endpoint's detail as aligned plain text.
+``catalog_summary`` gives the overview or one endpoint's detail as aligned plain text, for
+the ``catalog`` command; ``method_html`` gives one method's docs for the window's docs pane,
+built from the same facts and wording.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import html
+import json
 import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -175,19 +179,7 @@ def _method_lines(
     endpoint: Endpoint, method: Method, widths: Sequence[int], width: int
 ) -> list[str]:
     lines = [f"{method.method} {endpoint.path} - {method.title}"]
-    about = []
-    if method.pagination is Pagination.CURSOR:
-        about.append("Paged by cursor.")
-    elif method.pagination is Pagination.LIMIT_OFFSET:
-        about.append("Paged by limit and offset.")
-    if method.order:
-        about.append(f"Ordered by {method.order}.")
-    if method.response:
-        about.append(f"Returns {method.response}.")
-    if method.create_limit:
-        about.append(f"At most {method.create_limit} per workspace.")
-    if method.note:
-        about.append(method.note)
+    about = _about(method)
     if about:
         lines += textwrap.wrap(" ".join(about), width, initial_indent="  ", subsequent_indent="  ")
 
@@ -215,6 +207,24 @@ def _method_lines(
         lines += ["", "  Status codes"]
         lines += [f"    {code}  {text}" for code, text in method.returns]
     return lines
+
+
+def _about(method: Method) -> list[str]:
+    """The method's facts in a sentence each: paging, order, what it returns, limits."""
+    about = []
+    if method.pagination is Pagination.CURSOR:
+        about.append("Paged by cursor.")
+    elif method.pagination is Pagination.LIMIT_OFFSET:
+        about.append("Paged by limit and offset.")
+    if method.order:
+        about.append(f"Ordered by {method.order}.")
+    if method.response:
+        about.append(f"Returns {method.response}.")
+    if method.create_limit:
+        about.append(f"At most {method.create_limit} per workspace.")
+    if method.note:
+        about.append(method.note)
+    return about
 
 
 def _required_marker(p: Param) -> str:
@@ -359,3 +369,54 @@ def _table(
             out.append(f"{lead}  {wrapped[0]}")
             out += [" " * indent + line for line in wrapped[1:]]
     return out
+
+
+# --- HTML (the window's docs pane) -------------------------------------------------------------
+
+
+def method_html(endpoint: Endpoint, method: Method) -> str:
+    """One method's docs as simple HTML: the facts and rows of :func:`endpoint_detail`."""
+    esc = html.escape
+    parts = [f"<p>{esc(endpoint.summary)}</p>"]
+    if endpoint.deprecated:
+        why = endpoint.deprecated_note or "RapidPro may remove it."
+        parts.append(f"<p><i>Deprecated. {esc(why)}</i></p>")
+    about = _about(method)
+    if about:
+        parts.append(f"<p>{esc(' '.join(about))}</p>")
+    parts.append(_params_html("Query parameters", method.form_params, body=False))
+    parts.append(_params_html("Body fields", method.fields, body=True))
+    if method.actions:
+        items = "".join(
+            f"<li><code>{esc(name.strip())}</code> {esc(terms)} {esc(help_)}</li>"
+            for name, terms, help_ in (_action_row(a) for a in method.actions)
+        )
+        parts.append(f"<p><b>Actions</b></p><ul>{items}</ul>")
+    if method.rules:
+        rules = "".join(f"<li>{esc(r)}</li>" for r in method.rules)
+        parts.append(f"<p><b>Rules</b></p><ul>{rules}</ul>")
+    if method.returns:
+        codes = ", ".join(f"{code} {esc(text)}" for code, text in method.returns)
+        parts.append(f"<p><b>Status codes</b> {codes}</p>")
+    return "".join(parts)
+
+
+def _params_html(title: str, params: Sequence[Param], *, body: bool) -> str:
+    if not params:
+        return ""
+    esc = html.escape
+    rows = []
+    for p in params:
+        name, type_, flags, help_ = _param_row(p, body=body)
+        marks = f" <b>{esc(flags)}</b>" if flags else ""
+        note = f" {esc(p.note)}" if p.note else ""
+        example = ""
+        if p.example is not None:
+            shown = json.dumps(p.example, ensure_ascii=False)
+            example = f"<br><span style='color:#757575'>e.g. {esc(shown)}</span>"
+        rows.append(
+            f"<p style='margin:0 0 6px 0'><code><b>{esc(name.strip())}</b></code> "
+            f"<span style='color:#6a1b9a'>{esc(type_)}</span>{marks}<br>"
+            f"{esc(help_)}{note}{example}</p>"
+        )
+    return f"<p><b>{title}</b></p>{''.join(rows)}"

@@ -279,6 +279,25 @@ def _query_text(value: Any) -> str:
     return str(value)
 
 
+def as_written(draft: Draft) -> Prepared:
+    """``draft`` as it stands, none of :func:`prepare`'s checks applied: for a request made
+    wrong on purpose (to see what the server answers). Names the endpoint does not know are
+    sent too, and so are empty values (``""``, ``[]``): only ``None`` is left out, and
+    :data:`NULL` is JSON ``null``."""
+    endpoint = catalog()[draft.endpoint]
+    method = HttpMethod(str(draft.method).upper())
+    query: list[tuple[str, str]] = []
+    for name, value in draft.params.items():
+        if value is None or value is NULL:
+            continue
+        for item in value if isinstance(value, list | tuple) else [value]:
+            query.append((name, _query_text(item)))
+    body: dict[str, Any] | None = None
+    if method is HttpMethod.POST:
+        body = {k: None if v is NULL else v for k, v in draft.body.items() if v is not None}
+    return Prepared(endpoint, method, tuple(query), body)
+
+
 # --- validation ----------------------------------------------------------------------------
 
 

@@ -124,6 +124,9 @@ async def amain(args: argparse.Namespace, window: Any) -> int:
     """Connect ``window`` (already shown) to its workspace and run until it closes."""
     import asyncio
 
+    from explorer.ui import errors, status
+
+    errors.install(asyncio.get_running_loop())
     closed = asyncio.Event()
     exit_code = 0
     window.closed.connect(closed.set)
@@ -136,7 +139,7 @@ async def amain(args: argparse.Namespace, window: Any) -> int:
 
     connector = Connector(store, vault, _start_sandbox, http)
     if store.problem:
-        window.statusBar().showMessage(store.problem, 15000)
+        status.show(window, store.problem)
     async with http:
         window.http = http
         wire_workspaces(window, connector, http)
@@ -244,14 +247,11 @@ def _load_backend() -> tuple[Any, Any, Any]:
 def wire_workspaces(window: Any, connector: Any, http: Any) -> None:
     """The connector tells the window where requests go; the selector and the workspace
     manager ask it to switch."""
-    import asyncio
-
-    tasks: set[asyncio.Task[Any]] = set()
+    from explorer.ui import status
+    from explorer.ui.operation import Operation
 
     def run(work: Any) -> None:
-        task = asyncio.ensure_future(work)
-        tasks.add(task)  # keep a reference until done
-        task.add_done_callback(tasks.discard)
+        Operation(window, work, doing="connecting the workspace").run()
 
     def switch(name: str) -> None:
         run(connector.use(name))
@@ -268,7 +268,7 @@ def wire_workspaces(window: Any, connector: Any, http: Any) -> None:
         dialog.open()
 
     connector.connected.connect(window.set_connection)
-    connector.problem.connect(lambda text: window.statusBar().showMessage(text, 15000))
+    connector.problem.connect(lambda text: status.show(window, text))
     connector.failed.connect(
         lambda why: window.connection_failed(
             why, can_start_afresh=connector.unusable_sandbox is not None

@@ -14,6 +14,8 @@ from PySide6.QtCore import QEvent, QObject, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QFocusFrame, QMenu, QMenuBar, QWidget
 
+from explorer.ui.errors import guarded
+
 log = logging.getLogger(__name__)
 
 RING_WIDTH = 2.0
@@ -41,34 +43,27 @@ class FocusRing(QFocusFrame):
     hides it.
     """
 
+    @guarded("following the focused widget", False)
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # Qt calls this synchronously: an exception escaping it can crash the process.
-        try:
-            handled = super().eventFilter(watched, event)
-            if watched is self.widget() and event.type() in _RESTACKED:
-                self.raise_()
-            return handled
-        except Exception:
-            log.exception("following the focused widget failed")
-            return False
+        handled = super().eventFilter(watched, event)
+        if watched is self.widget() and event.type() in _RESTACKED:
+            self.raise_()
+        return handled
 
+    @guarded("drawing the focus ring")
     def paintEvent(self, event: QPaintEvent) -> None:
-        # Qt calls this synchronously: an exception escaping it can crash the process.
-        try:
-            target = self.widget()
-            if target is None:
-                return
-            painter = QPainter(self)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            pen = QPen(ring_colour(target.palette()), RING_WIDTH)
-            painter.setPen(pen)
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            inset = RING_WIDTH / 2
-            ring = QRectF(self.rect()).adjusted(inset, inset, -inset, -inset)
-            painter.drawRoundedRect(ring, 3, 3)
-            painter.end()
-        except Exception:
-            log.exception("drawing the focus ring failed")
+        target = self.widget()
+        if target is None:
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(ring_colour(target.palette()), RING_WIDTH)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        inset = RING_WIDTH / 2
+        ring = QRectF(self.rect()).adjusted(inset, inset, -inset, -inset)
+        painter.drawRoundedRect(ring, 3, 3)
+        painter.end()
 
 
 class FocusRingFollower(QObject):

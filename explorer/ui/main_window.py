@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import importlib
-import json
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from explorer import APP_NAME, SANDBOX_WORKSPACE_NAME
 from explorer.core.catalog import Catalog, HttpMethod, Kind, Pagination
+from explorer.core.catalog_text import method_html
 from explorer.core.connection import Connection
 from explorer.core.errors import ValidationError, ValidationErrors
 from explorer.core.ratelimit import BudgetMeters
@@ -655,7 +655,7 @@ class MainWindow(QMainWindow):
             f"<b>{html.escape(spec.title)}</b>{deprecated}<br>"
             f"<code>{method.value} {html.escape(endpoint.path)}</code>"
         )
-        self.docs.setHtml(_docs_html(endpoint, method))
+        self.docs.setHtml(method_html(endpoint, spec))
         self.raw.set_has_body(bool(spec.fields))
         self._extra_params, self._extra_body = {}, {}
         self.form.load(endpoint, method)
@@ -1104,61 +1104,3 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
         self.closed.emit()
 
-
-def _docs_html(endpoint: object, method: HttpMethod) -> str:
-    from explorer.core.catalog import Endpoint
-
-    assert isinstance(endpoint, Endpoint)
-    spec = endpoint.method(method)
-    esc = html.escape
-    parts = [f"<p>{esc(endpoint.summary)}</p>"]
-    if endpoint.deprecated:
-        parts.append(f"<p><i>Deprecated. {esc(endpoint.deprecated_note)}</i></p>")
-    if spec.note:
-        parts.append(f"<p>{esc(spec.note)}</p>")
-    if spec.order and spec.pagination.value != "none":
-        paging = "cursor" if spec.pagination.value == "cursor" else "limit/offset"
-        parts.append(
-            f"<p>Ordered by <code>{esc(spec.order)}</code>, in {paging} pages of up to 250.</p>"
-        )
-
-    def table(title: str, items: tuple) -> None:  # type: ignore[type-arg]
-        if not items:
-            return
-        rows = []
-        for p in items:
-            req = " <b>required</b>" if p.required or p.required_on_update else ""
-            example = ""
-            if p.example is not None:
-                shown = json.dumps(p.example, ensure_ascii=False)
-                example = f"<br><span style='color:#757575'>e.g. {esc(shown)}</span>"
-            note = f" {esc(p.note)}" if p.note else ""
-            rows.append(
-                f"<p style='margin:0 0 6px 0'><code><b>{esc(p.name)}</b></code> "
-                f"<span style='color:#6a1b9a'>{esc(p.type)}</span>{req}<br>"
-                f"{esc(p.help)}{note}{example}</p>"
-            )
-        parts.append(f"<p><b>{title}</b></p>{''.join(rows)}")
-
-    table("Query parameters", spec.form_params)
-    table("Body fields", spec.fields)
-    if spec.actions:
-        items = "".join(
-            f"<li><code>{esc(a.name)}</code>"
-            + (f" needs {esc(', '.join(a.needs))}" if a.needs else "")
-            + (f" {esc(a.help)}" if a.help else "")
-            + "</li>"
-            for a in spec.actions
-        )
-        parts.append(f"<p><b>Actions</b></p><ul>{items}</ul>")
-    if spec.rules:
-        parts.append(
-            "<p><b>Rules</b></p><ul>" + "".join(f"<li>{esc(r)}</li>" for r in spec.rules) + "</ul>"
-        )
-    if spec.returns:
-        parts.append(
-            "<p><b>Returns</b> "
-            + ", ".join(f"{code} {esc(text)}" for code, text in spec.returns)
-            + "</p>"
-        )
-    return "".join(parts)

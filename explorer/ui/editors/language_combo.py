@@ -12,6 +12,7 @@ from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import QComboBox, QCompleter, QWidget
 
 from explorer.core import values
+from explorer.ui.errors import guarded
 
 log = logging.getLogger(__name__)
 
@@ -208,17 +209,12 @@ class LanguageCombo(QComboBox):
         else:
             self.finder.popup().hide()
 
+    @guarded("loading the languages")
     def focusInEvent(self, event: QFocusEvent) -> None:
-        # Called by Qt: never let an exception out of here.
-        try:
-            self.load()
-        except Exception:
-            log.exception("loading the languages failed")
+        self.load()
         super().focusInEvent(event)
 
+    @guarded("loading the languages")
     def showPopup(self) -> None:
-        try:
-            self.load()
-        except Exception:
-            log.exception("loading the languages failed")
+        self.load()
         super().showPopup()

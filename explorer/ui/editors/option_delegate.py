@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from explorer.ui.editors.ref_options import DETAIL_ROLE
+from explorer.ui.errors import guarded
 
 log = logging.getLogger(__name__)
 
@@ -18,17 +19,14 @@ _GAP = 16  # pixels between the name and its hint
 class OptionDelegate(QStyledItemDelegate):
     """Name on the left, the item's :data:`DETAIL_ROLE` text greyed on the right."""
 
+    @guarded("drawing a suggestion")
     def paint(
         self,
         painter: QPainter,
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
-        # Called by Qt: an exception escaping here can take the whole process down.
-        try:
-            self._paint(painter, option, index)
-        except Exception:
-            log.exception("drawing a suggestion failed")
+        self._paint(painter, option, index)
 
     def _paint(
         self,
@@ -72,15 +70,12 @@ class OptionDelegate(QStyledItemDelegate):
         finally:
             painter.restore()
 
+    @guarded("sizing a suggestion", QSize(100, 20))
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
-        try:
-            size = super().sizeHint(option, index)
-            detail = str(index.data(DETAIL_ROLE) or "")
-            if detail:
-                size.setWidth(size.width() + _GAP + option.fontMetrics.horizontalAdvance(detail))
-            return size
-        except Exception:
-            log.exception("sizing a suggestion failed")
-            return QSize(100, 20)
+        size = super().sizeHint(option, index)
+        detail = str(index.data(DETAIL_ROLE) or "")
+        if detail:
+            size.setWidth(size.width() + _GAP + option.fontMetrics.horizontalAdvance(detail))
+        return size

@@ -9,6 +9,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QCompleter, QLineEdit
 
 from explorer.ui.editors.ref_options import INSERT_ROLE, SEARCH_ROLE, RefOptions
+from explorer.ui.errors import guarded
 
 log = logging.getLogger(__name__)
 
@@ -36,33 +37,27 @@ class RefCompleter(QCompleter):
         line.installEventFilter(self)
         options.loaded.connect(self._on_loaded)
 
+    @guarded("reading a suggestion", "")
     def pathFromIndex(self, index: QModelIndex | QPersistentModelIndex) -> str:
         # Called by Qt with the chosen row: insert the identifier, not the search text.
-        try:
-            return str(index.data(INSERT_ROLE) or "")
-        except Exception:
-            log.exception("reading a suggestion failed")
-            return ""
+        return str(index.data(INSERT_ROLE) or "")
 
+    @guarded("handling an event of a reference field", False)
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Called by Qt for every event of the line edit and of the popup; QCompleter's own
-        # filtering of both (popup keys, clicks, focus) must still run. Must never raise.
-        try:
-            if watched is self.line:
-                if event.type() == QEvent.Type.FocusIn:
-                    self.start()
-                elif (
-                    event.type() == QEvent.Type.KeyPress
-                    and isinstance(event, QKeyEvent)
-                    and event.key() == Qt.Key.Key_Down
-                    and not self.popup().isVisible()
-                ):
-                    self.show_all()
-                    return True
-            return super().eventFilter(watched, event)
-        except Exception:
-            log.exception("handling an event of a reference field failed")
-            return False
+        # filtering of both (popup keys, clicks, focus) must still run.
+        if watched is self.line:
+            if event.type() == QEvent.Type.FocusIn:
+                self.start()
+            elif (
+                event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent)
+                and event.key() == Qt.Key.Key_Down
+                and not self.popup().isVisible()
+            ):
+                self.show_all()
+                return True
+        return super().eventFilter(watched, event)
 
     def start(self) -> None:
         """Fetch suggestions (once) and prepare the popup to draw them."""

@@ -9,6 +9,7 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QStyleOptionComboBox, QWidget
 
 from explorer.core.values import URN_SCHEMES
+from explorer.ui.errors import guarded
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +69,10 @@ class SchemeCombo(QComboBox):
     def _describe(self) -> None:
         self.setToolTip(self.currentText())
 
+    @guarded("drawing the scheme chooser")
     def initStyleOption(self, option: QStyleOptionComboBox) -> None:
         # Called by Qt whenever it draws or measures the closed box. (Not a paintEvent of
         # our own: drawing through QStyle from Python makes PySide6 set up QStyle and its
-        # enums, 14 ms of the first paint.) An exception escaping here can take the whole
-        # process down.
-        try:
-            super().initStyleOption(option)
-            option.currentText = str(self.currentData() or "")
-        except Exception:
-            log.exception("drawing the scheme chooser failed")
+        # enums, 14 ms of the first paint.)
+        super().initStyleOption(option)
+        option.currentText = str(self.currentData() or "")

@@ -284,3 +284,15 @@ def test_run_help_and_lazy_imports() -> None:
     )
     assert done.stdout.split() == ["False", "False"]
     assert cli.main(["run", "--help"]) == 0
+
+
+def test_a_step_takes_no_longer_than_the_connections_deadline(
+    fresh_sandbox: Any, aio: Any
+) -> None:
+    fresh_sandbox.faults.latency_ms = 3000  # a server slower than the workspace allows
+    step = runner.Step(SavedRequest("Slow", Draft("workspace")))
+    slow = Connection("Slow", fresh_sandbox.base_url, fresh_sandbox.token, deadline=0.2)
+    report = aio(runner.run_steps([step], slow))
+    (result,) = report.results
+    assert not result.passed and result.outcome == "timeout"
+    assert "the longest this workspace lets one request take" in result.message

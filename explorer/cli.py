@@ -291,9 +291,9 @@ def _run_sandbox(args: argparse.Namespace, rest: list[str]) -> int:
 
 
 def _run_run(args: argparse.Namespace, _rest: list[str]) -> int:
-    from explorer import runner
+    from explorer.run import cli as run_cli
 
-    return runner.cli(args, sys.stdout, sys.stderr)
+    return run_cli.main(args, sys.stdout, sys.stderr)
 
 
 def _terminal_width() -> int:

@@ -12,9 +12,12 @@ from typing import Any
 
 import pytest
 
-from explorer import cli, runner
+from explorer import cli
 from explorer.core.catalog import HttpMethod
+from explorer.core.connection import Connection
 from explorer.core.request import Draft
+from explorer.core.retry import RetryPolicy
+from explorer.run import engine as runner
 from explorer.store.collections import Collection, SavedRequest
 from explorer.store.postman import write_postman
 from explorer.store.secrets import TokenVault
@@ -66,8 +69,7 @@ def test_a_collection_passes_over_real_http(sandbox: Any, aio: Any, tmp_path: Pa
     report = aio(
         runner.run_steps(
             runner.steps_from_collection(coll),
-            base_url=sandbox.base_url,
-            token=sandbox.token,
+            Connection("Sandbox", sandbox.base_url, sandbox.token, is_sandbox=True),
             variables=coll.scope(base_url=sandbox.base_url),
             name=coll.name,
             callbacks=runner.Callbacks(
@@ -185,18 +187,18 @@ def test_a_rate_limit_in_the_middle_is_waited_out(
     fresh_sandbox.faults.storm_retry_after = 3
     waits: list[int] = []
     sleeps: list[float] = []
+    now = [0.0]
 
     async def fake_sleep(seconds: float) -> None:
         sleeps.append(seconds)
+        now[0] += seconds
 
     report = aio(
         runner.run_steps(
             runner.steps_from_collection(coll)[:1],
-            base_url=fresh_sandbox.base_url,
-            token=fresh_sandbox.token,
+            Connection("Sandbox", fresh_sandbox.base_url, fresh_sandbox.token),
             callbacks=runner.Callbacks(waiting=lambda step, left: waits.append(left)),
-            max_waits=2,
-            sleep=fake_sleep,
+            retry=RetryPolicy(max_waits=2, clock=lambda: now[0], sleep=fake_sleep),
         )
     )
     (result,) = report.results
@@ -204,20 +206,6 @@ def test_a_rate_limit_in_the_middle_is_waited_out(
     assert "still rate limited after 2 waits" in result.message
     assert waits == [3, 2, 1, 3, 2, 1]
     assert sleeps == [1.0] * 6
-
-
-def test_the_countdown_starts_with_the_fraction(aio: Any) -> None:
-    seen: list[tuple[int, float]] = []
-    step = runner.Step(SavedRequest("x", Draft("contacts")))
-    slept: list[float] = []
-
-    async def fake_sleep(seconds: float) -> None:
-        slept.append(seconds)
-
-    callbacks = runner.Callbacks(waiting=lambda s, left: seen.append((left, sum(slept))))
-    aio(runner._countdown(step, 2.5, callbacks, fake_sleep))
-    assert [left for left, _ in seen] == [3, 2, 1]
-    assert slept == [0.5, 1.0, 1.0]
 
 
 def test_a_workspace_token_and_environment_and_a_postman_file(
@@ -289,10 +277,22 @@ def test_paths_that_are_not_collections_exit_2(
 def test_run_help_and_lazy_imports() -> None:
     code = (
         "import sys; from explorer import cli; cli.build_parser(); "
-        "print('explorer.runner' in sys.modules, 'httpx' in sys.modules)"
+        "print('explorer.run' in sys.modules, 'httpx' in sys.modules)"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )
     assert done.stdout.split() == ["False", "False"]
     assert cli.main(["run", "--help"]) == 0
+
+
+def test_a_step_takes_no_longer_than_the_connections_deadline(
+    fresh_sandbox: Any, aio: Any
+) -> None:
+    fresh_sandbox.faults.latency_ms = 3000  # a server slower than the workspace allows
+    step = runner.Step(SavedRequest("Slow", Draft("workspace")))
+    slow = Connection("Slow", fresh_sandbox.base_url, fresh_sandbox.token, deadline=0.2)
+    report = aio(runner.run_steps([step], slow))
+    (result,) = report.results
+    assert not result.passed and result.outcome == "timeout"
+    assert "the longest this workspace lets one request take" in result.message

@@ -54,80 +54,107 @@ class CurlImport:
 def parse_curl(text: str) -> CurlImport:
     """Read a curl command (as shells write them, with ``\\`` or ``^`` line breaks)."""
     words = _expand(_split(text))
-    method: str | None = None
-    headers: list[tuple[str, str]] = []
-    data: list[str] = []
-    url: str | None = None
-    get = False
-    is_json = False
-    notes: list[str] = []
+    command = _Command()
     i = 1
     while i < len(words):
         word = words[i]
         i += 1
         if not word.startswith("-") or word == "-":
-            if url is not None:
-                raise ValidationError(f"the command names two URLs: {url} and {word}")
-            url = word
+            command.set_url(word)
             continue
         name, value, i = _option(word, words, i)
+        command.take(name, value)
+    if command.url is None:
+        raise ValidationError("the curl command has no URL")
+    token = command.token()
+
+    endpoint, base_url, query, url_notes = _split_url(command.url)
+    notes = [*command.notes, *url_notes]
+    data = command.data
+    if data and command.get:
+        query = "&".join([q for q in (query, *data) if q])
+        data = []
+    method = command.method or ("POST" if data else "GET")
+    http_method = _method(endpoint, method)
+    params = params_from_query(endpoint, http_method, query_to_params(query) if query else {})
+    is_json = command.is_json
+    body = _body("&".join(data) if len(data) > 1 and not is_json else "".join(data), is_json)
+    if body and http_method is not HttpMethod.POST:
+        raise ValidationError(
+            f"a {method} request has no body: use -G to send the data as the query"
+        )
+    return CurlImport(Draft(endpoint, http_method, params, body), base_url, token, tuple(notes))
+
+
+@dataclass
+class _Command:
+    """What a curl command's options say, before any of it is checked against the API."""
+
+    method: str | None = None
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    data: list[str] = field(default_factory=list)
+    url: str | None = None
+    get: bool = False
+    is_json: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def set_url(self, url: str) -> None:
+        if self.url is not None:
+            raise ValidationError(f"the command names two URLs: {self.url} and {url}")
+        self.url = url
+
+    def take(self, name: str, value: str) -> None:
+        """One option with its value (``""`` for a flag)."""
         if name in ("-X", "--request"):
-            method = value.upper()
+            self.method = value.upper()
         elif name in ("-H", "--header"):
             key, sep, header_value = value.partition(":")
             if not sep:
                 raise ValidationError(f"the header {value!r} has no ':' between name and value")
-            headers.append((key.strip(), header_value.strip()))
+            self.headers.append((key.strip(), header_value.strip()))
         elif name in _DATA_OPTIONS or name == "--json":
             if value.startswith("@") and name != "--data-raw":
                 raise ValidationError(
                     f"the body is read from the file {value[1:]!r}: paste the JSON itself instead"
                 )
-            data.append(value)
-            is_json = is_json or name == "--json"
+            self.data.append(value)
+            self.is_json = self.is_json or name == "--json"
         elif name == "--data-urlencode":
-            data.append(value)
+            self.data.append(value)
         elif name in ("-G", "--get"):
-            get = True
+            self.get = True
         elif name == "--url":
-            if url is not None:
-                raise ValidationError(f"the command names two URLs: {url} and {value}")
-            url = value
+            self.set_url(value)
         elif name in ("-F", "--form"):
             raise ValidationError(
                 "file uploads (-F) cannot be imported: choose the file in the form instead"
             )
         elif name in ("-u", "--user"):
-            notes.append("the -u user name and password were left out: RapidPro uses a token")
-        elif name in _IGNORED_FLAGS or name in _IGNORED_WITH_VALUE:
-            continue
-        else:
-            notes.append(f"the option {name} was ignored")
-    if url is None:
-        raise ValidationError("the curl command has no URL")
+            self.notes.append("the -u user name and password were left out: RapidPro uses a token")
+        elif name not in _IGNORED_FLAGS and name not in _IGNORED_WITH_VALUE:
+            self.notes.append(f"the option {name} was ignored")
 
-    token: str | None = None
-    for key, value in headers:
-        low = key.lower()
-        if low == "authorization":
-            scheme, _, credential = value.partition(" ")
-            credential = credential.strip()
-            if (
-                scheme.lower() in ("token", "bearer")
-                and credential
-                and not _placeholder(credential)
-            ):
-                token = credential
-        elif low == "content-type" and "json" in value.lower():
-            is_json = True
+    def token(self) -> str | None:
+        """The token an Authorization header carries (not a placeholder); notes JSON bodies."""
+        token: str | None = None
+        for key, value in self.headers:
+            low = key.lower()
+            if low == "authorization":
+                scheme, _, credential = value.partition(" ")
+                credential = credential.strip()
+                if (
+                    scheme.lower() in ("token", "bearer")
+                    and credential
+                    and not _placeholder(credential)
+                ):
+                    token = credential
+            elif low == "content-type" and "json" in value.lower():
+                self.is_json = True
+        return token
 
-    endpoint, base_url, query, url_notes = _split_url(url)
-    notes.extend(url_notes)
-    if data and get:
-        query = "&".join([q for q in (query, *data) if q])
-        data = []
-    if method is None:
-        method = "POST" if data else "GET"
+
+def _method(endpoint: str, method: str) -> HttpMethod:
+    """``method`` as the API's, refused when the endpoint does not take it."""
     if method not in HttpMethod.__members__:
         raise ValidationError(
             f"{method} is not a method of the RapidPro API: use GET, POST or DELETE"
@@ -137,13 +164,7 @@ def parse_curl(text: str) -> CurlImport:
     if not ep.supports(http_method):
         allowed = ", ".join(m.value for m in ep.method_names)
         raise ValidationError(f"{endpoint} does not accept {method}: it accepts {allowed}")
-    params = params_from_query(endpoint, http_method, query_to_params(query) if query else {})
-    body = _body("&".join(data) if len(data) > 1 and not is_json else "".join(data), is_json)
-    if body and http_method is not HttpMethod.POST:
-        raise ValidationError(
-            f"a {method} request has no body: use -G to send the data as the query"
-        )
-    return CurlImport(Draft(endpoint, http_method, params, body), base_url, token, tuple(notes))
+    return http_method
 
 
 def params_from_query(endpoint: str, method: HttpMethod, params: dict[str, Any]) -> dict[str, Any]:

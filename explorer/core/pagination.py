@@ -15,13 +15,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
 import math
 import os
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,19 +33,19 @@ from urllib.parse import parse_qsl, urlsplit
 from explorer.core.catalog import PAGE_SIZE, HttpMethod, Pagination, catalog
 from explorer.core.errors import ExplorerError, ValidationError
 from explorer.core.export import FORMATS, JSONL, ExportError, RecordSink, writer_for
-from explorer.core.ratelimit import Countdown, format_wait
+from explorer.core.ratelimit import format_wait
 from explorer.core.request import Prepared, build_follow_request, build_request
+from explorer.core.retry import OnWait, RetryPolicy, send_retrying, wait_seconds
 
 if TYPE_CHECKING:
     import httpx
 
     from explorer.core.client import Outcome
+    from explorer.core.connection import Connection
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Clock = Callable[[], float]
-Sleep = Callable[[float], Any]
 
 # Contacts' status groups: every contact the listing returns is in exactly one of them.
 STATUS_GROUPS = ("Active", "Blocked", "Stopped", "Archived")
@@ -523,23 +523,6 @@ async def _finish_in_thread(fn: Callable[..., T], *args: Any) -> T:
         raise
 
 
-async def wait_out(
-    seconds: float,
-    on_wait: Callable[[int], None] | None = None,
-    *,
-    clock: Clock = time.monotonic,
-    sleep: Sleep = asyncio.sleep,
-) -> None:
-    """Wait ``seconds``, reporting whole seconds left (``42``, ``41``, …, ``0``) as they change."""
-    countdown = Countdown(seconds, clock=clock)
-    while not countdown.done:
-        if on_wait is not None:
-            on_wait(countdown.seconds_left)
-        await sleep(countdown.until_next_second())
-    if on_wait is not None:
-        on_wait(0)
-
-
 def _failure_reason(outcome: Outcome, page: int) -> str:
     saved = (
         f" The {page - 1:,} pages before it are saved: resume to continue from page {page:,}."
@@ -559,171 +542,214 @@ def _failure_reason(outcome: Outcome, page: int) -> str:
     return text + saved
 
 
+@dataclass
+class FetchHooks:
+    """What a fetch reports as it goes; all optional.
+
+    ``on_progress`` gets a :class:`Progress` after each page; ``on_wait`` the countdown of a
+    rate-limit wait (``(seconds_left, reason)``, as :func:`~explorer.core.retry.send_retrying`
+    gives it, ending with 0); ``on_response`` every outcome (for a request budget). These run
+    on the event loop's thread. ``save_state`` gets the updated state after each page and
+    runs in a worker thread, so it must touch no widget.
+    """
+
+    on_progress: Callable[[Progress], None] | None = None
+    on_wait: OnWait | None = None
+    on_response: Callable[[Outcome], None] | None = None
+    save_state: Callable[[FetchState], None] | None = None
+
+
+FETCH_RETRY = RetryPolicy(max_waits=None)
+"""A fetch waits as often as the server asks: the user sees the countdown and can cancel."""
+
+
 async def fetch_all(
     http: httpx.AsyncClient,
-    base_url: str,
-    token: str | None,
+    connection: Connection,
     prepared: Prepared,
     *,
     sink: RecordSink,
     state: FetchState,
-    on_progress: Callable[[Progress], None] | None = None,
-    on_wait: Callable[[int], None] | None = None,
-    auto_retry: bool = True,
-    save_state: Callable[[FetchState], None] | None = None,
-    on_response: Callable[[Outcome], None] | None = None,
+    hooks: FetchHooks | None = None,
+    retry: RetryPolicy = FETCH_RETRY,
     total_hint: int | None = None,
-    deadline: float | None = None,
-    clock: Clock = time.monotonic,
-    sleep: Sleep = asyncio.sleep,
 ) -> FetchState:
     """Fetch every page of ``prepared`` into ``sink``, from the start or where ``state`` stopped.
 
-    After each page the records are on disk (flushed, fsynced) and ``save_state`` is called
-    with the updated ``state``; a resumed fetch cuts ``sink``'s file back to the size the
-    state recorded. A 429 is waited out (``on_wait`` gets the seconds left, once a second,
-    ending with 0) and the same page is asked again, unless ``auto_retry`` is False.
-    ``on_progress`` gets a :class:`Progress` after each page; ``on_response`` every outcome
-    (for a request budget); ``deadline`` bounds each page's request (None: the client's
-    default). The estimated time left uses ``count`` for limit/offset
-    listings and ``total_hint`` (see :func:`estimate_total`) for cursors; else it is unknown.
+    After each page the records are on disk (flushed, fsynced) and ``hooks.save_state`` is
+    called with the updated ``state``; a resumed fetch cuts ``sink``'s file back to the size
+    the state recorded. A 429 is waited out as ``retry`` says (``NO_RETRY``: stop at the
+    first, saying how long to wait) and the same page is asked again. Each page's request
+    takes at most the connection's deadline. The estimated time left uses ``count`` for
+    limit/offset listings and ``total_hint`` (see :func:`estimate_total`) for cursors; else
+    it is unknown. ``retry``'s clock also times the fetch.
 
     Returns the final state (status DONE). Raises :class:`FetchFailed` with the reason when
-    it stops otherwise; cancellation propagates after the state is saved. Callbacks run on
-    the event loop's thread; file work runs in a worker thread.
+    it stops otherwise; cancellation propagates after the state is saved. File work runs in
+    a worker thread.
     """
-    from explorer.core.client import DEFAULT_RETRY_AFTER, Kind, send
-
     if pagination_of(prepared) is Pagination.NONE:
         raise ValueError(f"{prepared.endpoint.name} {prepared.method} is not a paged listing")
-    if not state.matches(base_url, prepared):
+    if not state.matches(connection.base_url, prepared):
         raise ValueError("the saved state belongs to another request or workspace")
     if state.status is FetchStatus.DONE:
         return state
-
-    def save() -> None:
-        state.updated_at = _now()
-        if save_state is not None:
-            save_state(state)
-
-    pager = Pager(base_url, token, prepared, deadline=deadline)
-    resuming = state.started
     if total_hint is not None and (state.total is None or state.total_is_estimate):
         state.total, state.total_is_estimate = total_hint, True
-    state.started_at = state.started_at or _now()
-    state.reason = ""
-    session_start = clock()
-    elapsed_before = state.elapsed
+    fetch = _Fetch(http, connection, prepared, sink, state, hooks or FetchHooks(), retry)
+    return await fetch.run()
 
-    def elapsed() -> float:
-        return elapsed_before + (clock() - session_start)
 
-    def rate() -> float | None:
-        spent = elapsed()
-        return state.records / spent if state.records and spent > 0 else None
+@dataclass
+class _Fetch:
+    """One run of :func:`fetch_all`: the pager, the clock, and the state it keeps saving."""
 
-    def report(waiting: int = 0) -> None:
-        if on_progress is not None:
-            on_progress(
-                dataclasses.replace(state, elapsed=elapsed()).progress(rate=rate(), waiting=waiting)
-            )
+    http: httpx.AsyncClient
+    connection: Connection
+    prepared: Prepared
+    sink: RecordSink
+    state: FetchState
+    hooks: FetchHooks
+    retry: RetryPolicy
 
-    opened = False
-    try:
+    def __post_init__(self) -> None:
+        conn = self.connection
+        self.pager = Pager(conn.base_url, conn.token, self.prepared, deadline=conn.deadline)
+        self.resuming = self.state.started
+        self.session_start = self.retry.clock()
+        self.elapsed_before = self.state.elapsed
+
+    async def run(self) -> FetchState:
+        state = self.state
+        state.started_at = state.started_at or _now()
+        state.reason = ""
+        opened = False
         try:
-            if resuming and state.next_url is None:
+            page = await self._open()
+            opened = True
+            state.status = FetchStatus.RUNNING
+            await _finish_in_thread(self._save)
+            self._report()
+            while page is not None:
+                page = await self._fetch(page)
+            if state.status is not FetchStatus.DONE:  # resumed after the last page was written
+                state.status = FetchStatus.DONE
+                state.elapsed = self._elapsed()
+                await _finish_in_thread(self._save)
+                self._report()
+            return state
+        except asyncio.CancelledError:
+            self._stopped(FetchStatus.PAUSED, f"Cancelled after {state.pages:,} pages.")
+            raise
+        except _Stop as stop:
+            self._stopped(FetchStatus.FAILED, stop.message)
+            raise FetchFailed(stop.message, retry_after=stop.retry_after) from stop
+        finally:
+            if opened:
+                self.sink.close()
+
+    async def _open(self) -> PageRequest | None:
+        """The first page to ask for (None: only the final save was missing), sink opened."""
+        state = self.state
+        try:
+            if self.resuming and state.next_url is None:
                 page = None  # every page was written; only the final save was missing
             elif state.next_url:
-                page = pager.resume_at(state.next_url, state.pages + 1)
+                page = self.pager.resume_at(state.next_url, state.pages + 1)
             else:
-                page = pager.first()
+                page = self.pager.first()
             tail = bytes.fromhex(state.tail)
-            await _finish_in_thread(sink.open, state.bytes_written if resuming else 0, tail)
-            opened = True
+            start = state.bytes_written if self.resuming else 0
+            await _finish_in_thread(self.sink.open, start, tail)
         except (ValidationError, ExportError) as exc:
-            raise _Stop(f"Could not resume: {exc}" if resuming else str(exc)) from exc
-        state.status = FetchStatus.RUNNING
-        await _finish_in_thread(save)
-        report()
+            raise _Stop(f"Could not resume: {exc}" if self.resuming else str(exc)) from exc
+        return page
 
-        while page is not None:
-            outcome = await send(http, page.request, base_url=base_url, deadline=deadline)
-            if on_response is not None:
-                on_response(outcome)
-            if outcome.kind is Kind.RATE_LIMITED:
-                # 0 is a wait too (Retry-After: 0, or a negative one): only None is unsaid.
-                wait = DEFAULT_RETRY_AFTER if outcome.retry_after is None else outcome.retry_after
-                if not auto_retry:
-                    raise _Stop(
-                        f"Rate limit reached at page {page.number:,}. {outcome.wait_advice()} "
-                        "Resume after that to continue.",
-                        retry_after=wait,
-                    )
-                log.info("page %d: rate limited, waiting %.0f s", page.number, wait)
+    async def _fetch(self, page: PageRequest) -> PageRequest | None:
+        """Ask for ``page`` (waiting out 429s), write its records, save; the next page."""
+        outcome = await self._send(page)
+        records = outcome.results if outcome.ok else None
+        if records is None:
+            raise _Stop(_failure_reason(outcome, page.number))
+        if outcome.next_url is not None and outcome.next_url == page.url:
+            raise _Stop(
+                f"Stopped at page {page.number:,}: the server's next link points back to "
+                "the same page, so following it would never end."
+            )
+        self.pager.accept(page, outcome)
+        problem = ""
+        try:
+            next_page = self.pager.next()
+            next_url = next_page.url if next_page is not None else None
+        except ValidationError as exc:
+            next_page, next_url = None, outcome.next_url
+            problem = f"Stopped after page {page.number:,}: {exc}. The pages so far are saved."
+        await self._write(records, next_url)
+        if problem:
+            raise _Stop(problem)
+        return next_page
 
-                def waiting(left: int) -> None:
-                    if on_wait is not None:
-                        on_wait(left)
-                    report(left)
+    async def _send(self, page: PageRequest) -> Outcome:
+        def waiting(left: int, reason: str) -> None:
+            if self.hooks.on_wait is not None:
+                self.hooks.on_wait(left, reason)
+            self._report(left)
 
-                await wait_out(wait, waiting, clock=clock, sleep=sleep)
-                continue
-            records = outcome.results if outcome.ok else None
-            if records is None:
-                raise _Stop(_failure_reason(outcome, page.number))
-            if outcome.next_url is not None and outcome.next_url == page.url:
-                raise _Stop(
-                    f"Stopped at page {page.number:,}: the server's next link points back to "
-                    "the same page, so following it would never end."
-                )
-            pager.accept(page, outcome)
-            problem = ""
-            try:
-                next_page = pager.next()
-                next_url = next_page.url if next_page is not None else None
-            except ValidationError as exc:
-                next_page, next_url = None, outcome.next_url
-                problem = f"Stopped after page {page.number:,}: {exc}. The pages so far are saved."
+        conn = self.connection
+        retried = await send_retrying(
+            functools.partial(conn.send, self.http, page.request),
+            policy=self.retry,
+            on_outcome=self.hooks.on_response,
+            on_wait=waiting,
+        )
+        outcome = retried.outcome
+        if retried.gave_up:
+            raise _Stop(
+                f"Rate limit reached at page {page.number:,}. {outcome.wait_advice()} "
+                "Resume after that to continue.",
+                retry_after=wait_seconds(outcome),
+            )
+        return outcome
 
-            size = await _finish_in_thread(sink.write, records)
-            state.pages += 1
-            state.records += len(records)
-            state.bytes_written = size
-            state.tail = sink.tail.hex()
-            state.columns = tuple(sink.columns)
-            state.next_url = next_url
-            if pager.count is not None:
-                state.total, state.total_is_estimate = pager.count, False
-            state.elapsed = elapsed()
-            if next_url is None:
-                state.status = FetchStatus.DONE
-            await _finish_in_thread(save)
-            report()
-            if problem:
-                raise _Stop(problem)
-            page = next_page
-
-        if state.status is not FetchStatus.DONE:  # resumed after the last page was written
+    async def _write(self, records: list[Any], next_url: str | None) -> None:
+        state, sink = self.state, self.sink
+        size = await _finish_in_thread(sink.write, records)
+        state.pages += 1
+        state.records += len(records)
+        state.bytes_written = size
+        state.tail = sink.tail.hex()
+        state.columns = tuple(sink.columns)
+        state.next_url = next_url
+        if self.pager.count is not None:
+            state.total, state.total_is_estimate = self.pager.count, False
+        state.elapsed = self._elapsed()
+        if next_url is None:
             state.status = FetchStatus.DONE
-            state.elapsed = elapsed()
-            await _finish_in_thread(save)
-            report()
-        return state
-    except asyncio.CancelledError:
-        state.status = FetchStatus.PAUSED
-        state.reason = f"Cancelled after {state.pages:,} pages."
-        state.elapsed = elapsed()
-        _save_quietly(save)
-        raise
-    except _Stop as stop:
-        state.status = FetchStatus.FAILED
-        state.reason = stop.message
-        state.elapsed = elapsed()
-        _save_quietly(save)
-        raise FetchFailed(stop.message, retry_after=stop.retry_after) from stop
-    finally:
-        if opened:
-            sink.close()
+        await _finish_in_thread(self._save)
+        self._report()
+
+    def _stopped(self, status: FetchStatus, reason: str) -> None:
+        self.state.status = status
+        self.state.reason = reason
+        self.state.elapsed = self._elapsed()
+        _save_quietly(self._save)
+
+    def _save(self) -> None:
+        self.state.updated_at = _now()
+        if self.hooks.save_state is not None:
+            self.hooks.save_state(self.state)
+
+    def _elapsed(self) -> float:
+        return self.elapsed_before + (self.retry.clock() - self.session_start)
+
+    def _report(self, waiting: int = 0) -> None:
+        if self.hooks.on_progress is None:
+            return
+        spent = self._elapsed()
+        state = self.state
+        rate = state.records / spent if state.records and spent > 0 else None
+        snapshot = dataclasses.replace(state, elapsed=spent)
+        self.hooks.on_progress(snapshot.progress(rate=rate, waiting=waiting))
 
 
 def _save_quietly(save: Callable[[], None]) -> None:
@@ -736,8 +762,7 @@ def _save_quietly(save: Callable[[], None]) -> None:
 
 async def estimate_total(
     http: httpx.AsyncClient,
-    base_url: str,
-    token: str | None,
+    connection: Connection,
     prepared: Prepared,
     *,
     on_response: Callable[[Outcome], None] | None = None,
@@ -748,7 +773,6 @@ async def estimate_total(
     one group number that group's count, and all contacts the four status groups' counts.
     Any other filter makes the number unknowable. Costs one request (a few for all contacts).
     """
-    from explorer.core.client import send
 
     if prepared.method is not HttpMethod.GET or prepared.endpoint.name != "contacts":
         return None
@@ -767,13 +791,13 @@ async def estimate_total(
     counts: dict[str, int] = {}
     for _ in range(20):  # groups are few; a workspace with thousands is not worth the requests
         if url is None:
-            request = build_request(base_url, token, Prepared(groups, HttpMethod.GET, query))
+            request = connection.request(Prepared(groups, HttpMethod.GET, query))
         else:
             try:
-                request = build_follow_request(url, base_url, token)
+                request = connection.follow(url)
             except ValidationError:
                 return None
-        outcome = await send(http, request, base_url=base_url)
+        outcome = await connection.send(http, request)
         if on_response is not None:
             on_response(outcome)
         results = outcome.results if outcome.ok else None

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from explorer.core.catalog import HttpMethod
-from explorer.core.request import Draft, Prepared, build_request, prepare
+from explorer.core.request import Draft, Prepared, prepare
 
 if TYPE_CHECKING:
     import httpx
 
     from explorer.core.client import Outcome
+    from explorer.core.connection import Connection
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +112,7 @@ def _strings(value: Any) -> list[str]:
 
 async def count_reach(
     http: httpx.AsyncClient,
-    base_url: str,
-    token: str | None,
+    connection: Connection,
     prepared: Prepared,
     *,
     answered: Callable[[Outcome], object] | None = None,
@@ -121,26 +121,21 @@ async def count_reach(
     cancellation. ``answered`` sees every response (the budget meter counts them)."""
     groups, individuals = listed(prepared)
     sizes = await asyncio.gather(
-        *(_group_size(http, base_url, token, ref, answered) for ref in groups)
+        *(_group_size(http, connection, ref, answered) for ref in groups)
     )
     return Reach(tuple(sizes), individuals)
 
 
 async def _group_size(
     http: httpx.AsyncClient,
-    base_url: str,
-    token: str | None,
+    connection: Connection,
     ref: str,
     answered: Callable[[Outcome], object] | None,
 ) -> GroupSize:
-    from explorer.core.client import send
-
     key = "uuid" if _UUID.match(ref) else "name"
     try:
-        request = build_request(
-            base_url, token, prepare(Draft("groups", HttpMethod.GET, params={key: ref}))
-        )
-        outcome = await send(http, request, base_url=base_url)
+        request = connection.request(prepare(Draft("groups", HttpMethod.GET, params={key: ref})))
+        outcome = await connection.send(http, request)
     except asyncio.CancelledError:
         raise
     except Exception:

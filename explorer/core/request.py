@@ -317,9 +317,37 @@ def prepare(draft: Draft, *, default_country: str | None = None) -> Prepared:
         raise ValidationErrors([ValidationError(f"{endpoint.name} does not accept {draft.method}")])
     spec = endpoint.method(draft.method)
     errors: list[ValidationError] = []
+    query, given_params = _parse_params(draft, endpoint, spec, default_country, errors)
+    is_update = any(p.is_lookup for p in spec.params if p.name in given_params)
+    body, upload = _parse_body(draft, endpoint, spec, default_country, errors)
+
+    present = set(body) | ({"file"} if upload else set())
+    for fld in spec.fields:
+        if fld.name not in present and fld.required_for(update=is_update):
+            if fld.name in draft.body and draft.body[fld.name] is NULL:
+                continue
+            errors.append(ValidationError(_required_message(fld, endpoint), (fld.name,)))
+    errors.extend(_check_action(spec, body))
+    errors.extend(_check_rules(endpoint, spec, body, is_update))
+
+    if errors:
+        raise ValidationErrors(errors)
+    json_body: dict[str, Any] | None = None
+    if draft.method is HttpMethod.POST and upload is None:
+        json_body = body
+    return Prepared(endpoint, draft.method, tuple(query), json_body, upload)
+
+
+def _parse_params(
+    draft: Draft,
+    endpoint: Endpoint,
+    spec: Method,
+    default_country: str | None,
+    errors: list[ValidationError],
+) -> tuple[list[tuple[str, str]], set[str]]:
+    """The query of ``draft`` and the names given in it; problems go to ``errors``."""
     query: list[tuple[str, str]] = []
     given_params: set[str] = set()
-
     known = {p.name: p for p in spec.params}
     for name, raw in draft.params.items():
         param = known.get(name)
@@ -337,7 +365,6 @@ def prepare(draft: Draft, *, default_country: str | None = None) -> Prepared:
         values_ = value if isinstance(value, list) else [value]
         query.extend((name, _query_text(x)) for x in values_)
 
-    is_update = any(known[n].is_lookup for n in given_params)
     for param in spec.params:
         if param.required and param.name not in given_params:
             errors.append(ValidationError(_required_message(param, endpoint), (param.name,)))
@@ -349,7 +376,17 @@ def prepare(draft: Draft, *, default_country: str | None = None) -> Prepared:
             errors.append(
                 ValidationError(f"say which {_singular(endpoint)} to delete: give its {which}")
             )
+    return query, given_params
 
+
+def _parse_body(
+    draft: Draft,
+    endpoint: Endpoint,
+    spec: Method,
+    default_country: str | None,
+    errors: list[ValidationError],
+) -> tuple[dict[str, Any], Upload | None]:
+    """The body of ``draft`` as sent, and its file; problems go to ``errors``."""
     body: dict[str, Any] = {}
     upload: Upload | None = None
     fields = {f.name: f for f in spec.fields}
@@ -376,22 +413,7 @@ def prepare(draft: Draft, *, default_country: str | None = None) -> Prepared:
             body[name] = parse_value(fld.spec, raw, fld, default_country=default_country)
         except ValidationError as exc:
             errors.append(exc.at(name))
-
-    present = set(body) | ({"file"} if upload else set())
-    for fld in spec.fields:
-        if fld.name not in present and fld.required_for(update=is_update):
-            if fld.name in draft.body and draft.body[fld.name] is NULL:
-                continue
-            errors.append(ValidationError(_required_message(fld, endpoint), (fld.name,)))
-    errors.extend(_check_action(spec, body))
-    errors.extend(_check_rules(endpoint, spec, body, is_update))
-
-    if errors:
-        raise ValidationErrors(errors)
-    json_body: dict[str, Any] | None = None
-    if draft.method is HttpMethod.POST and upload is None:
-        json_body = body
-    return Prepared(endpoint, draft.method, tuple(query), json_body, upload)
+    return body, upload
 
 
 def _singular(endpoint: Endpoint) -> str:

@@ -80,9 +80,7 @@ async def confirm_request(
             counting("Counting the contacts this reaches…")
         try:
             reach = await asyncio.wait_for(
-                count_reach(
-                    http, connection.base_url, connection.token, prepared, answered=answered
-                ),
+                count_reach(http, connection, prepared, answered=answered),
                 COUNT_WAIT_SECONDS,
             )
         except TimeoutError:

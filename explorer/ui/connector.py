@@ -95,19 +95,17 @@ class Connector(QObject):
                     )
                 if remember:
                     self._remember(workspace.name)
-                country = workspace.default_country  # the person's choice goes first
-                if country is None:
-                    country = await self._country(workspace.base_url, token)
-                return self._set(
-                    Connection(
-                        workspace.name,
-                        workspace.base_url,
-                        token,
-                        default_country=country,
-                        rate_limit_per_hour=workspace.rate_limit_per_hour,
-                        deadline=float(workspace.request_deadline_s),
-                    )
+                connection = Connection(
+                    workspace.name,
+                    workspace.base_url,
+                    token,
+                    default_country=workspace.default_country,  # the person's choice first
+                    rate_limit_per_hour=workspace.rate_limit_per_hour,
+                    deadline=float(workspace.request_deadline_s),
                 )
+                if connection.default_country is None:
+                    connection.default_country = await self._country(connection)
+                return self._set(connection)
         try:
             sandbox = await self.ensure_sandbox()
         except Exception as exc:  # a database it may not touch, no free port, …
@@ -123,30 +121,25 @@ class Connector(QObject):
             self._remember(None)
         if reason:
             self.problem.emit(f"{reason} Using the sandbox.")
-        country = await self._country(sandbox.base_url, sandbox.token)
-        return self._set(
-            Connection(
-                SANDBOX_WORKSPACE_NAME,
-                sandbox.base_url,
-                sandbox.token,
-                is_sandbox=True,
-                default_country=country,
-            )
+        connection = Connection(
+            SANDBOX_WORKSPACE_NAME, sandbox.base_url, sandbox.token, is_sandbox=True
         )
+        connection.default_country = await self._country(connection)
+        return self._set(connection)
 
-    async def _country(self, base_url: str, token: str | None) -> str | None:
+    async def _country(self, connection: Connection) -> str | None:
         """The country the workspace itself names (``/workspace.json``), so local phone
         numbers work as they do in RapidPro; None when it names none or cannot say soon."""
-        if self.http is None or not token:
+        if self.http is None or not connection.token:
             return None
         from explorer.ui.workspace_cache import read_workspace, workspace_country
 
         try:
             data = await asyncio.wait_for(
-                read_workspace(self.http, base_url, token), COUNTRY_WAIT_SECONDS
+                read_workspace(self.http, connection), COUNTRY_WAIT_SECONDS
             )
         except TimeoutError:
-            log.warning("%s did not say its country in time", base_url)
+            log.warning("%s did not say its country in time", connection.base_url)
             return None
         return workspace_country(data)
 

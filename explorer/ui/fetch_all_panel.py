@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,9 +32,12 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.catalog import Pagination
+from explorer.core.connection import Connection
 from explorer.core.export import CSV, JSONL, format_for_path
 from explorer.core.pagination import (
+    FETCH_RETRY,
     FetchFailed,
+    FetchHooks,
     FetchState,
     Progress,
     estimate_total,
@@ -43,6 +46,7 @@ from explorer.core.pagination import (
 )
 from explorer.core.ratelimit import format_wait
 from explorer.core.request import Prepared, request_url
+from explorer.core.retry import NO_RETRY
 from explorer.store import fetch_state
 from explorer.store.errors import StoreError
 
@@ -57,11 +61,22 @@ OK_COLOUR, BAD_COLOUR, WAIT_COLOUR = "#2e7d32", "#c62828", "#e65100"
 
 @dataclass(frozen=True)
 class _Target:
-    workspace: str
-    base_url: str
-    token: str | None = field(repr=False)  # never in a log line
+    """What Start would fetch: a paged GET on a connection (its repr hides the token)."""
+
+    connection: Connection
     prepared: Prepared
-    deadline: float | None = None  # for each page's request
+
+    @property
+    def workspace(self) -> str:
+        return self.connection.name
+
+    @property
+    def base_url(self) -> str:
+        return self.connection.base_url
+
+    @property
+    def deadline(self) -> float | None:
+        return self.connection.deadline
 
 
 class FetchAllPanel(QWidget):
@@ -100,7 +115,14 @@ class FetchAllPanel(QWidget):
         self._waiting = False
         self.last_progress: Progress | None = None
         self._dialog: QFileDialog | None = None
+        self._build_request_controls()
+        self._build_progress()
+        self._build_resumable()
+        self._lay_out()
+        self.set_request(None)
 
+    def _build_request_controls(self) -> None:
+        """What to fetch, where to, and the buttons that start and stop it."""
         self.target_label = QLabel(self)
         self.target_label.setObjectName("fetchTarget")
         self.target_label.setWordWrap(True)
@@ -133,6 +155,7 @@ class FetchAllPanel(QWidget):
         self.cancel_button.setAccessibleName("Cancel fetching")
         self.cancel_button.clicked.connect(self.cancel)
 
+    def _build_progress(self) -> None:
         self.progress_bar = QProgressBar(self)
         self.progress_bar.setObjectName("fetchProgress")
         self.progress_bar.setAccessibleName("Fetch progress")
@@ -150,6 +173,8 @@ class FetchAllPanel(QWidget):
         )
         self.wait_label.hide()
 
+    def _build_resumable(self) -> None:
+        """The stopped fetches of the current request, to resume or forget."""
         self.resumable = QListWidget(self)
         self.resumable.setObjectName("resumableFetches")
         self.resumable.setAccessibleName("Fetches that can be resumed")
@@ -166,6 +191,7 @@ class FetchAllPanel(QWidget):
         self.forget_button.clicked.connect(self.forget_selected)
         self.resumable_label = QLabel("Stopped fetches of this request:", self)
 
+    def _lay_out(self) -> None:
         output_row = QHBoxLayout()
         output_row.addWidget(self.output_edit, 1)
         output_row.addWidget(self.browse_button)
@@ -194,7 +220,6 @@ class FetchAllPanel(QWidget):
         layout.addWidget(self.resumable)
         layout.addLayout(resume_buttons)
         layout.addStretch(1)
-        self.set_request(None)
 
     # --- what to fetch ------------------------------------------------------------------------
 
@@ -223,25 +248,32 @@ class FetchAllPanel(QWidget):
     def set_request(
         self,
         prepared: Prepared | None,
+        connection: Connection | None = None,
         *,
         workspace: str = "",
         base_url: str = "",
         token: str | None = None,
         deadline: float | None = None,
     ) -> None:
-        """The request Start would fetch (None, or not a paged GET: Start is off, saying why).
+        """The request Start would fetch, on ``connection`` (None for either, or not a paged
+        GET: Start is off, saying why).
 
-        A running fetch is not affected: it keeps the request it started with.
+        A running fetch is not affected: it keeps the request it started with. The loose
+        ``workspace``, ``base_url``, ``token`` and ``deadline`` are how MainWindow still
+        calls it, until #13's split of the window passes its Connection; then they go.
         """
-        if prepared is not None and base_url and pagination_of(prepared) is not Pagination.NONE:
-            target = _Target(workspace, base_url, token, prepared, deadline)
+        if connection is None and base_url:
+            connection = Connection(workspace, base_url, token, deadline=deadline)
+        paged = prepared is not None and pagination_of(prepared) is not Pagination.NONE
+        if prepared is not None and connection is not None and paged:
+            target = _Target(connection, prepared)
             if target == self._target:
                 return  # the form changed elsewhere: nothing to re-read
             self._target = target
-            url = request_url(base_url, prepared)
+            url = request_url(connection.base_url, prepared)
             self.target_label.setText(
                 f"Every page of <code>GET {html.escape(url)}</code> "
-                f"from <b>{html.escape(workspace or base_url)}</b>"
+                f"from <b>{html.escape(connection.name or connection.base_url)}</b>"
             )
         else:
             self._target = None
@@ -385,26 +417,26 @@ class FetchAllPanel(QWidget):
             if state.total is None and pagination_of(target.prepared) is Pagination.CURSOR:
                 hint = await estimate_total(
                     http,
-                    target.base_url,
-                    target.token,
+                    target.connection,
                     target.prepared,
                     on_response=self.response_received.emit,
                 )
             sink = state.writer()
+            hooks = FetchHooks(
+                on_progress=self._on_progress,
+                on_wait=self._on_wait,
+                on_response=self.response_received.emit,
+                save_state=fetch_state.save,  # runs in a worker thread: touches no widget
+            )
             await fetch_all(
                 http,
-                target.base_url,
-                target.token,
+                target.connection,
                 target.prepared,
                 sink=sink,
                 state=state,
-                on_progress=self._on_progress,
-                on_wait=self._on_wait,
-                auto_retry=self.auto_retry.isChecked(),
-                save_state=fetch_state.save,  # runs in a worker thread: touches no widget
-                on_response=self.response_received.emit,
+                hooks=hooks,
+                retry=FETCH_RETRY if self.auto_retry.isChecked() else NO_RETRY,
                 total_hint=hint,
-                deadline=target.deadline,
             )
         except asyncio.CancelledError:
             self._end_wait()
@@ -460,7 +492,7 @@ class FetchAllPanel(QWidget):
         self._show_status(progress.text(), None)
         self.progressed.emit(progress)
 
-    def _on_wait(self, seconds_left: int) -> None:
+    def _on_wait(self, seconds_left: int, _reason: str = "") -> None:
         if seconds_left <= 0:
             self._end_wait()
             return

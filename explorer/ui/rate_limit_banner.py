@@ -1,7 +1,10 @@
 """The rate-limit banner: "Rate limit reached: you can send again in 0:42", counting down.
 
 The window owns one banner, so the wait stays visible across endpoint and tab switches; it
-is started from a 429's ``Retry-After`` and hides itself when the wait is over.
+is started from a 429's ``Retry-After`` and hides itself when the wait is over. It can count
+down on its own (:meth:`RateLimitBanner.start`) or show a wait that
+:func:`explorer.core.retry.send_retrying` runs (:meth:`RateLimitBanner.follow` as its
+``on_wait``), so the window, fetch-all and the runner show the same countdown.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from explorer.core.ratelimit import Countdown
+from explorer.core.ratelimit import Countdown, format_wait
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +81,27 @@ class RateLimitBanner(QWidget):
         self._shown = -1
         self.show()
         self._tick()
+
+    def follow(self, seconds_left: int, reason: str = "") -> None:
+        """Show a wait someone else counts down (``on_wait`` of ``send_retrying``).
+
+        ``0`` hides the banner (the request is going again; :attr:`finished` is not
+        emitted: whoever waits sends). The reason is the tooltip. A wait that is cancelled
+        sends no ``0``: call :meth:`stop` then.
+        """
+        self._timer.stop()  # the feeder ticks, not this banner
+        if seconds_left <= 0:
+            self._countdown = None
+            self.hide()
+            self.remaining_changed.emit(0)
+            return
+        self._countdown = Countdown(float(seconds_left), clock=self._clock)
+        self.label.setText(self.template.format(time=format_wait(seconds_left)))
+        self.label.setToolTip(reason)
+        self.show()
+        if seconds_left != self._shown:
+            self._shown = seconds_left
+            self.remaining_changed.emit(seconds_left)
 
     def stop(self) -> None:
         """Hide the banner without emitting :attr:`finished` (e.g. the workspace changed)."""

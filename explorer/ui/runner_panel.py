@@ -1,6 +1,6 @@
 """The runner panel: send a collection's (or folder's) requests in order and show each result.
 
-The work is :func:`explorer.runner.run_steps`, run as an asyncio task on the qasync loop;
+The work is :func:`explorer.run.engine.run_steps`, run as an asyncio task on the qasync loop;
 its callbacks arrive on that loop (the GUI thread), so updating the list from them is safe.
 Stop cancels the task, which ends the run at once.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -26,14 +26,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer import runner
 from explorer.core.catalog import catalog
+from explorer.run import engine
 from explorer.store.collections import Collection
 from explorer.ui.confirm import said_yes, warning_box
 
 if TYPE_CHECKING:
     import httpx
 
+    from explorer.core.connection import Connection
     from explorer.store.history import History
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def countdown_text(seconds: int) -> str:
     return f"Rate limit: continuing in {minutes}:{secs:02d}"
 
 
-def summary_text(report: runner.RunReport, total: int | None = None) -> str:
+def summary_text(report: engine.RunReport, total: int | None = None) -> str:
     """``"5 passed, 1 failed"``, plus unread files and, when stopped, how far it got."""
     passed = sum(1 for r in report.results if r.passed)
     failed = len(report.results) - passed
@@ -67,8 +68,8 @@ def summary_text(report: runner.RunReport, total: int | None = None) -> str:
 class RunnerPanel(QWidget):
     """Run a collection or one of its folders against the current connection.
 
-    Set the connection (anything with ``name``, ``base_url``, ``token`` and optionally
-    ``default_country``, such as the window's Connection) and the http client first.
+    Set the connection (:meth:`set_connection`) and the http client (:meth:`set_http`)
+    first; the panel hands both, the collection's variables and the history to the engine.
 
     Signals:
         run_finished(object): the RunReport of a run that ended (also when stopped).
@@ -81,10 +82,10 @@ class RunnerPanel(QWidget):
     def __init__(self, parent: QWidget | None = None, *, history: History | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("runnerPanel")
-        self.connection: Any = None
+        self.connection: Connection | None = None
         self.http: httpx.AsyncClient | None = None
         self.history = history
-        self.report: runner.RunReport | None = None
+        self.report: engine.RunReport | None = None
         self._task: asyncio.Task[None] | None = None
         self._collections: list[Collection] = []
         self._items: dict[int, QTreeWidgetItem] = {}
@@ -138,7 +139,7 @@ class RunnerPanel(QWidget):
 
     # --- set up ----------------------------------------------------------------------------
 
-    def set_connection(self, connection: Any) -> None:
+    def set_connection(self, connection: Connection | None) -> None:
         """Where runs go (None: nowhere, Run is disabled)."""
         self.connection = connection
         self._update_buttons()
@@ -197,15 +198,15 @@ class RunnerPanel(QWidget):
             return None
         coll, folder = data
         coll.reload()  # what is on disk now, edits made since it was opened included
-        steps = runner.steps_from_collection(coll, folder)
+        steps = engine.steps_from_collection(coll, folder)
         risky = [s for s in steps if _is_destructive(s)]
-        if risky and not getattr(self.connection, "is_sandbox", False):
+        if risky and not self.connection.is_sandbox:
             self._ask(coll, folder, steps, risky)
             return None
         return self._start(coll, folder, steps)
 
     def _ask(
-        self, coll: Collection, folder: str, steps: list[runner.Step], risky: list[runner.Step]
+        self, coll: Collection, folder: str, steps: list[engine.Step], risky: list[engine.Step]
     ) -> None:
         names = ", ".join(s.label for s in risky[:3]) + (" …" if len(risky) > 3 else "")
         box = warning_box(
@@ -225,7 +226,7 @@ class RunnerPanel(QWidget):
         box.open()  # not exec(): never a nested event loop
 
     def _start(
-        self, coll: Collection, folder: str, steps: list[runner.Step]
+        self, coll: Collection, folder: str, steps: list[engine.Step]
     ) -> asyncio.Task[None] | None:
         if self.running:
             return None
@@ -234,7 +235,7 @@ class RunnerPanel(QWidget):
         self._total = len(steps)
         problems = [str(p) for p in (coll.unreadable(folder) if folder else coll.problems)]
         name = f"{coll.name}/{folder}" if folder else coll.name
-        self.report = runner.RunReport(name, problems=problems)
+        self.report = engine.RunReport(name, problems=problems)
         self.countdown.hide()
         self.summary.setText(
             f"Running {name}: {len(steps)} request{'s' if len(steps) != 1 else ''}…"
@@ -248,27 +249,25 @@ class RunnerPanel(QWidget):
         if self.running and self._task is not None:
             self._task.cancel()
 
-    async def _run(self, steps: list[runner.Step], coll: Collection, name: str) -> None:
+    async def _run(self, steps: list[engine.Step], coll: Collection, name: str) -> None:
         conn = self.connection
+        assert conn is not None, "run() starts only with a connection"
         report = self.report
         assert report is not None
-        callbacks = runner.Callbacks(
+        callbacks = engine.Callbacks(
             step_started=self._on_started,
             step_finished=self._on_finished,
             waiting=self._on_waiting,
         )
         try:
-            done = await runner.run_steps(
+            done = await engine.run_steps(
                 steps,
-                base_url=conn.base_url,
-                token=conn.token,
+                conn,
                 variables=coll.scope(conn.name, base_url=conn.base_url),
                 name=name,
                 callbacks=callbacks,
                 http=self.http,
-                default_country=getattr(conn, "default_country", None),
                 history=self.history,
-                workspace=conn.name,
             )
             report.duration = done.duration
             report.variables = done.variables
@@ -288,14 +287,14 @@ class RunnerPanel(QWidget):
             self._update_buttons()
             self.run_finished.emit(report)
 
-    def _on_started(self, step: runner.Step, number: int, total: int) -> None:
+    def _on_started(self, step: engine.Step, number: int, total: int) -> None:
         item = QTreeWidgetItem([str(number), step.label, "", "", "running…"])
         item.setTextAlignment(0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.results.addTopLevelItem(item)
         self.results.scrollToItem(item)
         self._items[number] = item
 
-    def _on_finished(self, result: runner.StepResult, number: int, total: int) -> None:
+    def _on_finished(self, result: engine.StepResult, number: int, total: int) -> None:
         self.countdown.hide()
         if self.report is not None:
             self.report.results.append(result)
@@ -326,14 +325,14 @@ class RunnerPanel(QWidget):
             done = len(self.report.results)
             self.summary.setText(f"{done} of {self._total} done: {summary_text(self.report)}")
 
-    def _on_waiting(self, step: runner.Step, seconds: int) -> None:
+    def _on_waiting(self, step: engine.Step, seconds: int) -> None:
         self.countdown.setText(countdown_text(seconds))
         self.countdown.show()
         if self._items:
             self._items[max(self._items)].setText(4, "waiting (429)…")
 
 
-def _is_destructive(step: runner.Step) -> bool:
+def _is_destructive(step: engine.Step) -> bool:
     """A delete, or a bulk action: what a single send asks about on a real workspace."""
     draft = step.request.draft
     if str(getattr(draft.method, "value", draft.method)).upper() == "DELETE":
@@ -344,5 +343,5 @@ def _is_destructive(step: runner.Step) -> bool:
         return False
 
 
-def step_tip(result: runner.StepResult) -> str:
+def step_tip(result: engine.StepResult) -> str:
     return f"expected {result.step.request.expectation}"

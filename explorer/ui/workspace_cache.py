@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from explorer.core.catalog import HttpMethod, catalog
+from explorer.core.connection import Connection
 from explorer.core.errors import ValidationError, ValidationErrors
-from explorer.core.request import Draft, build_request, prepare
+from explorer.core.request import Draft, prepare
 
 if TYPE_CHECKING:  # httpx loads after the first paint; a cache only needs it to send
     import httpx
@@ -101,14 +102,18 @@ class WorkspaceCache(QObject):
     def __init__(
         self,
         http: httpx.AsyncClient,
-        base_url: str,
-        token: str | None,
+        connection: Connection | str,
+        token: str | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.http = http
-        self.base_url = base_url.rstrip("/")
-        self._token = token
+        if isinstance(connection, str):
+            # (http, base_url, token): how MainWindow still calls it, until #13's split of
+            # the window passes its Connection; then this branch and ``token`` go.
+            connection = Connection(connection, connection, token)
+        self.connection = connection
+        self.base_url = connection.base_url.rstrip("/")
         self._entries: dict[tuple[str, str], _Entry] = {}
         self._tasks: dict[tuple[str, str], asyncio.Task[list[Option]]] = {}
         self._languages: tuple[str, ...] | None = None
@@ -160,7 +165,7 @@ class WorkspaceCache(QObject):
         """
         if self._languages is not None:
             return self._languages
-        data = await read_workspace(self.http, self.base_url, self._token)
+        data = await read_workspace(self.http, self.connection)
         if data is None:
             return ()
         listed = [x for x in data.get("languages") or [] if isinstance(x, str)]
@@ -222,10 +227,8 @@ class WorkspaceCache(QObject):
             prepared = prepare(Draft(endpoint, HttpMethod.GET))
         except ValidationErrors:
             return []  # an endpoint that cannot be listed without a filter
-        from explorer.core.client import send
-
-        request = build_request(self.base_url, self._token, prepared)
-        outcome = await send(self.http, request, base_url=self.base_url)
+        conn = self.connection
+        outcome = await conn.send(self.http, conn.request(prepared))
         results = outcome.results
         if not outcome.ok or results is None:
             why = outcome.summary() or outcome.meaning
@@ -235,16 +238,13 @@ class WorkspaceCache(QObject):
 
 
 async def read_workspace(
-    http: httpx.AsyncClient, base_url: str, token: str | None
+    http: httpx.AsyncClient, connection: Connection
 ) -> Mapping[str, Any] | None:
     """The token's workspace as ``/workspace.json`` describes it (name, country,
     languages…), or None when it cannot be read; never raises but for cancellation."""
     try:
-        from explorer.core.client import send
-
         prepared = prepare(Draft("workspace", HttpMethod.GET))
-        request = build_request(base_url, token, prepared)
-        outcome = await send(http, request, base_url=base_url)
+        outcome = await connection.send(http, connection.request(prepared))
     except asyncio.CancelledError:
         raise
     except Exception:

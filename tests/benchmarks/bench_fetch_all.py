@@ -56,7 +56,8 @@ def serve(contacts: int, db_path: str, conn: Any, stop: Any) -> None:
 async def fetch(base_url: str, out: Path, durable: bool) -> dict[str, Any]:
     import httpx
 
-    from explorer.core.pagination import FetchState, estimate_total, fetch_all
+    from explorer.core.connection import Connection
+    from explorer.core.pagination import FetchHooks, FetchState, estimate_total, fetch_all
     from explorer.core.request import Draft, prepare
     from explorer.store import fetch_state
 
@@ -75,16 +76,15 @@ async def fetch(base_url: str, out: Path, durable: bool) -> dict[str, Any]:
 
     started = time.perf_counter()
     async with httpx.AsyncClient(timeout=60) as http:
-        total = await estimate_total(http, base_url, TOKEN, prepared)  # as the panel does
+        connection = Connection("Bench", base_url, TOKEN)
+        total = await estimate_total(http, connection, prepared)  # as the panel does
         await fetch_all(
             http,
-            base_url,
-            TOKEN,
+            connection,
             prepared,
             sink=state.writer(durable=durable),
             state=state,
-            on_progress=progress,
-            save_state=fetch_state.save,
+            hooks=FetchHooks(on_progress=progress, save_state=fetch_state.save),
             total_hint=total,
         )
     elapsed = time.perf_counter() - started

@@ -13,6 +13,7 @@ import pytest
 from explorer.core.errors import ValidationError
 from explorer.core.pagination import FetchFailed, FetchStatus, Pager
 from explorer.core.request import Draft, build_follow_request, prepare
+from explorer.core.retry import NO_RETRY
 from tests.core.test_pagination import new_state, read_jsonl, run_fetch
 
 Aio = Callable[[Any], Any]
@@ -108,7 +109,7 @@ def test_a_missing_retry_after_is_the_apps_default_and_says_so(
     prepared = prepare(Draft("archives", params={"limit": 10}))
     state = new_state(sandbox, prepared, tmp_path / "a.jsonl")
     run = run_fetch(
-        aio, sandbox, prepared, state, transport=Rewrite(throttled_once(None)), auto_retry=False
+        aio, sandbox, prepared, state, transport=Rewrite(throttled_once(None)), retry=NO_RETRY
     )
     assert isinstance(run.error, FetchFailed) and run.error.retry_after == 60
     assert "did not say how long to wait; this app waits 1:00" in run.error.message

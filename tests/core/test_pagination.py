@@ -16,18 +16,20 @@ import httpx
 import pytest
 
 from explorer.core.client import Kind, Outcome
+from explorer.core.connection import Connection
 from explorer.core.errors import ValidationError
 from explorer.core.pagination import (
     FetchFailed,
+    FetchHooks,
     FetchState,
     FetchStatus,
     Pager,
     Progress,
     estimate_total,
     fetch_all,
-    wait_out,
 )
 from explorer.core.request import Draft, Prepared, prepare
+from explorer.core.retry import NO_RETRY
 from explorer.store import fetch_state
 
 Aio = Callable[[Any], Any]
@@ -46,6 +48,11 @@ def walk(base_url: str, token: str, prepared: Prepared) -> list[dict[str, Any]]:
             records += data["results"]
             url = data["next"]
     return records
+
+
+def on(server: Any) -> Connection:
+    """The sandbox as the connection a fetch runs on."""
+    return Connection("Sandbox", server.base_url, server.token, is_sandbox=True)
 
 
 def uuids(records: list[dict[str, Any]]) -> list[str]:
@@ -104,15 +111,16 @@ def run_fetch(
             task = asyncio.ensure_future(
                 fetch_all(
                     http,
-                    server.base_url,
-                    server.token,
+                    on(server),
                     prepared,
                     sink=state.writer(),
                     state=state,
-                    on_progress=progress,
-                    on_wait=run.waits.append,
-                    save_state=save,
-                    on_response=run.outcomes.append,
+                    hooks=FetchHooks(
+                        on_progress=progress,
+                        on_wait=lambda left, _reason: run.waits.append(left),
+                        on_response=run.outcomes.append,
+                        save_state=save,
+                    ),
                     **kw,
                 )
             )
@@ -292,7 +300,7 @@ def test_fetch_all_to_jsonl_gets_every_contact_once(aio: Aio, sandbox: Any, tmp_
 
     async def hint() -> int | None:
         async with httpx.AsyncClient() as http:
-            return await estimate_total(http, sandbox.base_url, sandbox.token, prepared)
+            return await estimate_total(http, on(sandbox), prepared)
 
     total = aio(hint())
     assert total == len(expected)  # from the status groups' counts
@@ -431,7 +439,7 @@ def test_a_429_without_auto_retry_stops_saying_how_long_to_wait(
     fresh_sandbox.faults.throttle_storm = True
     fresh_sandbox.faults.storm_retry_after = 42
     state = new_state(fresh_sandbox, prepared, tmp_path / "a.jsonl")
-    run = run_fetch(aio, fresh_sandbox, prepared, state, auto_retry=False)
+    run = run_fetch(aio, fresh_sandbox, prepared, state, retry=NO_RETRY)
     assert isinstance(run.error, FetchFailed)
     assert run.error.retry_after == 42 and "0:42" in run.error.message
     assert state.status is FetchStatus.FAILED and run.waits == []
@@ -463,25 +471,11 @@ def test_a_server_error_stops_with_the_reason_and_resume_continues(
     assert saved.total == len(expected)
 
 
-def test_wait_out_reports_each_second_on_a_fake_clock(aio: Aio) -> None:
-    now = [100.0]
-    slept: list[float] = []
-
-    async def fake_sleep(seconds: float) -> None:
-        slept.append(seconds)
-        now[0] += seconds
-
-    reported: list[int] = []
-    aio(wait_out(2.5, reported.append, clock=lambda: now[0], sleep=fake_sleep))
-    assert reported == [3, 2, 1, 0]
-    assert sum(slept) == pytest.approx(2.5)
-
-
 def test_total_for_contacts_of_one_group(aio: Aio, sandbox: Any) -> None:
     async def go(params: dict[str, Any]) -> int | None:
         async with httpx.AsyncClient() as http:
             prepared = prepare(Draft("contacts", params=params))
-            return await estimate_total(http, sandbox.base_url, sandbox.token, prepared)
+            return await estimate_total(http, on(sandbox), prepared)
 
     farmers = prepare(Draft("contacts", params={"group": "Farmers"}))
     assert aio(go({"group": "Farmers"})) == len(walk(sandbox.base_url, sandbox.token, farmers))

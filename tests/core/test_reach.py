@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from explorer.core.catalog import HttpMethod
+from explorer.core.connection import Connection
 from explorer.core.reach import count_reach, reaches_contacts
 from explorer.core.request import Draft, prepare
 
@@ -18,9 +19,8 @@ def _reach(aio: Callable[..., Any], sandbox: Any, endpoint: str, body: dict[str,
 
     async def go() -> Any:
         async with httpx.AsyncClient() as http:
-            return await count_reach(
-                http, sandbox.base_url, sandbox.token, prepared, answered=seen.append
-            )
+            conn = Connection("Sandbox", sandbox.base_url, sandbox.token)
+            return await count_reach(http, conn, prepared, answered=seen.append)
 
     return aio(go()), seen
 

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from explorer.core.catalog import HttpMethod, Param, catalog
 from explorer.core.client import make_http_client
+from explorer.core.connection import Connection
 from explorer.core.errors import ValidationError
 from explorer.core.request import Draft, parse_value, prepare
 from explorer.core.values import Urn
@@ -595,7 +596,7 @@ def test_every_form_has_the_right_editor_for_every_parameter(qtbot: Any) -> None
 @pytest.fixture
 def cache(qloop: Any, arun: Callable[..., Any], sandbox: Any) -> Iterator[WorkspaceCache]:
     http = make_http_client()
-    yield WorkspaceCache(http, sandbox.base_url, sandbox.token)
+    yield WorkspaceCache(http, Connection("Sandbox", sandbox.base_url, sandbox.token))
     arun(http.aclose())
 
 
@@ -728,7 +729,8 @@ def test_one_fetch_per_endpoint_shared_by_every_editor(
         groups.add_row().parts["line"].completer().start()  # joins the fetch under way
     assert cache.is_fresh("groups") and not cache.is_fresh("contacts")
     assert groups.options.rowCount() == len(cache.cached("groups") or [])
-    fresh = WorkspaceCache(cache.http, cache.base_url, None)  # another workspace, no token
+    # Another workspace, no token.
+    fresh = WorkspaceCache(cache.http, Connection("Other", cache.base_url, None))
     form.set_context(EditorContext(cache=fresh))
     assert groups.options.rowCount() == 0  # the old workspace's groups are gone
     assert arun(fresh.options("groups")) == []  # refused without a token: no suggestions
@@ -742,7 +744,7 @@ def test_a_failing_workspace_means_no_suggestions(
     qtbot: Any, qloop: Any, arun: Callable[..., Any]
 ) -> None:
     http = make_http_client(timeout=2)
-    dead = WorkspaceCache(http, "http://127.0.0.1:9", "token")
+    dead = WorkspaceCache(http, Connection("Dead", "http://127.0.0.1:9", "token"))
     with qtbot.waitSignal(dead.options_ready, timeout=10_000) as ready:
         dead.request("groups")
     assert ready.args == ["groups"]

@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
+from explorer.core.connection import Connection
 from explorer.core.pagination import Progress
 from explorer.core.request import Draft, Prepared, build_request, prepare
 from explorer.store import fetch_state
@@ -50,16 +51,14 @@ def panel(qtbot: Any, http: httpx.AsyncClient) -> FetchAllPanel:
 
 
 def point_at(panel: FetchAllPanel, server: Any, prepared: Prepared) -> None:
-    panel.set_request(prepared, workspace="Sandbox", base_url=server.base_url, token=server.token)
+    panel.set_request(prepared, Connection("Sandbox", server.base_url, server.token))
 
 
 def test_start_needs_a_listing_and_a_file(panel: FetchAllPanel, sandbox: Any) -> None:
     assert panel.objectName() == "fetchAllPanel"
     assert not panel.start_button.isEnabled()
     assert "GET of a listing" in panel.target_label.text()
-    panel.set_request(
-        prepare(Draft("workspace")), workspace="Sandbox", base_url=sandbox.base_url, token="t"
-    )
+    panel.set_request(prepare(Draft("workspace")), Connection("Sandbox", sandbox.base_url, "t"))
     assert not panel.start_button.isEnabled()  # one object, not pages
     point_at(panel, sandbox, prepare(Draft("contacts")))
     assert "contacts.json" in panel.target_label.text()

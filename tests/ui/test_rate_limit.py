@@ -142,3 +142,45 @@ def test_a_429_at_the_limit_is_no_surprise(
         meter.record_outcome(get(arun, fresh_sandbox))
     assert meter.text() == "Contacts: 2 / 2 this hour"
     assert meter.use_server_limit.isHidden()
+
+
+def test_banner_follows_a_wait_that_send_retrying_runs(
+    qtbot: Any, arun: Callable[..., Any], fresh_sandbox: Any
+) -> None:
+    from explorer.core.connection import Connection
+    from explorer.core.retry import RetryPolicy, send_retrying
+
+    fresh_sandbox.faults.throttle_storm = True
+    fresh_sandbox.faults.storm_retry_after = 2
+    conn = Connection("Sandbox", fresh_sandbox.base_url, fresh_sandbox.token, is_sandbox=True)
+    banner = RateLimitBanner()
+    qtbot.addWidget(banner)
+    seen: list[tuple[str, str, bool]] = []
+
+    def on_wait(left: int, reason: str) -> None:
+        banner.follow(left, reason)
+        seen.append((banner.text(), banner.label.toolTip(), banner.isVisible()))
+        fresh_sandbox.faults.throttle_storm = False
+
+    async def no_sleep(_seconds: float) -> None:
+        now[0] += _seconds
+
+    now = [0.0]
+
+    async def go() -> Outcome:
+        async with httpx.AsyncClient() as http:
+            retried = await send_retrying(
+                lambda: conn.send(http, conn.request(prepare(Draft("workspace")))),
+                policy=RetryPolicy(clock=lambda: now[0], sleep=no_sleep),
+                on_wait=on_wait,
+            )
+            return retried.outcome
+
+    assert arun(go()).ok
+    ask = "The server asks to wait 0:02."
+    assert seen == [
+        ("Rate limit reached: you can send again in 0:02", ask, True),
+        ("Rate limit reached: you can send again in 0:01", ask, True),
+        ("Rate limit reached: you can send again in 0:01", ask, False),  # 0: hidden
+    ]
+    assert not banner.active

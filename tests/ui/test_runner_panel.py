@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -12,21 +11,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from explorer.core.catalog import HttpMethod
+from explorer.core.connection import Connection
 from explorer.core.request import Draft
 from explorer.store.collections import Collection, SavedRequest, create_collection
 from explorer.store.history import History
 from explorer.ui.runner_panel import RunnerPanel, countdown_text
-
-
-@dataclass
-class Conn:
-    """What the panel needs of the window's Connection."""
-
-    name: str
-    base_url: str
-    token: str | None
-    default_country: str | None = None
-    is_sandbox: bool = True
 
 
 @pytest.fixture
@@ -89,7 +78,7 @@ def test_runs_a_collection_against_the_sandbox(
 ) -> None:
     coll = reads()
     assert not panel.run_button.isEnabled()  # no connection yet
-    panel.set_connection(Conn("Sandbox", sandbox.base_url, sandbox.token))
+    panel.set_connection(Connection("Sandbox", sandbox.base_url, sandbox.token, is_sandbox=True))
     panel.set_collections([coll])
     assert [panel.target.itemText(i).strip() for i in range(panel.target.count())] == [
         "Reads",
@@ -120,7 +109,7 @@ def test_a_failure_is_red_with_its_reason(panel: RunnerPanel, sandbox: Any, qtbo
     coll = create_collection("Expectations")
     coll.add(SavedRequest("Expect 404", Draft("contacts"), expect_status=(404,)))
     coll.add(SavedRequest("Fine", Draft("contacts")))
-    panel.set_connection(Conn("Sandbox", sandbox.base_url, sandbox.token))
+    panel.set_connection(Connection("Sandbox", sandbox.base_url, sandbox.token, is_sandbox=True))
     panel.set_target(coll)
     task = panel.run()
     assert task is not None
@@ -137,7 +126,9 @@ def test_a_rate_limit_shows_a_countdown_and_the_run_completes(
 ) -> None:
     coll = groups_round_trip()
     fresh_sandbox.set_rate("2/second")  # the 3rd groups request in a second gets 429
-    panel.set_connection(Conn("Sandbox", fresh_sandbox.base_url, fresh_sandbox.token))
+    panel.set_connection(
+        Connection("Sandbox", fresh_sandbox.base_url, fresh_sandbox.token, is_sandbox=True)
+    )
     panel.set_target(coll)
     seen: list[str] = []
     panel.run()
@@ -157,7 +148,9 @@ def test_stop_cancels_a_run_during_a_wait(
     coll = reads()
     fresh_sandbox.faults.throttle_storm = True
     fresh_sandbox.faults.storm_retry_after = 30
-    panel.set_connection(Conn("Sandbox", fresh_sandbox.base_url, fresh_sandbox.token))
+    panel.set_connection(
+        Connection("Sandbox", fresh_sandbox.base_url, fresh_sandbox.token, is_sandbox=True)
+    )
     panel.set_target(coll)
     panel.run()
     qtbot.waitUntil(panel.countdown.isVisible, timeout=10_000)
@@ -173,7 +166,7 @@ def test_deletes_on_a_real_workspace_ask_first(
     panel: RunnerPanel, sandbox: Any, qtbot: Any
 ) -> None:
     coll = groups_round_trip()
-    panel.set_connection(Conn("Production", sandbox.base_url, sandbox.token, is_sandbox=False))
+    panel.set_connection(Connection("Production", sandbox.base_url, sandbox.token))
     panel.set_target(coll)
     assert panel.run() is None
     box = panel.confirm_box
@@ -198,7 +191,7 @@ def test_countdown_text() -> None:
 def test_screenshot(panel: RunnerPanel, sandbox: Any, qtbot: Any) -> None:
     coll = reads()
     coll.add(SavedRequest("Expect 404", Draft("contacts"), expect_status=(404,)))
-    panel.set_connection(Conn("Sandbox", sandbox.base_url, sandbox.token))
+    panel.set_connection(Connection("Sandbox", sandbox.base_url, sandbox.token, is_sandbox=True))
     panel.set_collections([coll])
     task = panel.run()
     assert task is not None

@@ -427,13 +427,7 @@ class MainWindow(QMainWindow):
         runner.set_collections(self.collections.collections())
         runner.set_http(self._http)
         runner.set_connection(self.connection)
-        runner.run_finished.connect(self._run_finished)
         return runner
-
-    def _run_finished(self, _report: object) -> None:
-        history = self._history.get()
-        if history is not None:
-            history.reload()
 
     def warm_up(self) -> Iterator[None]:
         """Load, one short step at a time, what the first form switch, the first response and
@@ -853,7 +847,7 @@ class MainWindow(QMainWindow):
                     deadline=connection.deadline,
                 )
             if self._sent_draft is not None:
-                self.history.add(self._sent_draft, outcome, workspace=connection.name)
+                self.history_store.record(self._sent_draft, outcome, workspace=connection.name)
             self.show_outcome(outcome)
         except asyncio.CancelledError:
             self.response.show_problem("Cancelled: the request was abandoned.")

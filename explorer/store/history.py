@@ -5,6 +5,10 @@ the form held them) and what came of it (status, time, duration, response size) 
 token and never the response body. The file keeps the last :data:`LIMIT` entries: appends
 are cheap, and once it has grown past the bound by a margin it is rewritten, atomically,
 with the newest ones. A line that cannot be read is skipped and reported, not fatal.
+
+The log announces its changes (Anki's ``operation_did_execute``): whoever shows it calls
+:meth:`History.subscribe` and hears of every entry recorded, by a send in the window, the
+runner or anything else, without the writer knowing who is listening.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import json
 import logging
 import os
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -150,12 +154,23 @@ class HistoryEntry:
         return " ".join(parts).casefold()
 
 
+@dataclass(frozen=True)
+class HistoryChange:
+    """What changed in a :class:`History`: one entry recorded, or (``added`` None) anything."""
+
+    added: HistoryEntry | None = None
+
+
+HistoryListener = Callable[[HistoryChange], object]
+
+
 class History:
     """The sent-requests log: read once, appended to, searched in memory.
 
     ``problems`` lists lines that could not be read (they are skipped, and dropped only
     when they age out of the file). Writing never raises into a send: a history that cannot
-    be saved logs a warning and sets ``problem``.
+    be saved logs a warning and sets ``problem``. Every change is announced to the
+    listeners given to :meth:`subscribe`, on the thread that made it.
     """
 
     def __init__(self, path: Path | None = None, *, limit: int = LIMIT) -> None:
@@ -166,7 +181,27 @@ class History:
         self.problem: str | None = None
         self._entries: deque[HistoryEntry] = deque(maxlen=limit)
         self._lines = 0
+        self._listeners: list[HistoryListener] = []
         self._load()
+
+    # --- listening -------------------------------------------------------------------------
+
+    def subscribe(self, listener: HistoryListener) -> Callable[[], None]:
+        """Call ``listener(change)`` after every change; returns what stops it."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _announce(self, change: HistoryChange) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(change)
+            except Exception:  # a broken view must not fail the send that was recorded
+                log.exception("a history listener failed")
 
     def _load(self) -> None:
         self._entries.clear()
@@ -196,8 +231,10 @@ class History:
             log.warning("history: %s", problem)
 
     def reload(self) -> None:
+        """Read the file again (another process may have written to it)."""
         self.problem = None
         self._load()
+        self._announce(HistoryChange())
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -241,6 +278,7 @@ class History:
             why = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
             self.problem = f"Could not save the history: {why}"
             log.warning("%s", self.problem)
+        self._announce(HistoryChange(added=entry))
 
     def record(
         self, draft: Draft, outcome: Outcome | None, *, workspace: str | None = None
@@ -272,6 +310,7 @@ class History:
         if self.path.exists():
             write_atomic(self.path, b"")
         self._lines = 0
+        self._announce(HistoryChange())
 
 
 def _plain(values: Mapping[str, Any]) -> dict[str, Any]:

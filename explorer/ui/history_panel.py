@@ -1,15 +1,18 @@
 """The history panel: the last sends, newest first, searchable, and reopened with a double-click.
 
 It shows :class:`explorer.store.history.History` — read on construction, so it is kept
-across restarts — and records each new send through it (never a token, never a body).
+across restarts — and listens to it: whatever records a send (the window, the runner) writes
+to the store, and the panel shows it when the store says so. The panel never writes.
 """
 
 from __future__ import annotations
 
 import logging
+import weakref
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import shiboken6
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
@@ -29,12 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.request import Draft
-from explorer.store.history import History, HistoryEntry
+from explorer.store.history import History, HistoryChange, HistoryEntry
 from explorer.ui.endpoint_tree import METHOD_COLOURS
-
-if TYPE_CHECKING:
-    from explorer.core.client import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +160,9 @@ def _tooltip(entry: HistoryEntry) -> str:
 class HistoryPanel(QWidget):
     """The last sends (newest first) with a search box; double-click reopens one.
 
+    It subscribes to ``history`` for as long as it exists: a send recorded there by anyone
+    shows at the top (if the search matches it), a reload or clear shows afresh.
+
     Signals:
         request_opened(object): the Draft of the entry to load into the editor.
     """
@@ -225,23 +227,33 @@ class HistoryPanel(QWidget):
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self.apply_search()
         self._show_problems()
+        self._listen()
 
-    def add(
-        self, draft: Draft, outcome: Outcome | None, workspace: str | None = None
-    ) -> HistoryEntry:
-        """Record a send (call it after each one) and show it at the top if it matches."""
-        entry = self.history.record(draft, outcome, workspace=workspace)
-        words = self.search.text().casefold().split()
-        if all(w in entry.search_text() for w in words):
+    def _listen(self) -> None:
+        # The store holds the panel weakly: a panel nobody shows any more is not kept alive
+        # by the history. A plain function, not a bound method, stops listening: it still
+        # runs while the widget is torn down, when its Python wrapper may already be gone.
+        ref = weakref.ref(self)
+
+        def listener(change: HistoryChange) -> None:
+            panel = ref()
+            if panel is not None and shiboken6.isValid(panel):
+                panel._on_history_changed(change)
+
+        unsubscribe = self.history.subscribe(listener)
+        self.destroyed.connect(lambda *_: unsubscribe())
+
+    def _on_history_changed(self, change: HistoryChange) -> None:
+        entry = change.added
+        if entry is None:
+            self.apply_search()
+        elif all(w in entry.search_text() for w in self.search.text().casefold().split()):
             self.model.insert(entry, self.history.limit)
         self._show_problems()
-        return entry
 
     def reload(self) -> None:
-        """Read the history file again (after a collection run recorded its sends)."""
+        """Read the history file again (the store then tells this panel, and any other)."""
         self.history.reload()
-        self.apply_search()
-        self._show_problems()
 
     def apply_search(self) -> None:
         """Show the entries matching the search box now (typing waits a moment first)."""

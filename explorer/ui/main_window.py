@@ -283,7 +283,7 @@ class MainWindow(QMainWindow):
     def _answered(self, draft: Draft, outcome: Outcome) -> None:
         """A send was answered: history keeps it, and suggestions learn new names."""
         workspace = self.connection.name if self.connection else None
-        self.panels.history.add(draft, outcome, workspace=workspace)
+        self.panels.history_store.record(draft, outcome, workspace=workspace)
         self.request_panel.workspace_data.answered(self.session.sent, outcome)
 
     def _page_changed(self) -> None:

@@ -143,13 +143,7 @@ class WindowPanels(QObject):
         runner.set_collections(self.collections.collections())
         runner.set_http(self.session.http)
         runner.set_connection(self._connection())
-        runner.run_finished.connect(self._run_finished)
         return runner
-
-    def _run_finished(self, _report: object) -> None:
-        history = self.history_slot.get()
-        if history is not None:
-            history.reload()
 
     def save_opened_folders(self) -> None:
         """Remember the collection folders opened from elsewhere, for the next start."""

@@ -42,12 +42,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.client import Outcome, send
+from explorer.core.client import DEFAULT_DEADLINE, Outcome, send
 from explorer.core.errors import ValidationError, ValidationErrors
 from explorer.core.request import Draft, build_request, normalize_base_url, prepare
 from explorer.store.errors import StoreError
 from explorer.store.secrets import TokenVault
 from explorer.store.workspaces import (
+    DEADLINE_RANGE,
     DEFAULT_RATE_LIMIT,
     SANDBOX_WORKSPACE_NAME,
     Workspace,
@@ -69,6 +70,7 @@ FIELD_LABELS = {
     "token": "API token",
     "default_country": "Default country",
     "rate_limit_per_hour": "Rate limit",
+    "request_deadline_s": "Give up after",
 }
 
 _ERROR_STYLE = "color: #c62828;"
@@ -112,6 +114,7 @@ class _Values:
     token: str = ""
     default_country: str = ""
     rate_limit_per_hour: int = DEFAULT_RATE_LIMIT
+    request_deadline_s: int = int(DEFAULT_DEADLINE)
 
     def workspace(self) -> Workspace:
         return Workspace(
@@ -119,6 +122,7 @@ class _Values:
             base_url=self.base_url,
             default_country=self.default_country.strip() or None,
             rate_limit_per_hour=self.rate_limit_per_hour,
+            request_deadline_s=self.request_deadline_s,
         )
 
 
@@ -286,6 +290,22 @@ class WorkspaceDialog(QDialog):
             f"{DEFAULT_RATE_LIMIT}."
         )
 
+        # The whole exchange, however slowly the bytes come: a server that drips its answer
+        # would otherwise hold a send (or a fetch-all) for ever.
+        self.deadline_spin = QSpinBox()
+        self.deadline_spin.setObjectName("workspaceDeadline")
+        self.deadline_spin.setAccessibleName("Give up on a request after this many seconds")
+        self.deadline_spin.setRange(*DEADLINE_RANGE)
+        self.deadline_spin.setValue(int(DEFAULT_DEADLINE))
+        self.deadline_spin.setSuffix(" s")
+        self.deadline_spin.setGroupSeparatorShown(True)
+        self.deadline_spin.setAccelerated(True)
+        self.deadline_spin.setToolTip(
+            "The longest one request to this server may take in all, from sending to the last "
+            "byte. For a server that answers very slowly: raise it if big pages are cut off, "
+            f"lower it to give up sooner. The usual is {int(DEFAULT_DEADLINE)} s."
+        )
+
         self.error_labels: dict[str, QLabel] = {}
         self.editors: dict[str, QWidget] = {
             "name": self.name_edit,
@@ -293,6 +313,7 @@ class WorkspaceDialog(QDialog):
             "token": self.token_edit,
             "default_country": self.country_edit,
             "rate_limit_per_hour": self.rate_spin,
+            "request_deadline_s": self.deadline_spin,
         }
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -314,9 +335,14 @@ class WorkspaceDialog(QDialog):
             self._label("Rate &limit:", "rate_limit_per_hour"),
             self._field("rate_limit_per_hour", self.rate_spin),
         )
+        form.addRow(
+            self._label("Give &up on a request after:", "request_deadline_s"),
+            self._field("request_deadline_s", self.deadline_spin),
+        )
         for edit in (self.name_edit, self.url_edit, self.token_edit, self.country_edit):
             edit.textChanged.connect(self._on_edited)
         self.rate_spin.valueChanged.connect(self._on_edited)
+        self.deadline_spin.valueChanged.connect(self._on_edited)
 
         self.sandbox_note = QLabel(
             "The sandbox is local demo data on this computer, started by the app: nothing "
@@ -418,6 +444,7 @@ class WorkspaceDialog(QDialog):
             self.show_token,
             self.country_edit,
             self.rate_spin,
+            self.deadline_spin,
             self.test_button,
             self.save_button,
             self.use_button,
@@ -554,6 +581,7 @@ class WorkspaceDialog(QDialog):
                 base_url=ws.base_url,
                 default_country=ws.default_country or "",
                 rate_limit_per_hour=ws.rate_limit_per_hour,
+                request_deadline_s=ws.request_deadline_s,
             )
         elif entry.kind is _Kind.SANDBOX:
             values = _Values(name=SANDBOX_WORKSPACE_NAME)
@@ -561,7 +589,13 @@ class WorkspaceDialog(QDialog):
 
         sandbox = entry.kind is _Kind.SANDBOX
         self.sandbox_note.setVisible(sandbox)
-        for key in ("name", "base_url", "default_country", "rate_limit_per_hour"):
+        for key in (
+            "name",
+            "base_url",
+            "default_country",
+            "rate_limit_per_hour",
+            "request_deadline_s",
+        ):
             self.editors[key].setEnabled(not sandbox)
         self.url_picks.setEnabled(not sandbox)
         self.url_edit.setPlaceholderText("On this computer" if sandbox else QUICK_PICKS[0])
@@ -597,6 +631,7 @@ class WorkspaceDialog(QDialog):
             self.token_edit.setText(values.token)
             self.country_edit.setText(values.default_country)
             self.rate_spin.setValue(values.rate_limit_per_hour)
+            self.deadline_spin.setValue(values.request_deadline_s)
             for edit in (self.name_edit, self.url_edit, self.token_edit, self.country_edit):
                 edit.setCursorPosition(0)  # show the start of long values, not their end
         finally:
@@ -609,6 +644,7 @@ class WorkspaceDialog(QDialog):
             token=self.token_edit.text(),
             default_country=self.country_edit.text(),
             rate_limit_per_hour=self.rate_spin.value(),
+            request_deadline_s=self.deadline_spin.value(),
         )
 
     async def _load_token(self, entry: _Entry) -> None:
@@ -832,6 +868,7 @@ class WorkspaceDialog(QDialog):
                     token=token,
                     default_country=saved.default_country or "",
                     rate_limit_per_hour=saved.rate_limit_per_hour,
+                    request_deadline_s=saved.request_deadline_s,
                 )
             )
             self._snapshot = self._values()
@@ -925,14 +962,16 @@ class WorkspaceDialog(QDialog):
             return
         self._test_serial += 1
         self._show_result(f"Asking {base_url}/api/v2/workspace.json…", None)
-        self._test_task = self._start(self._test(base_url, token, self._test_serial))
+        self._test_task = self._start(
+            self._test(base_url, token, float(values.request_deadline_s), self._test_serial)
+        )
         self._refresh()
 
-    async def _test(self, base_url: str, token: str, serial: int) -> None:
+    async def _test(self, base_url: str, token: str, deadline: float, serial: int) -> None:
         task = asyncio.current_task()
         try:
             request = build_request(base_url, token, prepare(Draft("workspace")))
-            outcome = await send(self.http, request, base_url=base_url)
+            outcome = await send(self.http, request, base_url=base_url, deadline=deadline)
         except asyncio.CancelledError:
             if serial == self._test_serial:
                 self._show_result("Test cancelled.", None)

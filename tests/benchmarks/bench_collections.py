@@ -56,7 +56,8 @@ from explorer.store.collections import (  # noqa: E402
     request_text,
     slugify,
 )
-from explorer.ui.collections_panel import PATH_ROLE, CollectionsPanel  # noqa: E402
+from explorer.ui.collections_model import PATH_ROLE  # noqa: E402
+from explorer.ui.collections_panel import CollectionsPanel  # noqa: E402
 
 FOLDERS = {"": 60, "Contacts": 60, "Groups": 60, "Flows": 50, "Flows/Old": 10, "Messages": 60}
 BUDGET_MS = 50.0

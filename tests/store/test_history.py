@@ -136,3 +136,27 @@ def test_clear(tmp_path: Path) -> None:
     history.add(entry(1))
     history.clear()
     assert len(history) == 0 and History(tmp_path / "h.jsonl").entries() == []
+
+
+def test_listeners_hear_of_each_entry_and_of_reloads_until_they_stop() -> None:
+    history = History()
+    heard: list[HistoryEntry | None] = []
+    stop = history.subscribe(lambda change: heard.append(change.added))
+    recorded = history.record(Draft("contacts"), None, workspace="Sandbox")
+    history.reload()
+    stop()
+    history.record(Draft("flows"), None)
+    assert heard == [recorded, None]
+
+
+def test_a_failing_listener_does_not_stop_the_entry_or_the_others() -> None:
+    history = History()
+    heard: list[object] = []
+
+    def broken(_change: object) -> None:
+        raise RuntimeError("a view with a bug")
+
+    history.subscribe(broken)
+    history.subscribe(heard.append)
+    history.record(Draft("contacts"), None)
+    assert len(heard) == 1 and len(History()) == 1

@@ -14,7 +14,8 @@ from explorer.core.catalog import HttpMethod
 from explorer.core.request import Draft
 from explorer.store import paths
 from explorer.store.collections import Collection, SavedRequest, create_collection
-from explorer.ui.collections_panel import KIND_ROLE, METHOD_ROLE, PATH_ROLE, CollectionsPanel
+from explorer.ui.collections_model import KIND_ROLE, METHOD_ROLE, PATH_ROLE
+from explorer.ui.collections_panel import CollectionsPanel
 from explorer.ui.dirty_tracker import DirtyTracker
 from explorer.ui.save_request_dialog import (
     SaveRequestDialog,

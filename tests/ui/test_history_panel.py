@@ -41,8 +41,8 @@ def test_a_send_is_listed_searched_kept_and_reopened(
     missing = Draft(
         "contacts", HttpMethod.DELETE, params={"uuid": "00000000-0000-4000-8000-000000000000"}
     )
-    panel.add(contacts, do_send(contacts), workspace="Sandbox")
-    panel.add(missing, do_send(missing), workspace="Sandbox")
+    panel.history.record(contacts, do_send(contacts), workspace="Sandbox")
+    panel.history.record(missing, do_send(missing), workspace="Sandbox")
 
     row = cells(panel, 0)  # newest first
     assert row[1:4] == ["DELETE", "contacts", "404"]
@@ -84,7 +84,7 @@ def test_a_send_hidden_by_the_search_is_still_recorded(
     panel.search.setText("flows")
     panel.apply_search()
     draft = Draft("contacts")
-    panel.add(draft, do_send(draft))
+    panel.history.record(draft, do_send(draft))
     assert panel.entries() == []
     assert len(History()) == 1
 
@@ -96,7 +96,7 @@ def test_failures_are_red_and_unreadable_lines_are_reported(qtbot: Any) -> None:
     history.reload()
     panel = HistoryPanel(history)
     qtbot.addWidget(panel)
-    panel.add(Draft("contacts"), None, workspace="Prod")  # no response at all
+    panel.history.record(Draft("contacts"), None, workspace="Prod")  # no response at all
     assert panel.model.index(0, 3).data(Qt.ItemDataRole.ForegroundRole).name() == "#c62828"
     assert panel.notice.isVisibleTo(panel) and "line 1" in panel.notice.text()
 
@@ -111,8 +111,8 @@ def test_screenshot(qtbot: Any, do_send: Callable[[Draft], Outcome]) -> None:
         ),
         Draft("flows"),
     ):
-        panel.add(draft, do_send(draft), workspace="Sandbox")
-    panel.add(Draft("runs"), None, workspace="Staging")
+        panel.history.record(draft, do_send(draft), workspace="Sandbox")
+    panel.history.record(Draft("runs"), None, workspace="Staging")
     panel.resize(560, 300)
     panel.show()
     qtbot.wait(50)
@@ -127,7 +127,7 @@ def test_status_shows_beside_time_method_and_endpoint_in_the_side_panel(
     missing = Draft(
         "contacts", HttpMethod.DELETE, params={"uuid": "00000000-0000-4000-8000-000000000000"}
     )
-    panel.add(missing, do_send(missing), workspace="Sandbox")
+    panel.history.record(missing, do_send(missing), workspace="Sandbox")
     panel.resize(310, 400)  # the side panel's width in the default layout
     panel.show()
     qtbot.waitExposed(panel)
@@ -143,3 +143,51 @@ def test_status_shows_beside_time_method_and_endpoint_in_the_side_panel(
         header.logicalIndex(v) for v in range(header.count()) if header.logicalIndex(v) >= 0
     ]
     assert [COLUMNS[c] for c in shown[:4]] == ["Time", "Method", "Status", "Endpoint"]
+
+
+def test_sends_recorded_by_anyone_show_in_every_panel_of_that_history(
+    qtbot: Any, do_send: Callable[[Draft], Outcome]
+) -> None:
+    history = History()
+    side, other = HistoryPanel(history), HistoryPanel(history)
+    qtbot.addWidget(side)
+    qtbot.addWidget(other)
+    other.search.setText("flows")
+    other.apply_search()
+    draft = Draft("contacts")
+    history.record(draft, do_send(draft), workspace="Sandbox")  # the window's send, say
+    assert [cells(side, 0)[1:4]] == [["GET", "contacts", "200"]]
+    assert other.entries() == []  # its search hides it; it is still recorded
+    history.clear()
+    assert side.entries() == []
+
+
+def test_a_collection_run_shows_in_the_history_as_it_goes(
+    qtbot: Any, sandbox: Any, http: httpx.AsyncClient
+) -> None:
+    from explorer.store.collections import SavedRequest, create_collection
+    from explorer.ui.runner_panel import RunnerPanel
+
+    history = History()
+    panel = HistoryPanel(history)
+    runner = RunnerPanel(history=history)
+    for widget in (panel, runner):
+        qtbot.addWidget(widget)
+    coll = create_collection("Reads")
+    coll.add(SavedRequest("List contacts", Draft("contacts")))
+    coll.add(SavedRequest("List groups", Draft("groups")))
+
+    class Conn:
+        name, base_url, token = "Sandbox", sandbox.base_url, sandbox.token
+        default_country, is_sandbox = None, True
+
+    runner.set_http(http)
+    runner.set_connection(Conn())
+    runner.set_collections([coll])
+    with qtbot.waitSignal(runner.run_finished, timeout=10_000):
+        runner.run_button.click()
+    # Nobody told the panel: the history said so.
+    assert [cells(panel, r)[1:4] for r in range(2)] == [
+        ["GET", "groups", "200"],
+        ["GET", "contacts", "200"],
+    ]

@@ -29,6 +29,7 @@ OBJECT_NAMES = [
     "tokenEdit",
     "workspaceCountry",
     "workspaceRate",
+    "workspaceDeadline",
     "testConnectionButton",
     "testConnectionResult",
     "saveWorkspaceButton",
@@ -424,3 +425,44 @@ def test_an_unsaved_new_workspace_goes_when_left(qtbot: Any, dialog: WorkspaceDi
     assert dialog.focusWidget() is child(dialog, QLineEdit, "workspaceName")
     dialog.workspace_list.setCurrentRow(0)
     assert row_texts(dialog) == [f"{SANDBOX_WORKSPACE_NAME}  ✓ in use"]
+
+
+def test_the_request_deadline_is_saved_shown_kept_and_used_to_connect(
+    qtbot: Any, dialog: WorkspaceDialog, store: WorkspaceStore, vault: TokenVault, arun: Any
+) -> None:
+    from PySide6.QtWidgets import QSpinBox
+
+    from explorer.ui.connector import Connector
+
+    deadline = child(dialog, QSpinBox, "workspaceDeadline")
+    label = next(w for w in dialog.findChildren(QLabel) if w.buddy() is deadline)
+    assert label.text().replace("&", "") == "Give up on a request after:"
+    assert deadline.suffix() == " s" and "answers very slowly" in deadline.toolTip()
+    fill_new(dialog, "Slow server", "https://slow.example.org", TOKEN)
+    assert deadline.value() == 180  # the usual, until changed
+    deadline.setValue(600)
+    save(qtbot, dialog)
+    assert store.get("Slow server").request_deadline_s == 600
+
+    # Editing something else keeps it, and it is what the form shows next time.
+    child(dialog, QLineEdit, "workspaceCountry").setText("RW")
+    save(qtbot, dialog)
+    assert WorkspaceStore(vault=vault).get("Slow server").request_deadline_s == 600
+    dialog.select_workspace(SANDBOX_WORKSPACE_NAME)
+    assert not deadline.isEnabled()  # the sandbox is not edited
+    select(qtbot, dialog, "Slow server")
+    assert deadline.value() == 600
+
+    connection = arun(Connector(store, vault, lambda: None).use("Slow server"))
+    assert connection.deadline == 600.0
+
+
+def test_a_deadline_out_of_range_cannot_be_typed(dialog: WorkspaceDialog) -> None:
+    from PySide6.QtWidgets import QSpinBox
+
+    deadline = child(dialog, QSpinBox, "workspaceDeadline")
+    fill_new(dialog, "Slow server", "https://slow.example.org", TOKEN)
+    deadline.setValue(1)
+    assert deadline.value() == 5  # the least the store accepts
+    deadline.setValue(10**7)
+    assert deadline.value() == 86_400

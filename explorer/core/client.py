@@ -546,13 +546,23 @@ async def _read_limited(response: httpx.Response, limit: int) -> bytes:
             except InflateTooLarge:
                 raise _TooLarge from None
             chunks.extend(pieces)
-        return b"".join(chunks)
+        return await _joined(chunks)
     async for chunk in response.aiter_bytes():
         size += len(chunk)
         if size > limit:
             raise _TooLarge
         chunks.append(chunk)
-    return b"".join(chunks)
+    return await _joined(chunks)
+
+
+JOIN_IN_THREAD_FROM = 8 << 20  # bytes: joining 200 MB held the loop 70-110 ms
+
+
+async def _joined(chunks: list[bytes]) -> bytes:
+    """The chunks as one body; a big one is joined off the loop (bytes.join drops the GIL)."""
+    if sum(map(len, chunks)) < JOIN_IN_THREAD_FROM:
+        return b"".join(chunks)
+    return await asyncio.to_thread(b"".join, chunks)
 
 
 def _redirected(request: httpx.Request, url: httpx.URL, status: int) -> httpx.Request:

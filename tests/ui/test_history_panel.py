@@ -177,12 +177,10 @@ def test_a_collection_run_shows_in_the_history_as_it_goes(
     coll.add(SavedRequest("List contacts", Draft("contacts")))
     coll.add(SavedRequest("List groups", Draft("groups")))
 
-    class Conn:
-        name, base_url, token = "Sandbox", sandbox.base_url, sandbox.token
-        default_country, is_sandbox = None, True
+    from explorer.core.connection import Connection
 
     runner.set_http(http)
-    runner.set_connection(Conn())
+    runner.set_connection(Connection("Sandbox", sandbox.base_url, sandbox.token, True))
     runner.set_collections([coll])
     with qtbot.waitSignal(runner.run_finished, timeout=10_000):
         runner.run_button.click()

@@ -13,18 +13,27 @@ sends a contacts GET to it and shows the outcome (status, body viewer, results t
 loop and counted after each chunk. "Worst gap" is the longest wait between ticks of a 10 ms
 heartbeat from Send until the body viewer finished; "peak" is the process's RSS high-water
 mark over the same span.
+
+``--trace CASE`` runs one case ("after" only) and says where its stalls came from: each
+garbage collection over 10 ms, and the GUI thread's stack sampled every 5 ms while the
+heartbeat was more than 30 ms late (the innermost frames, most frequent first).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
+import time
+import traceback
 import zlib
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +69,55 @@ def head_for(case: str, body: bytes) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
-def run_case(case: str, mode: str) -> dict[str, Any]:
+class Tracer:
+    """Where a stall comes from: slow collections, and stacks sampled while the GUI is late."""
+
+    def __init__(self, beat: Any) -> None:
+        import gc
+
+        self.beat = beat
+        self.gui = threading.get_ident()
+        self.collections: list[tuple[int, float, int]] = []  # generation, ms, collected
+        self.stacks: Counter[str] = Counter()
+        self.samples: list[tuple[float, str]] = []
+        self._started = 0.0
+        self._stop = threading.Event()
+        gc.callbacks.append(self._gc)
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            ms = 1000 * (time.perf_counter() - self._started)
+            if ms > 10:
+                self.collections.append((info["generation"], ms, info["collected"]))
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.005):
+            ticks = self.beat.ticks
+            if ticks and time.perf_counter() - ticks[-1][0] > 0.03:
+                frame = sys._current_frames().get(self.gui)
+                if frame is not None:
+                    stack = "".join(traceback.format_stack(frame)[-8:])
+                    self.stacks[stack] += 1
+                    self.samples.append((time.perf_counter(), stack))
+
+    def report(self) -> str:
+        self._stop.set()
+        out = [f"collections over 10 ms (generation, ms, collected): {self.collections}"]
+        for stack, n in self.stacks.most_common(6):
+            out.append(f"--- {n} samples (x5 ms) while late:\n{stack}")
+        ticks = [t for t, _cpu in self.beat.ticks]
+        for a, b in itertools.pairwise(ticks):
+            if b - a > 0.04:
+                inside = Counter(st for t, st in self.samples if a <= t <= b)
+                out.append(f"=== gap of {1000 * (b - a):.0f} ms; its samples:")
+                out += [f"[{n}x]\n{st}" for st, n in inside.most_common(3)]
+        return "\n".join(out)
+
+
+def run_case(case: str, mode: str, *, trace: bool = False) -> dict[str, Any]:
     import qasync
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
@@ -97,7 +154,9 @@ def run_case(case: str, mode: str) -> dict[str, Any]:
         win.show()
         win.endpoints.select("contacts")
         await asyncio.sleep(0.5)
+        GcGuard.settle()  # start-up is over, as the app says once its window is up
         beat = Heartbeat()
+        tracer = Tracer(beat) if trace else None
         await asyncio.sleep(0.1)
         shown = asyncio.get_running_loop().create_future()
         win.outcome_shown.connect(lambda o: shown.done() or shown.set_result(o))
@@ -114,6 +173,8 @@ def run_case(case: str, mode: str) -> dict[str, Any]:
         out["peak_mb"] = peak_rss() / 1e6
         out["shown"] = outcome.summary()[:70]
         out["rows"] = win.results_table.row_count()
+        if tracer is not None:
+            print(tracer.report(), file=sys.stderr)
         win.ask_before_close = False
         win.close()
         await http.aclose()
@@ -127,6 +188,9 @@ def run_case(case: str, mode: str) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> None:
+    if argv[:1] == ["--trace"]:
+        print(json.dumps(run_case(argv[1], "after", trace=True)))
+        return
     if argv[:1] == ["--child"]:
         print(json.dumps(run_case(argv[1], argv[2])))
         return

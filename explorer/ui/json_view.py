@@ -5,11 +5,16 @@ a few milliseconds per loop turn, where each row starts; the view paints only th
 screen, tokenising and colouring each when it is first shown. So a 100 MB body shows its
 first screen at once, and neither loading, searching nor scrolling blocks the GUI thread
 (see tests/benchmarks/bench_json_view.py for the figures).
+
+:class:`JsonView` puts the parts together and drives the work, a slice per loop turn:
+indexing, searching and building a big copy. The parts live beside it: the painted text in
+:mod:`~explorer.ui.json_body_area`, the controls in :mod:`~explorer.ui.json_toolbar`, the
+colours in :mod:`~explorer.ui.json_theme` and the background save in
+:mod:`~explorer.ui.body_saver`.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +31,6 @@ from explorer.ui.errors import guarded
 from explorer.ui.json_body_area import JsonBodyArea
 from explorer.ui.json_toolbar import JsonToolbar
 
-log = logging.getLogger(__name__)
 SLICE_S = 0.005
 """Work per loop turn. With painting and Qt's own work a turn stays well under 50 ms."""
 UI_EVERY_S = 0.1  # progress, scroll ranges: refreshed this often while work goes on

@@ -276,3 +276,15 @@ def test_sorting_keeps_the_selected_record_selected_and_numbered(qtbot: Any) -> 
     assert widget.records_in_view_order() == [{"n": 1}, {"n": 2}, {"n": 3}]
     widget.view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
     assert widget.records_in_view_order() == [{"n": 3}, {"n": 1}, {"n": 2}]
+
+
+def test_columns_fit_their_values_up_to_a_limit(qtbot: Any) -> None:
+    widget = ResultsTable()
+    qtbot.addWidget(widget)
+    widget.show()
+    widget.set_results([{"name": "Nadia Kimani", "note": "x" * 500, "n": 1}], endpoint=None)
+    header = widget.view.horizontalHeader()
+    text_width = widget.view.fontMetrics().horizontalAdvance("Nadia Kimani")
+    assert header.sectionSize(widget.columns.index("name")) > text_width  # shown whole
+    assert header.sectionSize(widget.columns.index("note")) == 320  # a long note is cut
+    assert header.sectionSize(widget.columns.index("n")) >= header.sectionSizeHint(2)

@@ -119,6 +119,9 @@ class ResponseView(QWidget):
         self.status_label.setText(html.escape(text))
         self.meaning_label.clear()
         self.errors_label.hide()
+        # The viewer's modules load now, while the request is on its way, not in the loop
+        # turn that shows the response: with a big page that turn has enough to do.
+        import explorer.ui.json_view  # noqa: F401
 
     def show_problem(self, text: str) -> None:
         self.status_label.setText(f"<b style='color:{BAD_COLOUR}'>Not sent</b>")

@@ -13,18 +13,31 @@ sends a contacts GET to it and shows the outcome (status, body viewer, results t
 loop and counted after each chunk. "Worst gap" is the longest wait between ticks of a 10 ms
 heartbeat from Send until the body viewer finished; "peak" is the process's RSS high-water
 mark over the same span.
+
+``--warm`` first shows one small page, so the figures leave out what the window builds
+for its first response of a session (the table, the body viewer, the history panel) and
+count only what the hostile body costs.
+
+``--trace CASE`` runs one case ("after" only) and says where its stalls came from: each
+garbage collection over 10 ms, and the GUI thread's stack sampled every 5 ms while the
+heartbeat was more than 30 ms late (most frequent first, and for each gap over 40 ms).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
+import time
+import traceback
 import zlib
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +73,80 @@ def head_for(case: str, body: bytes) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
-def run_case(case: str, mode: str) -> dict[str, Any]:
+class Tracer:
+    """Where a stall comes from: slow collections, and stacks sampled while the GUI is late."""
+
+    def __init__(self, beat: Any) -> None:
+        import gc
+
+        self.beat = beat
+        self.gui = threading.get_ident()
+        self.collections: list[tuple[int, float, int]] = []  # generation, ms, collected
+        self.stacks: Counter[str] = Counter()
+        self.samples: list[tuple[float, str]] = []
+        self._started = 0.0
+        self._stop = threading.Event()
+        gc.callbacks.append(self._gc)
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            ms = 1000 * (time.perf_counter() - self._started)
+            if ms > 10:
+                self.collections.append((info["generation"], ms, info["collected"]))
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.005):
+            ticks = self.beat.ticks
+            if ticks and time.perf_counter() - ticks[-1][0] > 0.03:
+                frame = sys._current_frames().get(self.gui)
+                if frame is not None:
+                    stack = "".join(traceback.format_stack(frame)[-8:])
+                    self.stacks[stack] += 1
+                    self.samples.append((time.perf_counter(), stack))
+
+    def report(self) -> str:
+        self._stop.set()
+        out = [f"collections over 10 ms (generation, ms, collected): {self.collections}"]
+        for stack, n in self.stacks.most_common(6):
+            out.append(f"--- {n} samples (x5 ms) while late:\n{stack}")
+        ticks = [t for t, _cpu in self.beat.ticks]
+        for a, b in itertools.pairwise(ticks):
+            if b - a > 0.04:
+                inside = Counter(st for t, st in self.samples if a <= t <= b)
+                out.append(f"=== gap of {1000 * (b - a):.0f} ms; its samples:")
+                out += [f"[{n}x]\n{st}" for st, n in inside.most_common(3)]
+        return "\n".join(out)
+
+
+WARM_BODY = json.dumps({"next": None, "results": [{"uuid": "u1", "name": "Ana"}]}).encode()
+WARM = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+    + f"Content-Length: {len(WARM_BODY)}\r\n\r\n".encode()
+    + WARM_BODY
+)
+
+
+async def send_and_wait(win: Any) -> Any:
+    """Send, and wait until the outcome is shown and its body viewer has finished."""
+    shown = asyncio.get_running_loop().create_future()
+
+    def arrived(outcome: Any) -> None:
+        if not shown.done():
+            shown.set_result(outcome)
+
+    win.outcome_shown.connect(arrived)
+    win.send()
+    outcome = await shown
+    win.outcome_shown.disconnect(arrived)
+    while not win.response.body.is_finished():
+        await asyncio.sleep(0.01)
+    return outcome
+
+
+def run_case(case: str, mode: str, *, trace: bool = False, warm: bool = False) -> dict[str, Any]:
     import qasync
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
@@ -81,9 +167,11 @@ def run_case(case: str, mode: str) -> dict[str, Any]:
     data = head_for(case, body) + body
     del body
 
+    answers = [WARM] if warm else []
+
     def serve(conn: socket.socket) -> None:
         conn.recv(65536)
-        conn.sendall(data)
+        conn.sendall(answers.pop(0) if answers else data)
 
     app = QApplication.instance() or QApplication([])
     GcGuard(app)
@@ -98,16 +186,16 @@ def run_case(case: str, mode: str) -> dict[str, Any]:
         win.show()
         win.endpoints.select("contacts")
         await asyncio.sleep(0.5)
+        GcGuard.settle()  # start-up is over, as the app says once its window is up
+        if warm:
+            await send_and_wait(win)
+            await asyncio.sleep(0.3)
         beat = Heartbeat()
+        tracer = Tracer(beat) if trace else None
         await asyncio.sleep(0.1)
-        shown = asyncio.get_running_loop().create_future()
-        win.outcome_shown.connect(lambda o: shown.done() or shown.set_result(o))
         reset_peak()
         m0 = beat.mark()
-        win.send()
-        outcome = await shown
-        while not win.response.body.is_finished():
-            await asyncio.sleep(0.01)
+        outcome = await send_and_wait(win)
         await asyncio.sleep(0.3)
         m1 = beat.mark()
         out["seconds"] = m1[0] - m0[0]
@@ -115,6 +203,8 @@ def run_case(case: str, mode: str) -> dict[str, Any]:
         out["peak_mb"] = peak_rss() / 1e6
         out["shown"] = outcome.summary()[:70]
         out["rows"] = win.panels.results_table.row_count()
+        if tracer is not None:
+            print(tracer.report(), file=sys.stderr)
         win.ask_before_close = False
         win.close()
         await http.aclose()
@@ -128,8 +218,13 @@ def run_case(case: str, mode: str) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> None:
+    warm = argv[:1] == ["--warm"]
+    argv = argv[1:] if warm else argv
+    if argv[:1] == ["--trace"]:
+        print(json.dumps(run_case(argv[1], "after", trace=True, warm=warm)))
+        return
     if argv[:1] == ["--child"]:
-        print(json.dumps(run_case(argv[1], argv[2])))
+        print(json.dumps(run_case(argv[1], argv[2], warm=warm)))
         return
     cases = argv or list(CASES)
     print(
@@ -140,7 +235,7 @@ def main(argv: list[str]) -> None:
     for case in cases:
         for mode in ("before", "after"):
             done = subprocess.run(
-                [sys.executable, __file__, "--child", case, mode],
+                [sys.executable, __file__, *(["--warm"] if warm else []), "--child", case, mode],
                 capture_output=True,
                 text=True,
                 env=env,

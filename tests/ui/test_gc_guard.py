@@ -86,3 +86,25 @@ def test_a_big_live_page_is_not_walked_by_a_full_collection_each_time(qapp: Any)
     assert gc.get_count()[2] > watched.thresholds[2]  # a plain count would collect all now
     assert 2 not in collected  # but the million lists are not walked again and again
     assert len(page) == 1_000_000
+
+
+def test_a_page_being_built_is_set_aside_and_freed_when_dropped(qapp: Any) -> None:
+    """A parse makes containers in bulk: they are frozen (never walked), yet freed with the
+    page, and garbage made afterwards is still collected."""
+    watched = GcGuard()
+    watched._timer.stop()  # driven by hand here
+    before = gc.get_freeze_count()
+    try:
+        page = [{"i": [i]} for i in range(100_000)]  # a page parsed since the last check
+        watched.check()
+        frozen = gc.get_freeze_count()
+        assert frozen >= before + 200_000  # its dicts and lists are out of the walk
+        del page  # the next response replaces it
+        assert gc.get_freeze_count() <= frozen - 200_000  # freed by reference counting
+        Node.freed_on = []
+        Node()
+        gc.collect()
+        assert Node.freed_on == [threading.get_ident()]
+    finally:
+        watched.deleteLater()
+        gc.unfreeze()  # the rest of the session collects as before

@@ -164,6 +164,8 @@ def test_find_box_keys(qtbot: Any, view: JsonView) -> None:
     QTest.keyClick(view.find_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
     QTest.keyClick(view.find_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
     assert view.find_count.text() == "11 of 11"
+    QTest.keyClick(view.find_edit, Qt.Key.Key_Escape)  # back to the text, where it was
+    assert view.area.hasFocus() and view.find_count.text() == "11 of 11"
 
 
 def test_copy_gives_the_selected_text(qtbot: Any, view: JsonView) -> None:
@@ -284,3 +286,23 @@ def test_keyboard_scrolling(qtbot: Any, view: JsonView) -> None:
     QTest.keyClick(area, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
     assert view.top_row() == 0
     QApplication.processEvents()
+
+
+class _PaintBug(Exception):
+    """A failure of its own kind, so it is told even if another test told one before."""
+
+
+def test_a_failure_while_painting_is_told_and_the_view_goes_on(
+    qtbot: Any, view: JsonView, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    load(qtbot, view, contacts(5))
+
+    def broken(row: int) -> Any:
+        raise _PaintBug("row missing")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(view.area, "row", broken)
+        view.area.viewport().repaint()  # with no guard this is a crash on PySide6 6.11
+    assert "painting the response body failed" in caplog.text
+    view.area.viewport().repaint()
+    assert lines(view)[1] == '  "next": null,'  # painted again once the cause is gone

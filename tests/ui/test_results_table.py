@@ -46,7 +46,7 @@ def table(qtbot: Any, page: Outcome) -> ResultsTable:
 def cell(
     table: ResultsTable, row: int, column: str, role: int = Qt.ItemDataRole.DisplayRole
 ) -> Any:
-    return table.proxy.index(row, table.columns.index(column)).data(role)
+    return table.model.index(row, table.columns.index(column)).data(role)
 
 
 def test_rows_and_columns_as_the_catalog_orders_them(table: ResultsTable, page: Outcome) -> None:
@@ -82,7 +82,7 @@ def test_nested_values_are_summarised_with_the_whole_value_in_the_tooltip(
 def test_sorting_is_typed_and_keeps_nulls_last(qtbot: Any, table: ResultsTable) -> None:
     column = table.columns.index("name")
     table.view.sortByColumn(column, Qt.SortOrder.AscendingOrder)
-    names = [table.proxy.index(r, column).data(Qt.ItemDataRole.UserRole + 1) for r in range(250)]
+    names = [table.model.index(r, column).data(Qt.ItemDataRole.UserRole + 1) for r in range(250)]
     present = [n for n in names if n is not None]
     assert present == sorted(present, key=str.casefold)
     assert names[len(present) :] == [None] * (250 - len(present))
@@ -90,9 +90,9 @@ def test_sorting_is_typed_and_keeps_nulls_last(qtbot: Any, table: ResultsTable) 
     # Numbers sort as numbers, not as text ("10" after "9").
     table.set_results([{"n": 10}, {"n": 9}, {"n": None}, {"n": 100}, {"n": 2.5}], endpoint=None)
     table.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-    assert [table.proxy.index(r, 0).data() for r in range(5)] == ["2.5", "9", "10", "100", ""]
+    assert [table.model.index(r, 0).data() for r in range(5)] == ["2.5", "9", "10", "100", ""]
     table.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
-    assert [table.proxy.index(r, 0).data() for r in range(4)][1:] == ["100", "10", "9"]
+    assert [table.model.index(r, 0).data() for r in range(4)][1:] == ["100", "10", "9"]
 
 
 def test_ctrl_c_copies_the_selected_cells_as_tsv(
@@ -103,7 +103,7 @@ def test_ctrl_c_copies_the_selected_cells_as_tsv(
     flags = QItemSelectionModel.SelectionFlag.Select
     for r in (0, 1):
         for name in ("uuid", "groups"):
-            select.select(table.proxy.index(r, table.columns.index(name)), flags)
+            select.select(table.model.index(r, table.columns.index(name)), flags)
     table.view.setFocus()
     copied: list[int] = []
     table.copied.connect(copied.append)
@@ -196,7 +196,7 @@ def test_a_single_object_is_one_row_and_a_refusal_clears_the_table(
     assert created.status == 201
     assert widget.show_outcome(created)
     assert widget.row_count() == 1 and widget.count_label.text() == "1 record"
-    assert widget.proxy.headerData(0, Qt.Orientation.Vertical) == "1"
+    assert widget.model.headerData(0, Qt.Orientation.Vertical) == "1"
     assert not widget.page_label.isVisible() and not widget.next_button.isVisible()
     assert cell(widget, 0, "name") == name
     assert widget.export_csv_button.isEnabled()
@@ -222,7 +222,7 @@ def test_row_numbers_go_on_across_pages(
             return await pager.go(http, which)
 
     def number(row: int) -> str:
-        return table.proxy.headerData(row, Qt.Orientation.Vertical)
+        return table.model.headerData(row, Qt.Orientation.Vertical)
 
     table.show_page(pager, arun(go("first")))
     assert (number(0), number(249)) == ("1", "250")
@@ -242,3 +242,49 @@ def test_export_says_where_it_wrote_or_why_not(table: ResultsTable, tmp_path: Pa
     blocker.write_text("x")
     assert not table.export(blocker / "x.jsonl")
     assert table.export_note.text().startswith("Not exported: Could not")
+
+
+def test_a_page_of_a_million_records_shows_its_last_row(qtbot: Any) -> None:
+    widget = ResultsTable()
+    qtbot.addWidget(widget)
+    widget.resize(800, 400)
+    widget.show()
+    records = [{"i": i} for i in range(1_000_000)]
+    widget.set_results(records, endpoint=None, keys=("i",))
+    assert widget.row_count() == 1_000_000
+    assert widget.count_label.text() == "1,000,000 records"
+    widget.view.scrollToBottom()
+    last = widget.model.index(999_999, 0)
+    assert last.data() == "999999"
+    assert widget.model.headerData(999_999, Qt.Orientation.Vertical) == "1,000,000"
+    assert widget.view.rowAt(widget.view.viewport().height() - 2) >= 999_990  # on screen
+
+
+def test_sorting_keeps_the_selected_record_selected_and_numbered(qtbot: Any) -> None:
+    widget = ResultsTable()
+    qtbot.addWidget(widget)
+    widget.show()
+    widget.set_results([{"n": 3}, {"n": 1}, {"n": 2}], endpoint=None)
+    widget.view.selectionModel().select(
+        widget.model.index(0, 0), QItemSelectionModel.SelectionFlag.Select
+    )
+    widget.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    assert [widget.model.index(r, 0).data() for r in range(3)] == ["1", "2", "3"]
+    selected = widget.view.selectionModel().selectedIndexes()
+    assert [(i.row(), i.data()) for i in selected] == [(2, "3")]  # the same record, moved
+    assert widget.model.headerData(2, Qt.Orientation.Vertical) == "1"  # still record 1
+    assert widget.records_in_view_order() == [{"n": 1}, {"n": 2}, {"n": 3}]
+    widget.view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+    assert widget.records_in_view_order() == [{"n": 3}, {"n": 1}, {"n": 2}]
+
+
+def test_columns_fit_their_values_up_to_a_limit(qtbot: Any) -> None:
+    widget = ResultsTable()
+    qtbot.addWidget(widget)
+    widget.show()
+    widget.set_results([{"name": "Nadia Kimani", "note": "x" * 500, "n": 1}], endpoint=None)
+    header = widget.view.horizontalHeader()
+    text_width = widget.view.fontMetrics().horizontalAdvance("Nadia Kimani")
+    assert header.sectionSize(widget.columns.index("name")) > text_width  # shown whole
+    assert header.sectionSize(widget.columns.index("note")) == 320  # a long note is cut
+    assert header.sectionSize(widget.columns.index("n")) >= header.sectionSizeHint(2)

@@ -128,6 +128,17 @@ def normalize_urn(text: str) -> str | None:
     return f"{urn.scheme}:{urn.path}"
 
 
+SYSTEM_FIELDS: dict[int, dict[str, str]] = {
+    -1: {"key": "created_on", "name": "Created On"},
+    -2: {"key": "last_seen_on", "name": "Last Seen On"},
+}
+"""The contact attributes every RapidPro workspace also has as date fields (ContactField's
+SYSTEM_FIELDS). Campaign events may be relative to them; ``fields.json`` lists only the
+workspace's own, so they are not rows of the fields table but these fixed negative ids."""
+
+SYSTEM_FIELD_IDS = {f["key"]: i for i, f in SYSTEM_FIELDS.items()}
+
+
 class Store:
     """Reads every endpoint needs: references by uuid/name/urn/key/email, fields, workspace."""
 
@@ -237,8 +248,9 @@ _FINDERS: dict[str, Callable[[Store, str, set[str]], int | None]] = {
     "topics": _find_uuid("topics", "AND is_active = 1"),
     "tickets": _find_uuid("tickets"),
     "media": _find_uuid("media"),
-    "fields": lambda store, text, _w: store.db.value(
-        "SELECT id FROM fields WHERE key = ? AND is_active = 1", (text,)
+    "fields": lambda store, text, _w: (
+        SYSTEM_FIELD_IDS.get(text)
+        or store.db.value("SELECT id FROM fields WHERE key = ? AND is_active = 1", (text,))
     ),
     "users": lambda store, text, _w: store.db.value(
         "SELECT id FROM users WHERE lower(email) = lower(?)", (text,)

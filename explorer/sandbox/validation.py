@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlparse
 
@@ -55,6 +55,10 @@ def type_name(value: Any) -> str:
 UNIQUE = "This field must be unique."
 """DRF's answer for a name another active object of the workspace already has."""
 
+FieldCheck = Callable[[Any], Any]
+"""A serializer's own check of one field (its validators and ``validate_<field>``): takes the
+value that passed the type checks, returns it (perhaps converted) or raises :class:`FieldError`."""
+
 
 def validate_body(
     ctx: Ctx,
@@ -63,9 +67,12 @@ def validate_body(
     *,
     update: bool,
     checked_later: frozenset[str] = frozenset(),
+    checks: Mapping[str, FieldCheck] | None = None,
 ) -> dict[str, Any]:
     """The body's fields, checked and converted (refs become ids); raises a 400 ApiError."""
-    out, errors = validate_fields(ctx, method, body, update=update, checked_later=checked_later)
+    out, errors = validate_fields(
+        ctx, method, body, update=update, checked_later=checked_later, checks=checks
+    )
     if errors:
         raise bad_request(errors)
     return out
@@ -78,13 +85,15 @@ def validate_fields(
     *,
     update: bool,
     checked_later: frozenset[str] = frozenset(),
+    checks: Mapping[str, FieldCheck] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The fields that passed, converted, and every other field's errors by name.
 
-    Resources with checks of their own add theirs to the same errors before answering,
-    so one 400 names every bad field, as a DRF serializer does. Fields in ``checked_later``
-    are not reported missing here: their serializer asks for them in its own ``validate()``,
-    after every field passed (see :func:`require_fields`).
+    ``checks`` are the resource's own checks of single fields, run on each field that passed
+    its type checks; resources with checks that span fields add theirs to the same errors
+    before answering, so one 400 names every bad field, as a DRF serializer does. Fields in
+    ``checked_later`` are not reported missing here: their serializer asks for them in its
+    own ``validate()``, after every field passed (see :func:`require_fields`).
     """
     if not isinstance(body, dict):
         raise ApiError(400, {"non_field_errors": ["Request body should be a single JSON object"]})
@@ -96,7 +105,9 @@ def validate_fields(
                 errors[param.name] = ["This field is required."]
             continue
         try:
-            out[param.name] = check(ctx, param, param.spec, body[param.name], top=True)
+            value = check(ctx, param, param.spec, body[param.name], top=True)
+            own = (checks or {}).get(param.name)
+            out[param.name] = own(value) if own is not None and value is not None else value
         except FieldError as exc:
             errors[param.name] = exc.detail
     return out, errors
@@ -230,7 +241,9 @@ def check_dict(param: Param, value: Any, *, strings: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     nested: dict[str, Any] = {}
     for key, item in value.items():
-        if item is None or (isinstance(item, str | int | float) and not isinstance(item, bool)):
+        if isinstance(item, str) and "\0" in item:
+            nested[key] = ["Null characters are not allowed."]
+        elif item is None or (isinstance(item, str | int | float) and not isinstance(item, bool)):
             out[key] = None if item is None else str(item)
         else:
             nested[key] = ["Not a valid string."]

@@ -313,8 +313,9 @@ def test_fields_without_name_or_type_are_refused_as_rapidpro_does(
 
 
 def test_globals_create_needs_name_update_needs_value(fresh_api: httpx.Client) -> None:
+    # GlobalWriteSerializer asks for the name in validate(), as a non-field error.
     assert fresh_api.post("/api/v2/globals.json", json={"value": "x"}).json() == {
-        "name": ["This field is required."]
+        "non_field_errors": ["Name is required when creating new global."]
     }
     created = fresh_api.post(
         "/api/v2/globals.json", json={"name": "Hotline Number", "value": "+250788000000"}

@@ -99,6 +99,11 @@ class Ctx:
         return str(self.request.url.replace(query=""))
 
     @property
+    def links(self) -> pagination.Links:
+        """What this request's page links are built from."""
+        return pagination.Links(self.base_path_url, list(self.query.multi_items()))
+
+    @property
     def origin(self) -> str:
         return str(self.request.base_url).rstrip("/")
 
@@ -393,13 +398,10 @@ class Resource:
         try:
             page = pagination.cursor_page(
                 ctx.db,
-                select=self.select(ctx, order),
-                where=clauses,
-                args=args,
+                pagination.Listing(self.select(ctx, order), clauses, args),
                 order=order,
                 cursor=ctx.param("cursor"),
-                base=ctx.base_path_url,
-                query=list(ctx.query.multi_items()),
+                links=ctx.links,
             )
         except pagination.InvalidCursor:
             raise detail(404, "Invalid cursor") from None
@@ -429,15 +431,14 @@ class Resource:
         direction = "DESC" if order.descending else "ASC"
         count, page = pagination.offset_page(
             ctx.db,
-            select=f"SELECT {self.alias}.* FROM {self.table} {self.alias}",
+            pagination.Listing(
+                f"SELECT {self.alias}.* FROM {self.table} {self.alias}", clauses, args
+            ),
             count_select=f"SELECT count(*) FROM {self.table} {self.alias}",
-            where=clauses,
-            args=args,
             order_by=f"{order.key} {direction}, {self.alias}.id {direction}",
             limit=limit,
             offset=offset,
-            base=ctx.base_path_url,
-            query=list(ctx.query.multi_items()),
+            links=ctx.links,
         )
         return json_response(
             {

@@ -691,28 +691,10 @@ class Seeder:
                 continue  # deleted contacts keep no URNs or groups: RapidPro releases them
             status_counts[status_group[status]] += 1
 
-            digits = f"25078{cid:07d}"
-            if primary == "tel":
-                urn = ("tel", "+" + digits, 1)
-            elif primary == "telegram":
-                urn = ("telegram", str(100000000 + cid), 4)
-            else:
-                urn = ("facebook", str(1000000000000 + cid), 5)
-            urn_rows.append((cid, f"{urn[0]}:{urn[1]}", urn[0], urn[1], None, 1000, urn[2]))
+            urns = _contact_urns(cid, first, primary, extras)
+            urn_rows += urns
             if cid <= busy:
-                self.busy_urns[cid] = (f"{urn[0]}:{urn[1]}", urn[0])
-            whatsapp, mailto, twitter, ext = extras
-            if whatsapp:
-                urn_rows.append((cid, "whatsapp:" + digits, "whatsapp", digits, None, 999, 3))
-            if mailto:
-                path = f"{first}.{cid}@example.com"
-                urn_rows.append((cid, "mailto:" + path, "mailto", path, None, 998, None))
-            if twitter:
-                path = f"{first}{cid}"[:15]
-                urn_rows.append((cid, "twitter:" + path, "twitter", path, None, 997, None))
-            if ext:
-                path = f"crm-{cid:07d}"
-                urn_rows.append((cid, "ext:" + path, "ext", path, None, 996, None))
+                self.busy_urns[cid] = (urns[0][1], urns[0][2])
 
             if status == "active":
                 for g in groups:
@@ -1306,6 +1288,33 @@ def _iso_us(us: int) -> str:
 
 
 @functools.lru_cache(maxsize=1024)
+def _contact_urns(
+    cid: int, first: str, primary: str, extras: tuple[bool, bool, bool, bool]
+) -> list[tuple[Any, ...]]:
+    """Contact ``cid``'s URN rows, its primary one first: what its profile says it has."""
+    digits = f"25078{cid:07d}"
+    if primary == "tel":
+        scheme, path, channel = "tel", "+" + digits, 1
+    elif primary == "telegram":
+        scheme, path, channel = "telegram", str(100000000 + cid), 4
+    else:
+        scheme, path, channel = "facebook", str(1000000000000 + cid), 5
+    rows: list[tuple[Any, ...]] = [(cid, f"{scheme}:{path}", scheme, path, None, 1000, channel)]
+    whatsapp, mailto, twitter, ext = extras
+    if whatsapp:
+        rows.append((cid, "whatsapp:" + digits, "whatsapp", digits, None, 999, 3))
+    if mailto:
+        email = f"{first}.{cid}@example.com"
+        rows.append((cid, "mailto:" + email, "mailto", email, None, 998, None))
+    if twitter:
+        handle = f"{first}{cid}"[:15]
+        rows.append((cid, "twitter:" + handle, "twitter", handle, None, 997, None))
+    if ext:
+        ref = f"crm-{cid:07d}"
+        rows.append((cid, "ext:" + ref, "ext", ref, None, 996, None))
+    return rows
+
+
 def _day_iso(day: int) -> str:
     """Nine in the morning of ``day`` (days since the epoch): when people register."""
     return iso(day * DAY + 9 * HOUR) or ""

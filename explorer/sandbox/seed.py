@@ -10,16 +10,17 @@ million-contact sandbox still seeds in well under a minute (big batches through
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import logging
 import random
 import sqlite3
+import uuid as uuid_module
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+from explorer.sandbox import archive_files
 from explorer.sandbox.clock import iso, to_us
 
 log = logging.getLogger(__name__)
@@ -1208,36 +1209,31 @@ class Seeder:
         )
 
     def archives(self) -> None:
+        """A year of monthly archives, then the days since: the last month's dailies are
+        rolled up into its monthly archive (and so no longer listed), this month's are not."""
+        refs = self.archive_refs()
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?)",
+            (archive_files.REFS_META_KEY, json.dumps(refs)),
+        )
+        periods = [
+            ("monthly", date(2025 + (m + 4) // 12, (m + 4) % 12 + 1, 1), 0) for m in range(12)
+        ]
+        periods += [("daily", date(2026, 4, d), 1) for d in range(1, 31)]
+        periods += [("daily", date(2026, 5, d), 0) for d in range(1, 15)]
         rows = []
-        for kind in ("message", "run"):
-            for month in range(1, 13):  # monthly archives for the year before the anchor
-                year, mon = (2025, month + 5) if month <= 7 else (2026, month - 7)
-                start = f"{year:04d}-{mon:02d}-01"
-                records = 1000 + int(self.rng.random() * 9000)
-                size = records * 180
+        for kind in archive_files.KINDS:
+            for period, start, rolled_up in periods:
+                built = archive_files.build(kind, period, start, refs)
                 rows.append(
                     (
                         kind,
-                        start,
-                        "monthly",
-                        records,
-                        size,
-                        hashlib.md5(f"{kind}{start}".encode()).hexdigest(),
-                        0,
-                    )
-                )
-            for day in range(1, 15):  # daily archives of the current month, some rolled up
-                start = f"2026-05-{day:02d}"
-                records = 30 + int(self.rng.random() * 300)
-                rows.append(
-                    (
-                        kind,
-                        start,
-                        "daily",
-                        records,
-                        records * 180,
-                        hashlib.md5(f"{kind}{start}d".encode()).hexdigest(),
-                        1 if day <= 3 else 0,
+                        start.isoformat(),
+                        period,
+                        built.record_count,
+                        built.size,
+                        built.hash,
+                        rolled_up,
                     )
                 )
         self.insert(
@@ -1245,6 +1241,39 @@ class Seeder:
             ("type", "start_date", "period", "record_count", "size", "hash", "rolled_up"),
             rows,
         )
+
+    def archive_refs(self) -> dict[str, Any]:
+        """What archived records point at, as it was when they were archived."""
+        rng = random.Random(SEED + 1)  # its own stream: the rest of the seed stays as it was
+        flows = [
+            {
+                "uuid": uuid,
+                "name": name,
+                "nodes": self.flow_nodes[fid],
+                "results": self.flow_results[fid],
+            }
+            for fid, uuid, name in self.conn.execute("SELECT id, uuid, name FROM flows ORDER BY id")
+        ]
+        contacts = [
+            {
+                "uuid": str(uuid_module.UUID(int=rng.getrandbits(128), version=4)),
+                "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                "urn": f"tel:+25079{i:07d}",
+            }
+            for i in range(1, 121)
+        ]
+        return {
+            "flows": flows,
+            "channels": [
+                {"uuid": u, "name": n}
+                for u, n in self.conn.execute("SELECT uuid, name FROM channels ORDER BY id")
+            ],
+            "labels": [
+                {"uuid": u, "name": n}
+                for u, n in self.conn.execute("SELECT uuid, name FROM labels ORDER BY id")
+            ],
+            "contacts": contacts,
+        }
 
     def channel_events(self) -> None:
         rng = self.rng.random

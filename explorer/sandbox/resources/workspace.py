@@ -13,6 +13,7 @@ from starlette.responses import Response
 from explorer.core.catalog import Param
 from explorer.core.errors import ValidationError
 from explorer.core.values import parse_date
+from explorer.sandbox import archive_files
 from explorer.sandbox.api import (
     REGISTRY,
     Ctx,
@@ -443,11 +444,20 @@ class Users(Resource):
 
 @REGISTRY.add
 class Archives(Resource):
-    """``archives``: monthly and daily archive files (limit/offset pages, as RapidPro)."""
+    """``archives``: monthly and daily archive files (limit/offset pages, as RapidPro).
+
+    A daily archive rolled up into a monthly one is not listed (RapidPro lists only archives
+    without a rollup), so no month shows twice; the second condition holds that for
+    sandboxes seeded before the seed marked its rolled-up days.
+    """
 
     name = "archives"
     table = "archives"
-    base_where = ("t.rolled_up = 0",)
+    base_where = (
+        "t.rolled_up = 0",
+        "NOT (t.period = 'daily' AND EXISTS (SELECT 1 FROM archives m WHERE m.type = t.type "
+        "AND m.period = 'monthly' AND substr(m.start_date, 1, 7) = substr(t.start_date, 1, 7)))",
+    )
 
     def filter_type(self, ctx: Ctx, raw: str | None, param: Param) -> Filter:
         return "t.type = ?", [raw]  # an unknown type simply matches nothing
@@ -459,7 +469,7 @@ class Archives(Resource):
         return ("t.period = ?", [raw]) if raw in param.choices else None
 
     def serialize(self, ctx: Ctx, rows: Sequence[Any]) -> list[dict[str, Any]]:
-        expires = (now_us() // 1_000_000) + 86400
+        now = now_us() // 1_000_000
         return [
             {
                 "type": r["type"],
@@ -468,7 +478,13 @@ class Archives(Resource):
                 "record_count": r["record_count"],
                 "size": r["size"],
                 "hash": r["hash"],
-                "download_url": f"https://sandbox-archives.example/{r['type']}_{r['period']}_{r['start_date']}.jsonl.gz?Expires={expires}",
+                "download_url": archive_files.download_url(
+                    ctx.origin,
+                    archive_files.file_name(r["type"], r["period"], r["start_date"]),
+                    now,
+                )
+                if r["hash"]
+                else None,  # an empty archive has no file
                 "archive_type": r["type"],
             }
             for r in rows

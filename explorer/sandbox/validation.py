@@ -36,14 +36,6 @@ class FieldError(Exception):
         self.detail = detail
 
 
-class WholeFieldError(FieldError):
-    """A problem RapidPro reports on the whole field, however deep the bad item sits.
-
-    Its serializers check quick replies in the field's own validator, so the message sits
-    under ``quick_replies`` itself, not under a language and an index.
-    """
-
-
 def fail(message: str) -> FieldError:
     return FieldError([message])
 
@@ -269,7 +261,7 @@ def check_list(ctx: Ctx, param: Param, spec: TypeSpec, value: Any) -> list[Any]:
             else:
                 out.append(check(ctx, param, item, raw))
         except FieldError as exc:
-            if item.kind is Kind.REF or isinstance(exc, WholeFieldError):
+            if item.kind is Kind.REF:
                 raise  # related-object lists report their first problem flat, as DRF does
             nested[str(index)] = exc.detail
     if nested:
@@ -287,6 +279,11 @@ def check_shaped(shape: Mapping[str, Any], value: Any) -> dict[str, Any]:
                 ]
             }
         )
+    # QuickReplySerializer.run_validation checks its rules on the raw object, before its
+    # fields; the message sits at the reply's index like any other problem of the item.
+    rule = quick_reply_rule(value)
+    if rule:
+        raise fail(rule)
     out: dict[str, Any] = {}
     errors: dict[str, Any] = {}
     for key, spec in shape.items():
@@ -309,21 +306,18 @@ def check_shaped(shape: Mapping[str, Any], value: Any) -> dict[str, Any]:
             out[key] = raw
     if errors:
         raise FieldError(errors)
-    rule = quick_reply_rule(out)  # reads missing keys as None
-    if rule:
-        raise WholeFieldError([rule])
     return out
 
 
 def quick_reply_rule(reply: Mapping[str, Any]) -> str | None:
-    """The catalog's quick reply rules (prose there, code here)."""
-    kind = reply.get("type") or "text"
+    """The catalog's quick reply rules (prose there, code here), in RapidPro's words."""
+    kind = reply.get("type", "text")
     if kind == "text" and not reply.get("text"):
-        return "Text is required for quick replies of type text."
+        return "Quick replies of type 'text' require a 'text' value."
     if kind in ("form", "url") and not (reply.get("text") and reply.get("extra")):
         return f"Quick replies of type '{kind}' require 'text' and 'extra' values."
     if kind == "location" and reply.get("extra"):
-        return "Extra is not allowed for quick replies of type location."
+        return "Quick replies of type 'location' cannot have an 'extra' value."
     return None
 
 
@@ -347,8 +341,6 @@ def check_translations(ctx: Ctx, param: Param, value: Any) -> dict[str, Any]:
             raise fail(f"Language code {lang} is not valid.") from None
         try:
             out[code] = check_translation_value(ctx, param, value_spec, item)
-        except WholeFieldError:
-            raise
         except FieldError as exc:
             nested[code] = exc.detail
     if nested:
@@ -377,8 +369,6 @@ def check_translation_value(ctx: Ctx, param: Param, spec: TypeSpec, item: Any) -
         for index, raw in enumerate(item):
             try:
                 out.append(check_shaped(param.item_shape, raw))
-            except WholeFieldError:
-                raise
             except FieldError as exc:
                 nested[str(index)] = exc.detail
         if nested:

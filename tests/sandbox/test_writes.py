@@ -475,9 +475,13 @@ def test_message_400s(fresh_api: httpx.Client) -> None:
             "quick_replies": [{"type": "url", "text": "Go"}, {"text": "y" * 65}],
         },
     )
-    # RapidPro's quick reply rule is about the whole field: its message sits under the key
+    # Each reply's problem sits at its index, the rule's and the field's alike
+    # (temba/api/v2/tests/test_messages.py:302 asserts the rule under "0").
     assert bad.json() == {
-        "quick_replies": ["Quick replies of type 'url' require 'text' and 'extra' values."]
+        "quick_replies": {
+            "0": ["Quick replies of type 'url' require 'text' and 'extra' values."],
+            "1": {"text": ["Ensure this field has no more than 64 characters."]},
+        }
     }
     long = fresh_api.post(
         "/api/v2/messages.json",
@@ -914,7 +918,12 @@ def test_broadcast_quick_replies_errors_and_values_as_rapidpro_writes_them(
     )
     assert (bad.status_code, bad.json()) == (
         400,
-        {"quick_replies": ["Quick replies of type 'form' require 'text' and 'extra' values."]},
+        # a bare list is the default language's, so the reply's index sits under it
+        {
+            "quick_replies": {
+                "eng": {"0": ["Quick replies of type 'form' require 'text' and 'extra' values."]}
+            }
+        },
     )
     good = fresh_api.post(
         "/api/v2/broadcasts.json", json=base | {"quick_replies": [{"text": "Yes"}]}

@@ -115,6 +115,8 @@ def require_fields(data: dict[str, Any], names: tuple[str, ...]) -> None:
 
 def check(ctx: Ctx, param: Param, spec: TypeSpec, value: Any, *, top: bool = False) -> Any:
     """One value of ``param`` (``spec`` is its type, or its item type inside a list)."""
+    if value == "" and top and spec.kind is Kind.REF:
+        value = None  # DRF's RelatedField reads an empty string as null
     if value is None:
         if param.nullable or (not top and spec.kind is Kind.STRING):
             return None
@@ -227,7 +229,7 @@ def check_dict(param: Param, value: Any, *, strings: bool) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise fail(f'Expected a dictionary of items but got type "{type_name(value)}".')
     if param.max_items is not None and len(value) > param.max_items:
-        raise fail(f"This field can only contain up to {param.max_items} items.")
+        raise fail(f"Ensure this field has no more than {param.max_items} elements.")
     if not strings:
         return value
     out: dict[str, Any] = {}
@@ -249,8 +251,7 @@ def check_list(ctx: Ctx, param: Param, spec: TypeSpec, value: Any) -> list[Any]:
     if not isinstance(value, list):
         raise fail(f'Expected a list of items but got type "{type_name(value)}".')
     if param.max_items is not None and len(value) > param.max_items:
-        if item.kind is Kind.REF:
-            raise fail(f"This field can only contain up to {param.max_items} items.")
+        # RapidPro's LimitedManyRelatedField and ListField word it alike
         raise fail(f"Ensure this field has no more than {param.max_items} elements.")
     out: list[Any] = []
     nested: dict[str, Any] = {}
@@ -331,7 +332,7 @@ def check_translations(ctx: Ctx, param: Param, value: Any) -> dict[str, Any]:
     if not value:
         raise fail("Must include at least one translation.")
     if param.max_languages and len(value) > param.max_languages:
-        raise fail(f"This field can only contain up to {param.max_languages} items.")
+        raise fail(f"Ensure this field has no more than {param.max_languages} elements.")
     out: dict[str, Any] = {}
     nested: dict[str, Any] = {}
     for lang, item in value.items():

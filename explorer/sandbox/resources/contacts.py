@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from starlette.responses import Response
 
 from explorer.core.catalog import Param
+from explorer.core.values import parse_uuid
 from explorer.sandbox.api import (
     REGISTRY,
     Ctx,
@@ -566,8 +567,6 @@ class Groups(Resource):
 
     def post(self, ctx: Ctx) -> Response:
         instance = named_instance(ctx, self)
-        if instance is not None and instance["system"]:
-            raise detail(403, "Cannot modify system object.")
         return upsert_named(
             ctx, self, instance, active="is_active = 1 AND system = 0", columns={"status": "ready"}
         )
@@ -579,7 +578,7 @@ class Groups(Resource):
             raise not_found()
         row = ctx.db.row("SELECT * FROM groups WHERE id = ?", (found,))
         if row["system"]:
-            raise detail(403, "Cannot modify system object.")
+            raise detail(403, "Cannot delete system object.")
         if ctx.db.value(
             "SELECT 1 FROM campaigns WHERE group_id = ? AND is_active = 1 AND archived = 0",
             (found,),
@@ -592,14 +591,20 @@ class Groups(Resource):
 
 
 def named_instance(ctx: Ctx, resource: Resource) -> Any:
-    """The object a create-or-update POST names by uuid (404 if it names none)."""
+    """The object a create-or-update POST names by uuid (404 if it names none): one of the
+    rows its listing shows (``base_where``), so an archived campaign is not found either."""
     lookup = resource.lookup(ctx, required=False)
     if lookup is None:
         return None
-    found = ctx.store.by_uuid(resource.table, lookup[1] or "", "AND is_active = 1")
-    if found is None:
+    conditions = " AND ".join(("t.uuid = ?", *resource.base_where))
+    row = ctx.db.row(
+        f"SELECT t.* FROM {resource.table} t WHERE {conditions}", (parse_uuid(lookup[1] or ""),)
+    )
+    if row is None:
         raise not_found()
-    return ctx.db.row(f"SELECT * FROM {resource.table} WHERE id = ?", (found,))
+    if "system" in row.keys() and row["system"]:  # noqa: SIM118 - a Row's "in" reads values
+        raise detail(403, "Cannot modify system object.")
+    return row
 
 
 def unique_name(

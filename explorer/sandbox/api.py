@@ -99,6 +99,11 @@ class Ctx:
         return str(self.request.url.replace(query=""))
 
     @property
+    def links(self) -> pagination.Links:
+        """What this request's page links are built from."""
+        return pagination.Links(self.base_path_url, list(self.query.multi_items()))
+
+    @property
     def origin(self) -> str:
         return str(self.request.base_url).rstrip("/")
 
@@ -126,6 +131,17 @@ def normalize_urn(text: str) -> str | None:
     except ValidationError:
         return None
     return f"{urn.scheme}:{urn.path}"
+
+
+SYSTEM_FIELDS: dict[int, dict[str, str]] = {
+    -1: {"key": "created_on", "name": "Created On"},
+    -2: {"key": "last_seen_on", "name": "Last Seen On"},
+}
+"""The contact attributes every RapidPro workspace also has as date fields (ContactField's
+SYSTEM_FIELDS). Campaign events may be relative to them; ``fields.json`` lists only the
+workspace's own, so they are not rows of the fields table but these fixed negative ids."""
+
+SYSTEM_FIELD_IDS = {f["key"]: i for i, f in SYSTEM_FIELDS.items()}
 
 
 class Store:
@@ -237,8 +253,9 @@ _FINDERS: dict[str, Callable[[Store, str, set[str]], int | None]] = {
     "topics": _find_uuid("topics", "AND is_active = 1"),
     "tickets": _find_uuid("tickets"),
     "media": _find_uuid("media"),
-    "fields": lambda store, text, _w: store.db.value(
-        "SELECT id FROM fields WHERE key = ? AND is_active = 1", (text,)
+    "fields": lambda store, text, _w: (
+        SYSTEM_FIELD_IDS.get(text)
+        or store.db.value("SELECT id FROM fields WHERE key = ? AND is_active = 1", (text,))
     ),
     "users": lambda store, text, _w: store.db.value(
         "SELECT id FROM users WHERE lower(email) = lower(?)", (text,)
@@ -381,13 +398,10 @@ class Resource:
         try:
             page = pagination.cursor_page(
                 ctx.db,
-                select=self.select(ctx, order),
-                where=clauses,
-                args=args,
+                pagination.Listing(self.select(ctx, order), clauses, args),
                 order=order,
                 cursor=ctx.param("cursor"),
-                base=ctx.base_path_url,
-                query=list(ctx.query.multi_items()),
+                links=ctx.links,
             )
         except pagination.InvalidCursor:
             raise detail(404, "Invalid cursor") from None
@@ -417,15 +431,14 @@ class Resource:
         direction = "DESC" if order.descending else "ASC"
         count, page = pagination.offset_page(
             ctx.db,
-            select=f"SELECT {self.alias}.* FROM {self.table} {self.alias}",
+            pagination.Listing(
+                f"SELECT {self.alias}.* FROM {self.table} {self.alias}", clauses, args
+            ),
             count_select=f"SELECT count(*) FROM {self.table} {self.alias}",
-            where=clauses,
-            args=args,
             order_by=f"{order.key} {direction}, {self.alias}.id {direction}",
             limit=limit,
             offset=offset,
-            base=ctx.base_path_url,
-            query=list(ctx.query.multi_items()),
+            links=ctx.links,
         )
         return json_response(
             {

@@ -7,12 +7,14 @@ the endpoint's own validation and work. Fault knobs sit in front of all of it.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hmac
 import html
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +26,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from explorer.core.catalog import BASE_PATH, HttpMethod, catalog
+from explorer.sandbox import archive_files
 from explorer.sandbox.api import REGISTRY, ApiError, Ctx, Resource, Store, detail, json_response
 from explorer.sandbox.db import Database
 from explorer.sandbox.faults import FaultMiddleware, Faults
@@ -59,6 +62,7 @@ class SandboxApp:
             Route("/api/v2.json", self.root, methods=["GET", "HEAD"]),
             Route("/api/v2/{rest:path}", self.api, methods=ALL_METHODS),
             Route("/media/{uuid}/{filename}", self.media, methods=["GET", "HEAD"]),
+            Route(archive_files.ROUTE, self.archive_file, methods=["GET", "HEAD"]),
         ]
         self.asgi: ASGIApp = FaultMiddleware(Starlette(routes=routes), faults)
 
@@ -208,3 +212,35 @@ class SandboxApp:
         if row is None or row["filename"] != request.path_params["filename"]:
             return PlainTextResponse("Not Found", 404)
         return Response(bytes(row["data"]), media_type=row["content_type"])
+
+    async def archive_file(self, request: Request) -> Response:
+        """An archive's gzip file behind its pre-signed link: no token, as a file store serves
+        it (an attachment, ``application/octet``, no ``Content-Encoding``)."""
+        name = request.path_params["name"]
+        parsed = archive_files.parse_name(name)
+        problem = archive_files.link_problem(
+            name,
+            request.query_params.get("Expires"),
+            request.query_params.get("Signature"),
+            int(time.time()),
+        )
+        if problem is not None:
+            return PlainTextResponse(problem, 403)
+        refs = self.db.meta(archive_files.REFS_META_KEY)
+        listed = parsed is not None and self.db.value(
+            "SELECT record_count FROM archives WHERE type = ? AND period = ? AND start_date = ?",
+            (parsed[0], parsed[1], parsed[2].isoformat()),
+        )
+        if parsed is None or not listed or refs is None:
+            # refs is None in sandboxes seeded before archive files existed: start afresh
+            return PlainTextResponse("The specified key does not exist.", 404)
+        built = await asyncio.to_thread(archive_files.cached, *parsed, refs)
+        body = b"" if request.method == "HEAD" else built.data
+        return Response(
+            body,
+            media_type="application/octet",
+            headers={
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "Content-Length": str(len(built.data)),
+            },
+        )

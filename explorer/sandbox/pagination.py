@@ -45,6 +45,27 @@ class Page:
     previous: str | None
 
 
+@dataclass(frozen=True)
+class Listing:
+    """What a page reads: ``select`` (``SELECT … FROM … [JOIN …]``, no WHERE), the
+    conditions that apply and their arguments."""
+
+    select: str
+    where: Sequence[str]
+    args: Sequence[Any]
+
+
+@dataclass(frozen=True)
+class Links:
+    """What page links are made of: the request's URL without its query, and the query."""
+
+    base: str
+    query: Sequence[tuple[str, str]]
+
+    def to(self, changes: Mapping[str, Any]) -> str:
+        return page_url(self.base, self.query, changes)
+
+
 def encode_cursor(key: Any, row_id: int, backwards: bool) -> str:
     raw = json.dumps([key, row_id, 1 if backwards else 0], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -77,29 +98,26 @@ def page_url(base: str, query: Sequence[tuple[str, str]], changes: Mapping[str, 
 
 def cursor_page(
     db: Database,
+    listing: Listing,
     *,
-    select: str,
-    where: Sequence[str],
-    args: Sequence[Any],
     order: Order,
     cursor: str | None,
-    base: str,
-    query: Sequence[tuple[str, str]],
+    links: Links,
     size: int = PAGE_SIZE,
 ) -> Page:
-    """One page of ``select`` (``SELECT … FROM … [JOIN …]``, no WHERE) in ``order``."""
+    """One page of ``listing`` in ``order``, from ``cursor`` (None: the first page)."""
     key, ident = order.key, order.id_column
     position = decode_cursor(cursor) if cursor else None
     backwards = bool(position and position[2])
     # Reading backwards means reading the other way and flipping the rows afterwards.
     read_desc = order.descending != backwards
-    clauses = list(where)
-    params = list(args)
+    clauses = list(listing.where)
+    params = list(listing.args)
     if position is not None:
         clauses.append(f"({key}, {ident}) {'<' if read_desc else '>'} (?, ?)")
         params += [position[0], position[1]]
     direction = "DESC" if read_desc else "ASC"
-    sql = select
+    sql = listing.select
     if clauses:
         sql += " WHERE " + " AND ".join(f"({c})" for c in clauses)
     sql += f" ORDER BY {key} {direction}, {ident} {direction} LIMIT {size + 1}"
@@ -110,7 +128,7 @@ def cursor_page(
         rows.reverse()
 
     def link(row: Any, back: bool) -> str:
-        return page_url(base, query, {"cursor": encode_cursor(row["_key"], row["_id"], back)})
+        return links.to({"cursor": encode_cursor(row["_key"], row["_id"], back)})
 
     if not rows:
         return Page(rows, None, None)
@@ -120,45 +138,41 @@ def cursor_page(
     else:
         nxt = link(rows[-1], False) if more else None
         prev = None
-        if position is not None and _exists_before(
-            db, select, where, args, order=order, row=rows[0]
-        ):
+        if position is not None and _exists_before(db, listing, order=order, row=rows[0]):
             prev = link(rows[0], True)
     return Page(rows, nxt, prev)
 
 
-def _exists_before(
-    db: Database, select: str, where: Sequence[str], args: Sequence[Any], *, order: Order, row: Any
-) -> bool:
+def _exists_before(db: Database, listing: Listing, *, order: Order, row: Any) -> bool:
     """Whether any row comes before ``row`` in display order (one index probe)."""
     op = ">" if order.descending else "<"
-    clauses = [*where, f"({order.key}, {order.id_column}) {op} (?, ?)"]
-    sql = select + " WHERE " + " AND ".join(f"({c})" for c in clauses) + " LIMIT 1"
-    return db.row(sql, [*args, row["_key"], row["_id"]]) is not None
+    clauses = [*listing.where, f"({order.key}, {order.id_column}) {op} (?, ?)"]
+    sql = listing.select + " WHERE " + " AND ".join(f"({c})" for c in clauses) + " LIMIT 1"
+    return db.row(sql, [*listing.args, row["_key"], row["_id"]]) is not None
 
 
 def offset_page(
     db: Database,
+    listing: Listing,
     *,
-    select: str,
     count_select: str,
-    where: Sequence[str],
-    args: Sequence[Any],
     order_by: str,
     limit: int,
     offset: int,
-    base: str,
-    query: Sequence[tuple[str, str]],
+    links: Links,
 ) -> tuple[int, Page]:
     """A limit/offset page with its total count, links as DRF's LimitOffsetPagination."""
+    where, args = listing.where, listing.args
     cond = (" WHERE " + " AND ".join(f"({c})" for c in where)) if where else ""
     count = int(db.value(count_select + cond, args) or 0)
-    rows = db.rows(f"{select}{cond} ORDER BY {order_by} LIMIT ? OFFSET ?", [*args, limit, offset])
+    rows = db.rows(
+        f"{listing.select}{cond} ORDER BY {order_by} LIMIT ? OFFSET ?", [*args, limit, offset]
+    )
     nxt = None
     if offset + limit < count:
-        nxt = page_url(base, query, {"limit": limit, "offset": offset + limit})
+        nxt = links.to({"limit": limit, "offset": offset + limit})
     prev = None
     if offset > 0:
         back = offset - limit
-        prev = page_url(base, query, {"limit": limit, "offset": back if back > 0 else None})
+        prev = links.to({"limit": limit, "offset": back if back > 0 else None})
     return count, Page(rows, nxt, prev)

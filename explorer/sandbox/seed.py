@@ -10,16 +10,17 @@ million-contact sandbox still seeds in well under a minute (big batches through
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import logging
 import random
 import sqlite3
+import uuid as uuid_module
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+from explorer.sandbox import archive_files
 from explorer.sandbox.clock import iso, to_us
 
 log = logging.getLogger(__name__)
@@ -691,28 +692,10 @@ class Seeder:
                 continue  # deleted contacts keep no URNs or groups: RapidPro releases them
             status_counts[status_group[status]] += 1
 
-            digits = f"25078{cid:07d}"
-            if primary == "tel":
-                urn = ("tel", "+" + digits, 1)
-            elif primary == "telegram":
-                urn = ("telegram", str(100000000 + cid), 4)
-            else:
-                urn = ("facebook", str(1000000000000 + cid), 5)
-            urn_rows.append((cid, f"{urn[0]}:{urn[1]}", urn[0], urn[1], None, 1000, urn[2]))
+            urns = _contact_urns(cid, first, primary, extras)
+            urn_rows += urns
             if cid <= busy:
-                self.busy_urns[cid] = (f"{urn[0]}:{urn[1]}", urn[0])
-            whatsapp, mailto, twitter, ext = extras
-            if whatsapp:
-                urn_rows.append((cid, "whatsapp:" + digits, "whatsapp", digits, None, 999, 3))
-            if mailto:
-                path = f"{first}.{cid}@example.com"
-                urn_rows.append((cid, "mailto:" + path, "mailto", path, None, 998, None))
-            if twitter:
-                path = f"{first}{cid}"[:15]
-                urn_rows.append((cid, "twitter:" + path, "twitter", path, None, 997, None))
-            if ext:
-                path = f"crm-{cid:07d}"
-                urn_rows.append((cid, "ext:" + path, "ext", path, None, 996, None))
+                self.busy_urns[cid] = (urns[0][1], urns[0][2])
 
             if status == "active":
                 for g in groups:
@@ -1226,36 +1209,31 @@ class Seeder:
         )
 
     def archives(self) -> None:
+        """A year of monthly archives, then the days since: the last month's dailies are
+        rolled up into its monthly archive (and so no longer listed), this month's are not."""
+        refs = self.archive_refs()
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?)",
+            (archive_files.REFS_META_KEY, json.dumps(refs)),
+        )
+        periods = [
+            ("monthly", date(2025 + (m + 4) // 12, (m + 4) % 12 + 1, 1), 0) for m in range(12)
+        ]
+        periods += [("daily", date(2026, 4, d), 1) for d in range(1, 31)]
+        periods += [("daily", date(2026, 5, d), 0) for d in range(1, 15)]
         rows = []
-        for kind in ("message", "run"):
-            for month in range(1, 13):  # monthly archives for the year before the anchor
-                year, mon = (2025, month + 5) if month <= 7 else (2026, month - 7)
-                start = f"{year:04d}-{mon:02d}-01"
-                records = 1000 + int(self.rng.random() * 9000)
-                size = records * 180
+        for kind in archive_files.KINDS:
+            for period, start, rolled_up in periods:
+                built = archive_files.build(kind, period, start, refs)
                 rows.append(
                     (
                         kind,
-                        start,
-                        "monthly",
-                        records,
-                        size,
-                        hashlib.md5(f"{kind}{start}".encode()).hexdigest(),
-                        0,
-                    )
-                )
-            for day in range(1, 15):  # daily archives of the current month, some rolled up
-                start = f"2026-05-{day:02d}"
-                records = 30 + int(self.rng.random() * 300)
-                rows.append(
-                    (
-                        kind,
-                        start,
-                        "daily",
-                        records,
-                        records * 180,
-                        hashlib.md5(f"{kind}{start}d".encode()).hexdigest(),
-                        1 if day <= 3 else 0,
+                        start.isoformat(),
+                        period,
+                        built.record_count,
+                        built.size,
+                        built.hash,
+                        rolled_up,
                     )
                 )
         self.insert(
@@ -1263,6 +1241,39 @@ class Seeder:
             ("type", "start_date", "period", "record_count", "size", "hash", "rolled_up"),
             rows,
         )
+
+    def archive_refs(self) -> dict[str, Any]:
+        """What archived records point at, as it was when they were archived."""
+        rng = random.Random(SEED + 1)  # its own stream: the rest of the seed stays as it was
+        flows = [
+            {
+                "uuid": uuid,
+                "name": name,
+                "nodes": self.flow_nodes[fid],
+                "results": self.flow_results[fid],
+            }
+            for fid, uuid, name in self.conn.execute("SELECT id, uuid, name FROM flows ORDER BY id")
+        ]
+        contacts = [
+            {
+                "uuid": str(uuid_module.UUID(int=rng.getrandbits(128), version=4)),
+                "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                "urn": f"tel:+25079{i:07d}",
+            }
+            for i in range(1, 121)
+        ]
+        return {
+            "flows": flows,
+            "channels": [
+                {"uuid": u, "name": n}
+                for u, n in self.conn.execute("SELECT uuid, name FROM channels ORDER BY id")
+            ],
+            "labels": [
+                {"uuid": u, "name": n}
+                for u, n in self.conn.execute("SELECT uuid, name FROM labels ORDER BY id")
+            ],
+            "contacts": contacts,
+        }
 
     def channel_events(self) -> None:
         rng = self.rng.random
@@ -1306,6 +1317,33 @@ def _iso_us(us: int) -> str:
 
 
 @functools.lru_cache(maxsize=1024)
+def _contact_urns(
+    cid: int, first: str, primary: str, extras: tuple[bool, bool, bool, bool]
+) -> list[tuple[Any, ...]]:
+    """Contact ``cid``'s URN rows, its primary one first: what its profile says it has."""
+    digits = f"25078{cid:07d}"
+    if primary == "tel":
+        scheme, path, channel = "tel", "+" + digits, 1
+    elif primary == "telegram":
+        scheme, path, channel = "telegram", str(100000000 + cid), 4
+    else:
+        scheme, path, channel = "facebook", str(1000000000000 + cid), 5
+    rows: list[tuple[Any, ...]] = [(cid, f"{scheme}:{path}", scheme, path, None, 1000, channel)]
+    whatsapp, mailto, twitter, ext = extras
+    if whatsapp:
+        rows.append((cid, "whatsapp:" + digits, "whatsapp", digits, None, 999, 3))
+    if mailto:
+        email = f"{first}.{cid}@example.com"
+        rows.append((cid, "mailto:" + email, "mailto", email, None, 998, None))
+    if twitter:
+        handle = f"{first}{cid}"[:15]
+        rows.append((cid, "twitter:" + handle, "twitter", handle, None, 997, None))
+    if ext:
+        ref = f"crm-{cid:07d}"
+        rows.append((cid, "ext:" + ref, "ext", ref, None, 996, None))
+    return rows
+
+
 def _day_iso(day: int) -> str:
     """Nine in the morning of ``day`` (days since the epoch): when people register."""
     return iso(day * DAY + 9 * HOUR) or ""

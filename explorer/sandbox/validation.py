@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlparse
 
@@ -36,14 +36,6 @@ class FieldError(Exception):
         self.detail = detail
 
 
-class WholeFieldError(FieldError):
-    """A problem RapidPro reports on the whole field, however deep the bad item sits.
-
-    Its serializers check quick replies in the field's own validator, so the message sits
-    under ``quick_replies`` itself, not under a language and an index.
-    """
-
-
 def fail(message: str) -> FieldError:
     return FieldError([message])
 
@@ -55,6 +47,10 @@ def type_name(value: Any) -> str:
 UNIQUE = "This field must be unique."
 """DRF's answer for a name another active object of the workspace already has."""
 
+FieldCheck = Callable[[Any], Any]
+"""A serializer's own check of one field (its validators and ``validate_<field>``): takes the
+value that passed the type checks, returns it (perhaps converted) or raises :class:`FieldError`."""
+
 
 def validate_body(
     ctx: Ctx,
@@ -63,9 +59,12 @@ def validate_body(
     *,
     update: bool,
     checked_later: frozenset[str] = frozenset(),
+    checks: Mapping[str, FieldCheck] | None = None,
 ) -> dict[str, Any]:
     """The body's fields, checked and converted (refs become ids); raises a 400 ApiError."""
-    out, errors = validate_fields(ctx, method, body, update=update, checked_later=checked_later)
+    out, errors = validate_fields(
+        ctx, method, body, update=update, checked_later=checked_later, checks=checks
+    )
     if errors:
         raise bad_request(errors)
     return out
@@ -78,13 +77,15 @@ def validate_fields(
     *,
     update: bool,
     checked_later: frozenset[str] = frozenset(),
+    checks: Mapping[str, FieldCheck] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The fields that passed, converted, and every other field's errors by name.
 
-    Resources with checks of their own add theirs to the same errors before answering,
-    so one 400 names every bad field, as a DRF serializer does. Fields in ``checked_later``
-    are not reported missing here: their serializer asks for them in its own ``validate()``,
-    after every field passed (see :func:`require_fields`).
+    ``checks`` are the resource's own checks of single fields, run on each field that passed
+    its type checks; resources with checks that span fields add theirs to the same errors
+    before answering, so one 400 names every bad field, as a DRF serializer does. Fields in
+    ``checked_later`` are not reported missing here: their serializer asks for them in its
+    own ``validate()``, after every field passed (see :func:`require_fields`).
     """
     if not isinstance(body, dict):
         raise ApiError(400, {"non_field_errors": ["Request body should be a single JSON object"]})
@@ -96,7 +97,9 @@ def validate_fields(
                 errors[param.name] = ["This field is required."]
             continue
         try:
-            out[param.name] = check(ctx, param, param.spec, body[param.name], top=True)
+            value = check(ctx, param, param.spec, body[param.name], top=True)
+            own = (checks or {}).get(param.name)
+            out[param.name] = own(value) if own is not None and value is not None else value
         except FieldError as exc:
             errors[param.name] = exc.detail
     return out, errors
@@ -112,6 +115,8 @@ def require_fields(data: dict[str, Any], names: tuple[str, ...]) -> None:
 
 def check(ctx: Ctx, param: Param, spec: TypeSpec, value: Any, *, top: bool = False) -> Any:
     """One value of ``param`` (``spec`` is its type, or its item type inside a list)."""
+    if value == "" and top and spec.kind is Kind.REF:
+        value = None  # DRF's RelatedField reads an empty string as null
     if value is None:
         if param.nullable or (not top and spec.kind is Kind.STRING):
             return None
@@ -224,13 +229,15 @@ def check_dict(param: Param, value: Any, *, strings: bool) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise fail(f'Expected a dictionary of items but got type "{type_name(value)}".')
     if param.max_items is not None and len(value) > param.max_items:
-        raise fail(f"This field can only contain up to {param.max_items} items.")
+        raise fail(f"Ensure this field has no more than {param.max_items} elements.")
     if not strings:
         return value
     out: dict[str, Any] = {}
     nested: dict[str, Any] = {}
     for key, item in value.items():
-        if item is None or (isinstance(item, str | int | float) and not isinstance(item, bool)):
+        if isinstance(item, str) and "\0" in item:
+            nested[key] = ["Null characters are not allowed."]
+        elif item is None or (isinstance(item, str | int | float) and not isinstance(item, bool)):
             out[key] = None if item is None else str(item)
         else:
             nested[key] = ["Not a valid string."]
@@ -244,8 +251,7 @@ def check_list(ctx: Ctx, param: Param, spec: TypeSpec, value: Any) -> list[Any]:
     if not isinstance(value, list):
         raise fail(f'Expected a list of items but got type "{type_name(value)}".')
     if param.max_items is not None and len(value) > param.max_items:
-        if item.kind is Kind.REF:
-            raise fail(f"This field can only contain up to {param.max_items} items.")
+        # RapidPro's LimitedManyRelatedField and ListField word it alike
         raise fail(f"Ensure this field has no more than {param.max_items} elements.")
     out: list[Any] = []
     nested: dict[str, Any] = {}
@@ -256,7 +262,7 @@ def check_list(ctx: Ctx, param: Param, spec: TypeSpec, value: Any) -> list[Any]:
             else:
                 out.append(check(ctx, param, item, raw))
         except FieldError as exc:
-            if item.kind is Kind.REF or isinstance(exc, WholeFieldError):
+            if item.kind is Kind.REF:
                 raise  # related-object lists report their first problem flat, as DRF does
             nested[str(index)] = exc.detail
     if nested:
@@ -274,6 +280,11 @@ def check_shaped(shape: Mapping[str, Any], value: Any) -> dict[str, Any]:
                 ]
             }
         )
+    # QuickReplySerializer.run_validation checks its rules on the raw object, before its
+    # fields; the message sits at the reply's index like any other problem of the item.
+    rule = quick_reply_rule(value)
+    if rule:
+        raise fail(rule)
     out: dict[str, Any] = {}
     errors: dict[str, Any] = {}
     for key, spec in shape.items():
@@ -296,21 +307,18 @@ def check_shaped(shape: Mapping[str, Any], value: Any) -> dict[str, Any]:
             out[key] = raw
     if errors:
         raise FieldError(errors)
-    rule = quick_reply_rule(out)  # reads missing keys as None
-    if rule:
-        raise WholeFieldError([rule])
     return out
 
 
 def quick_reply_rule(reply: Mapping[str, Any]) -> str | None:
-    """The catalog's quick reply rules (prose there, code here)."""
-    kind = reply.get("type") or "text"
+    """The catalog's quick reply rules (prose there, code here), in RapidPro's words."""
+    kind = reply.get("type", "text")
     if kind == "text" and not reply.get("text"):
-        return "Text is required for quick replies of type text."
+        return "Quick replies of type 'text' require a 'text' value."
     if kind in ("form", "url") and not (reply.get("text") and reply.get("extra")):
         return f"Quick replies of type '{kind}' require 'text' and 'extra' values."
     if kind == "location" and reply.get("extra"):
-        return "Extra is not allowed for quick replies of type location."
+        return "Quick replies of type 'location' cannot have an 'extra' value."
     return None
 
 
@@ -324,7 +332,7 @@ def check_translations(ctx: Ctx, param: Param, value: Any) -> dict[str, Any]:
     if not value:
         raise fail("Must include at least one translation.")
     if param.max_languages and len(value) > param.max_languages:
-        raise fail(f"This field can only contain up to {param.max_languages} items.")
+        raise fail(f"Ensure this field has no more than {param.max_languages} elements.")
     out: dict[str, Any] = {}
     nested: dict[str, Any] = {}
     for lang, item in value.items():
@@ -334,8 +342,6 @@ def check_translations(ctx: Ctx, param: Param, value: Any) -> dict[str, Any]:
             raise fail(f"Language code {lang} is not valid.") from None
         try:
             out[code] = check_translation_value(ctx, param, value_spec, item)
-        except WholeFieldError:
-            raise
         except FieldError as exc:
             nested[code] = exc.detail
     if nested:
@@ -364,8 +370,6 @@ def check_translation_value(ctx: Ctx, param: Param, spec: TypeSpec, item: Any) -
         for index, raw in enumerate(item):
             try:
                 out.append(check_shaped(param.item_shape, raw))
-            except WholeFieldError:
-                raise
             except FieldError as exc:
                 nested[str(index)] = exc.detail
         if nested:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, date, datetime, time
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from starlette.responses import Response
 
 from explorer.core.catalog import Param
+from explorer.core.values import parse_uuid
 from explorer.sandbox.api import (
     REGISTRY,
     Ctx,
@@ -25,11 +28,14 @@ from explorer.sandbox.api import (
     query_bool,
 )
 from explorer.sandbox.clock import iso, now_us
-from explorer.sandbox.seed import USERS
+from explorer.sandbox.seed import USERS, WORKSPACE
 from explorer.sandbox.validation import (
     UNIQUE,
+    FieldCheck,
+    FieldError,
     check_actions,
     check_name,
+    fail,
     require_fields,
     validate_body,
     validate_fields,
@@ -184,6 +190,64 @@ def manual_group_error(ctx: Ctx, group_id: int, given: Any) -> str | None:
     return None
 
 
+_FULL_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(\.\d{,9})?([+-]\d{2}:\d{2}|Z)$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DAY_FIRST = re.compile(r"\b(\d{1,2})[-./\\_](\d{1,2})[-./\\_](\d{4})\b")
+_TIME = re.compile(r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?\b")
+
+
+def workspace_tz() -> ZoneInfo:
+    return ZoneInfo(WORKSPACE["timezone"])
+
+
+def datetime_value(text: str) -> str | None:
+    """A datetime field's value as RapidPro stores it, in the workspace's time zone
+    (``2017-11-11T13:12:13+02:00``), or None when it cannot be read as a date.
+
+    Full ISO 8601 needs its offset; a date alone may be ISO (midnight UTC) or day first, as
+    this workspace writes dates (``31-12-2017``, midnight local unless a time follows).
+    """
+    text = text.strip().rstrip(".")
+    try:
+        if _FULL_ISO.match(text):
+            # fromisoformat takes at most 6 fractional digits
+            text = re.sub(r"(\.\d{6})\d+", r"\1", text)
+            return datetime.fromisoformat(text).astimezone(workspace_tz()).isoformat()
+        if match := _ISO_DATE.match(text):
+            day = date(*(int(g) for g in match.groups()))
+            return datetime.combine(day, time(), UTC).astimezone(workspace_tz()).isoformat()
+        if match := _DAY_FIRST.search(text):
+            day = date(int(match[3]), int(match[2]), int(match[1]))
+            clock = _TIME.search(text[match.end() :])
+            at = time(int(clock[1]), int(clock[2]), int(clock[3] or 0)) if clock else time()
+            return datetime.combine(day, at, workspace_tz()).isoformat()
+    except ValueError:
+        return None  # a day or hour out of range
+    return None
+
+
+def local_datetime(value: Any) -> Any:
+    """A stored datetime value as the API shows it: ``…Z`` (older sandboxes) in local time."""
+    if isinstance(value, str) and value.endswith("Z"):
+        try:
+            return datetime.fromisoformat(value).astimezone(workspace_tz()).isoformat()
+        except ValueError:
+            return value
+    return value
+
+
+def field_values(ctx: Ctx, values: dict[str, Any]) -> dict[str, Any]:
+    """ContactWriteSerializer.validate_fields: known keys only; datetimes read as dates."""
+    kinds = {f["key"]: f["type"] for f in ctx.store.fields()}
+    for key in values:
+        if key not in kinds:
+            raise fail(f"Invalid contact field key: {key}")
+    return {
+        key: datetime_value(value) if kinds[key] == "datetime" and value else value
+        for key, value in values.items()
+    }
+
+
 @REGISTRY.add
 class Contacts(Resource):
     """``contacts``: list with filters, create or update by uuid/urn, delete."""
@@ -257,10 +321,14 @@ class Contacts(Resource):
                 groups[g["contact_id"]].append({"uuid": g["uuid"], "name": g["name"]})
         flows = ctx.store.refs("flows", [r["flow_id"] for r in rows])
         keys = [f["key"] for f in ctx.store.fields()]
+        dates = [f["key"] for f in ctx.store.fields() if f["type"] == "datetime"]
         out = []
         for r in rows:
             active = bool(r["is_active"])
             values = json.loads(r["fields"]) if active else {}
+            for key in dates:
+                if key in values:
+                    values[key] = local_datetime(values[key])
             out.append(
                 {
                     "uuid": r["uuid"],
@@ -304,7 +372,13 @@ class Contacts(Resource):
                 if found is not None:
                     instance = ctx.db.row("SELECT * FROM contacts WHERE id = ?", (found,))
         body = ctx.body
-        data, errors = validate_fields(ctx, ctx.method, body, update=instance is not None)
+        data, errors = validate_fields(
+            ctx,
+            ctx.method,
+            body,
+            update=instance is not None,
+            checks={"fields": lambda values: field_values(ctx, values)},
+        )
         if "urns" in data and url_urn is not None:
             errors["urns"] = ["Field not allowed when using URN in URL"]
         if data.get("groups"):
@@ -316,12 +390,6 @@ class Contacts(Resource):
             else:
                 if instance is not None and instance["status"] != "active":
                     errors["groups"] = ["Non-active contacts can't be added to groups"]
-        if data.get("fields"):
-            known = {f["key"] for f in ctx.store.fields()}
-            for key in data["fields"]:
-                if key not in known:
-                    errors["fields"] = [f"Invalid contact field key: {key}"]
-                    break
         if errors:
             raise bad_request(errors)
         if instance is not None and not instance["is_active"]:
@@ -499,8 +567,6 @@ class Groups(Resource):
 
     def post(self, ctx: Ctx) -> Response:
         instance = named_instance(ctx, self)
-        if instance is not None and instance["system"]:
-            raise detail(403, "Cannot modify system object.")
         return upsert_named(
             ctx, self, instance, active="is_active = 1 AND system = 0", columns={"status": "ready"}
         )
@@ -512,7 +578,7 @@ class Groups(Resource):
             raise not_found()
         row = ctx.db.row("SELECT * FROM groups WHERE id = ?", (found,))
         if row["system"]:
-            raise detail(403, "Cannot modify system object.")
+            raise detail(403, "Cannot delete system object.")
         if ctx.db.value(
             "SELECT 1 FROM campaigns WHERE group_id = ? AND is_active = 1 AND archived = 0",
             (found,),
@@ -525,25 +591,48 @@ class Groups(Resource):
 
 
 def named_instance(ctx: Ctx, resource: Resource) -> Any:
-    """The object a create-or-update POST names by uuid (404 if it names none)."""
+    """The object a create-or-update POST names by uuid (404 if it names none): one of the
+    rows its listing shows (``base_where``), so an archived campaign is not found either."""
     lookup = resource.lookup(ctx, required=False)
     if lookup is None:
         return None
-    found = ctx.store.by_uuid(resource.table, lookup[1] or "", "AND is_active = 1")
-    if found is None:
-        raise not_found()
-    return ctx.db.row(f"SELECT * FROM {resource.table} WHERE id = ?", (found,))
-
-
-def check_unique_name(ctx: Ctx, table: str, name: str, instance: Any, column: str = "name") -> None:
-    problem = check_name(name)
-    if problem:
-        raise bad_request({column: [problem]})
-    other = ctx.db.value(
-        f"SELECT id FROM {table} WHERE lower(name) = lower(?) AND is_active = 1", (name,)
+    conditions = " AND ".join(("t.uuid = ?", *resource.base_where))
+    row = ctx.db.row(
+        f"SELECT t.* FROM {resource.table} t WHERE {conditions}", (parse_uuid(lookup[1] or ""),)
     )
-    if other is not None and (instance is None or other != instance["id"]):
-        raise bad_request({column: [UNIQUE]})
+    if row is None:
+        raise not_found()
+    if "system" in row.keys() and row["system"]:  # noqa: SIM118 - a Row's "in" reads values
+        raise detail(403, "Cannot modify system object.")
+    return row
+
+
+def unique_name(
+    ctx: Ctx,
+    table: str,
+    instance: Any,
+    *,
+    name_rules: Callable[[str], str | None] | None = check_name,
+) -> FieldCheck:
+    """A name field's validators, as RapidPro lists them: ``name_rules`` (its NameValidator)
+    and uniqueness among the workspace's active objects, ignoring case. Like DRF's
+    ``run_validators``, every validator runs and each problem is reported."""
+
+    def run(name: str) -> str:
+        problems = []
+        problem = name_rules(name) if name_rules is not None else None
+        if problem:
+            problems.append(problem)
+        other = ctx.db.value(
+            f"SELECT id FROM {table} WHERE lower(name) = lower(?) AND is_active = 1", (name,)
+        )
+        if other is not None and (instance is None or other != instance["id"]):
+            problems.append(UNIQUE)
+        if problems:
+            raise FieldError(problems)
+        return name
+
+    return run
 
 
 def upsert_named(
@@ -560,8 +649,13 @@ def upsert_named(
     ``columns`` are extra values a new row gets.
     """
     table = resource.table
-    data = validate_body(ctx, ctx.method, ctx.body, update=instance is not None)
-    check_unique_name(ctx, table, data["name"], instance)
+    data = validate_body(
+        ctx,
+        ctx.method,
+        ctx.body,
+        update=instance is not None,
+        checks={"name": unique_name(ctx, table, instance)},
+    )
     with ctx.db.transaction():
         if instance is not None:
             ctx.db.execute(
@@ -589,6 +683,7 @@ def check_create_limit(ctx: Ctx, table: str, condition: str) -> None:
 
 
 _FIELD_NAME = re.compile(r"^[A-Za-z0-9\- ]+$")
+_FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _NAME_AND_TYPE = frozenset({"name", "type"})
 
 
@@ -642,6 +737,39 @@ class Fields(Resource):
             for r in rows
         ]
 
+    def name_check(self, ctx: Ctx, instance: Any) -> FieldCheck:
+        """The name's (or label's) validators, then ContactFieldWriteSerializer.validate_name."""
+        unique = unique_name(ctx, "fields", instance, name_rules=None)
+
+        def run(name: str) -> str:
+            unique(name)
+            if not _FIELD_NAME.match(name):
+                raise fail("Can only contain letters, numbers and hypens.")
+            key = field_key(name)
+            if not _FIELD_KEY.match(key) or key in RESERVED_FIELD_KEYS:
+                raise fail(f'Generated key "{key}" is invalid or a reserved name.')
+            return name
+
+        return run
+
+    def type_check(self, ctx: Ctx, instance: Any) -> FieldCheck:
+        """validate_type: a field that campaign events use stays a datetime."""
+
+        def run(value: str) -> str:
+            kind = "number" if value == "numeric" else value
+            if (
+                instance is not None
+                and kind != "datetime"
+                and ctx.db.value(
+                    "SELECT 1 FROM campaign_events WHERE field_id = ? AND is_active = 1",
+                    (instance["id"],),
+                )
+            ):
+                raise fail("Can't change type of date field being used by campaign events.")
+            return kind
+
+        return run
+
     def post(self, ctx: Ctx) -> Response:
         instance = None
         lookup = self.lookup(ctx, required=False)
@@ -651,41 +779,32 @@ class Fields(Resource):
             )
             if instance is None:
                 raise not_found()
-        body = dict(ctx.body) if isinstance(ctx.body, dict) else ctx.body
-        if isinstance(body, dict):
-            # The deprecated names stand in for the current ones when those are absent.
-            if "name" not in body and "label" in body:
-                body["name"] = body["label"]
-            if "type" not in body and "value_type" in body:
-                body["type"] = "number" if body["value_type"] == "numeric" else body["value_type"]
-        # RapidPro asks for name and type in the serializer's validate(), after the fields:
-        # as one non-field error, the name first.
+        # The deprecated label and value_type are checked as fields of their own (their
+        # errors sit under their own keys) and stand in for name and type when those are
+        # absent; RapidPro asks for name and type in the serializer's validate(), after the
+        # fields, as one non-field error, the name first.
+        name_check = self.name_check(ctx, instance)
+        type_check = self.type_check(ctx, instance)
         data = validate_body(
-            ctx, ctx.method, body, update=instance is not None, checked_later=_NAME_AND_TYPE
+            ctx,
+            ctx.method,
+            ctx.body,
+            update=instance is not None,
+            checked_later=_NAME_AND_TYPE,
+            checks={
+                "name": name_check,
+                "label": name_check,
+                "type": type_check,
+                "value_type": type_check,
+            },
         )
+        data = {
+            "name": data.get("name") or data.get("label"),
+            "type": data.get("type") or data.get("value_type"),
+        }
         require_fields(data, ("name", "type"))
         name = data["name"]
-        if not _FIELD_NAME.match(name):
-            raise bad_request({"name": ["Can only contain letters, numbers and hypens."]})
         key = field_key(name)
-        if not re.match(r"^[a-z][a-z0-9_]*$", key) or key in RESERVED_FIELD_KEYS:
-            raise bad_request({"name": [f'Generated key "{key}" is invalid or a reserved name.']})
-        other = ctx.db.value(
-            "SELECT id FROM fields WHERE lower(name) = lower(?) AND is_active = 1", (name,)
-        )
-        if other is not None and (instance is None or other != instance["id"]):
-            raise bad_request({"name": [UNIQUE]})
-        if (
-            instance is not None
-            and data["type"] != "datetime"
-            and ctx.db.value(
-                "SELECT 1 FROM campaign_events WHERE field_id = ? AND is_active = 1",
-                (instance["id"],),
-            )
-        ):
-            raise bad_request(
-                {"type": ["Can't change type of date field being used by campaign events."]}
-            )
         with ctx.db.transaction():
             if instance is not None:
                 ctx.db.execute(
@@ -716,13 +835,25 @@ class ContactActions(Resource):
 
     def post(self, ctx: Ctx) -> Response:
         body = ctx.body
-        data = validate_body(ctx, ctx.method, body, update=False)
-        if not data["contacts"]:
-            raise bad_request({"contacts": ["Contacts can't be empty."]})
-        if data.get("group") is not None:
-            problem = manual_group_error(ctx, data["group"], body["group"])
+
+        def some_contacts(ids: list[int]) -> list[int]:
+            if not ids:
+                raise fail("Contacts can't be empty.")
+            return ids
+
+        def manual_group(group_id: int) -> int:
+            problem = manual_group_error(ctx, group_id, body["group"])
             if problem:
-                raise bad_request({"group": [problem]})
+                raise fail(problem)
+            return group_id
+
+        data = validate_body(
+            ctx,
+            ctx.method,
+            body,
+            update=False,
+            checks={"contacts": some_contacts, "group": manual_group},
+        )
         action = data["action"]
         check_actions(ctx.method, body, action)
         contacts = list(dict.fromkeys(data["contacts"]))

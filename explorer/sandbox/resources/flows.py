@@ -14,6 +14,7 @@ from starlette.responses import Response
 from explorer.core.catalog import Param
 from explorer.sandbox.api import (
     REGISTRY,
+    SYSTEM_FIELDS,
     Ctx,
     EmptyResult,
     Filter,
@@ -30,11 +31,11 @@ from explorer.sandbox.api import (
 from explorer.sandbox.clock import iso, now_us
 from explorer.sandbox.resources.contacts import (
     check_create_limit,
-    check_unique_name,
     named_instance,
+    unique_name,
 )
 from explorer.sandbox.seed import DEFAULT_LANGUAGE
-from explorer.sandbox.validation import validate_body, validate_fields
+from explorer.sandbox.validation import fail, validate_body, validate_fields
 
 RUN_STATUSES = ("active", "waiting", "completed", "expired", "interrupted", "failed")
 EXIT_TYPES = frozenset({"completed", "interrupted", "expired", "failed"})
@@ -282,7 +283,7 @@ class Definitions(Resource):
             if flow_ids
             else []
         )
-        fields = {f["id"]: f for f in ctx.db.rows("SELECT * FROM fields")}
+        fields = field_names(ctx)
         groups = {g["id"]: g for g in ctx.db.rows("SELECT * FROM groups")}
         flow_refs = {
             f["id"]: {"uuid": f["uuid"], "name": f["name"]}
@@ -336,6 +337,7 @@ class Definitions(Resource):
             export["fields"] = [
                 {"key": fields[i]["key"], "name": fields[i]["name"], "type": fields[i]["type"]}
                 for i in used_fields
+                if i not in SYSTEM_FIELDS  # every workspace has these: RapidPro leaves them out
             ]
             export["groups"] = [
                 {"uuid": groups[i]["uuid"], "name": groups[i]["name"], "query": groups[i]["query"]}
@@ -344,11 +346,26 @@ class Definitions(Resource):
         return json_response(export)
 
 
+def field_names(ctx: Ctx) -> dict[int, Any]:
+    """Every field by id, the system ones included: what campaign events refer to."""
+    fields: dict[int, Any] = {i: {**f, "type": "datetime"} for i, f in SYSTEM_FIELDS.items()}
+    fields.update((f["id"], f) for f in ctx.db.rows("SELECT id, key, name, type FROM fields"))
+    return fields
+
+
 def _marks(items: Sequence[Any]) -> str:
     return ",".join("?" * len(items))
 
 
-_GLOBAL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_ ]*$")
+# Global.is_valid_name and is_valid_key: a name may start with a digit, its key may not.
+_GLOBAL_NAME = re.compile(r"^[A-Za-z0-9_\- ]+$")
+_GLOBAL_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+_GLOBAL_MAX = 36
+
+
+def global_key(name: str) -> str:
+    """Global.make_key: lower-cased, runs of anything but letters and digits become ``_``."""
+    return re.sub(r"[^a-z0-9]+", "_", re.sub(r"[^a-z0-9]+", " ", name.lower()).strip())
 
 
 @REGISTRY.add
@@ -380,7 +397,26 @@ class Globals(Resource):
             )
             if instance is None:
                 raise not_found()
-        data = validate_body(ctx, ctx.method, ctx.body, update=instance is not None)
+        unique = unique_name(ctx, "globals", instance, name_rules=None)
+
+        def valid_name(name: str) -> str:
+            unique(name)  # DRF runs a field's validators before validate_name
+            if not _GLOBAL_NAME.match(name) or len(name) > _GLOBAL_MAX:
+                raise fail("Name contains illegal characters.")
+            if not _GLOBAL_KEY.match(global_key(name)) or len(global_key(name)) > _GLOBAL_MAX:
+                raise fail("Name creates Key that is invalid")
+            return name
+
+        data = validate_body(
+            ctx,
+            ctx.method,
+            ctx.body,
+            update=instance is not None,
+            checked_later=frozenset({"name"}),
+            checks={"name": valid_name},
+        )
+        if instance is None and not data.get("name"):
+            raise non_field("Name is required when creating new global.")
         now = now_us()
         with ctx.db.transaction():
             if instance is not None:
@@ -390,12 +426,7 @@ class Globals(Resource):
                 )
                 return json_response(self.fetch(ctx, instance["id"]), 200)
             name = data["name"]
-            if not _GLOBAL_NAME.match(name):
-                raise bad_request({"name": ["Name contains illegal characters."]})
-            key = re.sub(r"[^a-z0-9]+", "_", name.lower().strip())
-            if not re.match(r"^[a-z][a-z0-9_]{0,35}$", key):
-                raise bad_request({"name": ["Name creates Key that is invalid"]})
-            check_unique_name(ctx, "globals", name, None)
+            key = global_key(name)
             existing = ctx.db.value(
                 "SELECT id FROM globals WHERE key = ? AND is_active = 1", (key,)
             )
@@ -438,8 +469,13 @@ class Campaigns(Resource):
 
     def post(self, ctx: Ctx) -> Response:
         instance = named_instance(ctx, self)
-        data = validate_body(ctx, ctx.method, ctx.body, update=instance is not None)
-        check_unique_name(ctx, "campaigns", data["name"], instance)
+        data = validate_body(
+            ctx,
+            ctx.method,
+            ctx.body,
+            update=instance is not None,
+            checks={"name": unique_name(ctx, "campaigns", instance)},
+        )
         with ctx.db.transaction():
             if instance is not None:
                 ctx.db.execute(
@@ -474,7 +510,7 @@ class CampaignEvents(Resource):
     def serialize(self, ctx: Ctx, rows: Sequence[Any]) -> list[dict[str, Any]]:
         campaigns = ctx.store.refs("campaigns", [r["campaign_id"] for r in rows])
         flows = ctx.store.refs("flows", [r["flow_id"] for r in rows])
-        fields = {f["id"]: f for f in ctx.db.rows("SELECT id, key, name FROM fields")}
+        fields = field_names(ctx)
         out = []
         for r in rows:
             field = fields.get(r["field_id"])

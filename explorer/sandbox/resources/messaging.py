@@ -29,7 +29,7 @@ from explorer.sandbox.resources.contacts import (
     named_instance,
     upsert_named,
 )
-from explorer.sandbox.validation import check_actions, check_name, validate_body
+from explorer.sandbox.validation import check_actions, check_name, fail, validate_body
 
 FOLDERS = {
     "inbox": "t.direction = 'in' AND t.visibility = 'visible' AND t.flow_id IS NULL",
@@ -305,26 +305,39 @@ class MessageActions(Resource):
 
     def post(self, ctx: Ctx) -> Response:
         body = ctx.body
-        data = validate_body(ctx, ctx.method, body, update=False)
-        requested = list(dict.fromkeys(data["messages"]))
         found: dict[int, Any] = {}
-        if requested:
-            marks = ",".join("?" * len(requested))
-            found = {
-                r["id"]: r
-                for r in ctx.db.rows(
-                    f"SELECT id, direction, visibility FROM messages WHERE id IN ({marks}) AND "
-                    "visibility != 'deleted'",
-                    requested,
+
+        def incoming(ids: list[int]) -> list[int]:
+            requested = list(dict.fromkeys(ids))
+            if requested:
+                marks = ",".join("?" * len(requested))
+                found.update(
+                    (r["id"], r)
+                    for r in ctx.db.rows(
+                        f"SELECT id, direction, visibility FROM messages WHERE id IN ({marks}) "
+                        "AND visibility != 'deleted'",
+                        requested,
+                    )
                 )
-            }
-        for msg_id in requested:
-            if msg_id in found and found[msg_id]["direction"] != "in":
-                raise bad_request({"messages": [f"Not an incoming message: {msg_id}"]})
-        if data.get("label_name") is not None:
-            problem = check_name(data["label_name"])
+            for msg_id in requested:
+                if msg_id in found and found[msg_id]["direction"] != "in":
+                    raise fail(f"Not an incoming message: {msg_id}")
+            return requested
+
+        def label_name(name: str) -> str:
+            problem = check_name(name)
             if problem:
-                raise bad_request({"label_name": [problem]})
+                raise fail(problem)
+            return name
+
+        data = validate_body(
+            ctx,
+            ctx.method,
+            body,
+            update=False,
+            checks={"messages": incoming, "label_name": label_name},
+        )
+        requested = data["messages"]
         action = data["action"]
         label, label_name = data.get("label"), data.get("label_name")
         if label and label_name:

@@ -13,17 +13,16 @@ from starlette.responses import Response
 from explorer.core.catalog import Param
 from explorer.core.errors import ValidationError
 from explorer.core.values import parse_date
+from explorer.sandbox import archive_files
 from explorer.sandbox.api import (
     REGISTRY,
     Ctx,
     EmptyResult,
     Filter,
     Resource,
-    bad_request,
     detail,
     json_response,
     loads,
-    looks_like_uuid,
     non_field,
     not_found,
     query_int,
@@ -34,7 +33,7 @@ from explorer.sandbox.resources.contacts import (
     upsert_named,
 )
 from explorer.sandbox.seed import DAY, WORKSPACE
-from explorer.sandbox.validation import check_actions, validate_body
+from explorer.sandbox.validation import check_actions, fail, validate_body
 
 
 def user_refs(ctx: Ctx, ids: Sequence[int | None]) -> dict[int, dict[str, Any]]:
@@ -58,12 +57,10 @@ class Tickets(Resource):
     name = "tickets"
     table = "tickets"
 
-    def filter_uuid(self, ctx: Ctx, raw: str | None, param: Param) -> Filter:
-        # The one uuid RapidPro does not pre-validate: a malformed one just matches nothing.
-        if not looks_like_uuid(raw or ""):
-            raise EmptyResult
-        found = ctx.store.by_uuid("tickets", raw or "")
-        return "t.id = ?", [found if found is not None else -1]
+    # RapidPro filters tickets by the raw uuid without checking it first, so a malformed one
+    # ends there in a server error (500); the sandbox answers the 400 RapidPro gives for every
+    # other uuid parameter (see the README's list of deliberate differences).
+    simple_filters: ClassVar[dict[str, str]] = {"uuid": "t.uuid = ?"}
 
     def serialize(self, ctx: Ctx, rows: Sequence[Any]) -> list[dict[str, Any]]:
         contacts = ctx.store.refs("contacts", [r["contact_id"] for r in rows])
@@ -362,12 +359,19 @@ class ResthookSubscribers(Resource):
 
     def post(self, ctx: Ctx) -> Response:
         status = self.created_status(ctx)
-        data = validate_body(ctx, ctx.method, ctx.body, update=False)
-        hook = ctx.db.value(
-            "SELECT id FROM resthooks WHERE slug = ? AND is_active = 1", (data["resthook"],)
+
+        def known_resthook(slug: str) -> int:
+            found = ctx.db.value(
+                "SELECT id FROM resthooks WHERE slug = ? AND is_active = 1", (slug,)
+            )
+            if found is None:
+                raise fail(f"No resthook with slug: {slug}")
+            return int(found)
+
+        data = validate_body(
+            ctx, ctx.method, ctx.body, update=False, checks={"resthook": known_resthook}
         )
-        if hook is None:
-            raise bad_request({"resthook": [f"No resthook with slug: {data['resthook']}"]})
+        hook = data["resthook"]
         if ctx.db.value(
             "SELECT 1 FROM resthook_subscribers WHERE resthook_id = ? AND target_url = ? AND "
             "is_active = 1",
@@ -440,11 +444,20 @@ class Users(Resource):
 
 @REGISTRY.add
 class Archives(Resource):
-    """``archives``: monthly and daily archive files (limit/offset pages, as RapidPro)."""
+    """``archives``: monthly and daily archive files (limit/offset pages, as RapidPro).
+
+    A daily archive rolled up into a monthly one is not listed (RapidPro lists only archives
+    without a rollup), so no month shows twice; the second condition holds that for
+    sandboxes seeded before the seed marked its rolled-up days.
+    """
 
     name = "archives"
     table = "archives"
-    base_where = ("t.rolled_up = 0",)
+    base_where = (
+        "t.rolled_up = 0",
+        "NOT (t.period = 'daily' AND EXISTS (SELECT 1 FROM archives m WHERE m.type = t.type "
+        "AND m.period = 'monthly' AND substr(m.start_date, 1, 7) = substr(t.start_date, 1, 7)))",
+    )
 
     def filter_type(self, ctx: Ctx, raw: str | None, param: Param) -> Filter:
         return "t.type = ?", [raw]  # an unknown type simply matches nothing
@@ -456,7 +469,7 @@ class Archives(Resource):
         return ("t.period = ?", [raw]) if raw in param.choices else None
 
     def serialize(self, ctx: Ctx, rows: Sequence[Any]) -> list[dict[str, Any]]:
-        expires = (now_us() // 1_000_000) + 86400
+        now = now_us() // 1_000_000
         return [
             {
                 "type": r["type"],
@@ -465,7 +478,13 @@ class Archives(Resource):
                 "record_count": r["record_count"],
                 "size": r["size"],
                 "hash": r["hash"],
-                "download_url": f"https://sandbox-archives.example/{r['type']}_{r['period']}_{r['start_date']}.jsonl.gz?Expires={expires}",
+                "download_url": archive_files.download_url(
+                    ctx.origin,
+                    archive_files.file_name(r["type"], r["period"], r["start_date"]),
+                    now,
+                )
+                if r["hash"]
+                else None,  # an empty archive has no file
                 "archive_type": r["type"],
             }
             for r in rows

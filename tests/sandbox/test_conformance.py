@@ -1,0 +1,553 @@
+"""Conformance: the sandbox answers what RapidPro's own API tests say RapidPro answers.
+
+Reference: nyaruka/rapidpro @ c4e8d48, ``temba/api/v2/tests/test_*.py`` (the tests' mixin
+``assertPost(..., errors=...)`` checks the status, and that each named field's list holds the
+message; a ``None`` field means ``{"detail": ...}``). Every case below cites the file and line
+of the assertion it restates, in our words, with the sandbox's seeded objects standing in for
+the test's fixtures (its "Customers" group is our "Reporters", and so on). Nothing is copied.
+
+All cases run over real HTTP against one sandbox of this module's own, seeded like the
+others: the cases that write leave the seeded objects they look up as they were. What a
+sandbox cannot do the way a real server does is listed in the README's "Deliberate
+differences" and not asserted here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from explorer.core.catalog import catalog
+
+TOKEN = "conformance-token"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One assertion of RapidPro's tests, restated: a request and what must come back.
+
+    ``errors`` maps a field (``None``: the ``detail``; a ``(field, key)`` pair: a nested
+    key) to a message its list must hold; ``body_is`` is the whole body, when the test
+    asserts all of it. Strings may name seeded objects as ``{kind:name}`` (see ``Refs``).
+    """
+
+    cite: str
+    says: str
+    method: str
+    endpoint: str
+    status: int
+    params: dict[str, str] = field(default_factory=dict)
+    json: Any = None
+    errors: dict[Any, str] = field(default_factory=dict)
+    body_is: Any = None
+
+
+C = Case
+X65 = "x" * 65
+REQUIRED = "This field is required."
+UNIQUE = "This field must be unique."
+QUOTE = 'Cannot contain the character: "'
+LONG64 = "Ensure this field has no more than 64 characters."
+OVER100 = "Ensure this field has no more than 100 elements."
+NO_DETAIL_UUID = "URL must contain one of the following parameters: uuid"
+# A campaign event's and a flow start's bodies, which most of their cases vary by one field.
+EVENT = {
+    "campaign": "{campaign:Farmer Tips}",
+    "relative_to": "registration_date",
+    "offset": 15,
+    "unit": "weeks",
+    "delivery_hour": -1,
+}
+START = {"flow": "{flow:Registration}", "contacts": ["{contact}"]}
+GROUP = {"group": "{group:Farmers}"}
+
+# fmt: off
+CASES: list[Case] = [
+    # --- groups: temba/api/v2/tests/test_groups.py ---------------------------------------------
+    C("test_groups.py:92", "uuid and name together are refused", "GET", "groups", 400,
+      {"uuid": "{group:Reporters}", "name": "Reporters"},
+      errors={None: "You may only specify one of the uuid, name parameters"}),
+    C("test_groups.py:96", "a group needs a name", "POST", "groups", 400, json={},
+      errors={"name": REQUIRED}),
+    C("test_groups.py:115", "names are unique whatever their case", "POST", "groups", 400,
+      json={"name": "reporters"}, errors={"name": UNIQUE}),
+    C("test_groups.py:122", "a double quote is not allowed in a name", "POST", "groups", 400,
+      json={"name": '"People"'}, errors={"name": QUOTE}),
+    C("test_groups.py:130", "names stop at 64 characters", "POST", "groups", 400,
+      json={"name": X65}, errors={"name": LONG64}),
+    C("test_groups.py:144", "a system group cannot be renamed", "POST", "groups", 403,
+      {"uuid": "{group:Blocked}"}, {"name": "Won't work"},
+      errors={None: "Cannot modify system object."}),
+    C("test_groups.py:150", "updating a group that is not there is a 404", "POST", "groups", 404,
+      {"uuid": "{unknown}"}, {"name": "Won't work"}),
+    C("test_groups.py:154", "a delete must say which group", "DELETE", "groups", 400,
+      errors={None: NO_DETAIL_UUID}),
+    C("test_groups.py:167", "a system group cannot be deleted", "DELETE", "groups", 403,
+      {"uuid": "{group:Blocked}"}, errors={None: "Cannot delete system object."}),
+    C("test_groups.py:197", "a group a campaign uses stays until the campaign is archived",
+      "DELETE", "groups", 400, {"uuid": "{group:Farmers}"},
+      errors={None: "Group is being used by campaigns which must be archived first."}),
+    C("test_groups.py:202", "deleting a group that is not there is a 404", "DELETE", "groups",
+      404, {"uuid": "{unknown}"}),
+    # --- labels: test_labels.py ----------------------------------------------------------------
+    C("test_labels.py:52", "uuid and name together are refused", "GET", "labels", 400,
+      {"uuid": "{label:Spam}", "name": "Spam"},
+      errors={None: "You may only specify one of the uuid, name parameters"}),
+    C("test_labels.py:56", "a label needs a name", "POST", "labels", 400, json={},
+      errors={"name": REQUIRED}),
+    C("test_labels.py:66", "label names are unique whatever their case", "POST", "labels", 400,
+      json={"name": "spam"}, errors={"name": UNIQUE}),
+    C("test_labels.py:73", "a double quote is not allowed in a label", "POST", "labels", 400,
+      json={"name": '""'}, errors={"name": QUOTE}),
+    C("test_labels.py:80", "label names stop at 64 characters", "POST", "labels", 400,
+      json={"name": X65}, errors={"name": LONG64}),
+    C("test_labels.py:89", "updating a label that is not there is a 404", "POST", "labels", 404,
+      {"uuid": "{unknown}"}, {"name": "Won't work"}),
+    C("test_labels.py:93", "a delete must say which label", "DELETE", "labels", 400,
+      errors={None: NO_DETAIL_UUID}),
+    C("test_labels.py:102", "deleting a label that is not there is a 404", "DELETE", "labels",
+      404, {"uuid": "{unknown}"}),
+    # --- topics: test_topics.py ----------------------------------------------------------------
+    C("test_topics.py:58", "a topic needs a name", "POST", "topics", 400, json={},
+      errors={"name": REQUIRED}),
+    C("test_topics.py:76", "topic names are unique", "POST", "topics", 400,
+      json={"name": "Billing"}, errors={"name": UNIQUE}),
+    C("test_topics.py:82", "a double quote is not allowed in a topic", "POST", "topics", 400,
+      json={"name": '"Hi"'}, errors={"name": QUOTE}),
+    C("test_topics.py:89", "topic names stop at 64 characters", "POST", "topics", 400,
+      json={"name": X65}, errors={"name": LONG64}),
+    C("test_topics.py:103", "the default topic cannot be renamed", "POST", "topics", 403,
+      {"uuid": "{topic:General}"}, {"name": "Won't work"},
+      errors={None: "Cannot modify system object."}),
+    C("test_topics.py:108", "updating a topic that is not there is a 404", "POST", "topics", 404,
+      {"uuid": "{unknown}"}, {"name": "Won't work"}),
+    C("test_topics.py:115", "renaming to another topic's name is refused", "POST", "topics", 400,
+      {"uuid": "{topic:Billing}"}, {"name": "Feedback"}, errors={"name": UNIQUE}),
+    # --- campaigns: test_campaigns.py ----------------------------------------------------------
+    C("test_campaigns.py:64", "a campaign needs a name and a group, both named at once",
+      "POST", "campaigns", 400, json={}, errors={"name": REQUIRED, "group": REQUIRED}),
+    C("test_campaigns.py:110", "campaign names are unique", "POST", "campaigns", 400,
+      json={"name": "Farmer Tips"} | GROUP, errors={"name": UNIQUE}),
+    C("test_campaigns.py:121", "campaign names stop at 64 characters", "POST", "campaigns", 400,
+      json={"name": X65} | GROUP, errors={"name": LONG64}),
+    C("test_campaigns.py:138", "updating a campaign that is not there is a 404", "POST",
+      "campaigns", 404, {"uuid": "{unknown}"}, {"name": "Won't work"} | GROUP),
+    C("test_campaigns.py:161", "an archived campaign cannot be updated", "POST", "campaigns", 404,
+      {"uuid": "{campaign:Old Campaign}"}, {"name": "Won't work"} | GROUP),
+    # --- globals: test_globals.py --------------------------------------------------------------
+    C("test_globals.py:82", "a new global needs a name, asked for by the whole object", "POST",
+      "globals", 400, json={"value": "yes"},
+      errors={"non_field_errors": "Name is required when creating new global."}),
+    C("test_globals.py:87", "punctuation is not allowed in a global's name", "POST", "globals",
+      400, json={"name": "!!!#$%^"}, errors={"name": "Name contains illegal characters."}),
+    C("test_globals.py:95", "a name whose key would start with a digit is refused", "POST",
+      "globals", 400, json={"name": "2cool key", "value": "23464373"},
+      errors={"name": "Name creates Key that is invalid"}),
+    C("test_globals.py:103", "global names stop at 36 characters", "POST", "globals", 400,
+      json={"name": "x" * 37},
+      errors={"name": "Ensure this field has no more than 36 characters."}),
+    # --- fields: test_fields.py ----------------------------------------------------------------
+    C("test_fields.py:78", "a field needs a name, asked for by the whole object", "POST",
+      "fields", 400, json={}, errors={"non_field_errors": "Field 'name' is required."}),
+    C("test_fields.py:82", "then a type", "POST", "fields", 400, json={"name": "goats"},
+      errors={"non_field_errors": "Field 'type' is required."}),
+    C("test_fields.py:90", "a bad name and a bad type are named together", "POST", "fields", 400,
+      json={"name": "!@#$%", "type": "video"},
+      errors={"name": "Can only contain letters, numbers and hypens.",
+              "type": '"video" is not a valid choice.'}),
+    C("test_fields.py:98", "the deprecated label and value_type report under their own keys",
+      "POST", "fields", 400, json={"label": "!@#$%", "value_type": "video"},
+      errors={"label": "Can only contain letters, numbers and hypens.",
+              "value_type": '"video" is not a valid choice.'}),
+    C("test_fields.py:109", "a name whose key is reserved is refused", "POST", "fields", 400,
+      json={"name": "HAS", "type": "text"},
+      errors={"name": 'Generated key "has" is invalid or a reserved name.'}),
+    C("test_fields.py:117", "a label another field has is refused under label", "POST", "fields",
+      400, json={"label": "nickname", "value_type": "text"}, errors={"label": UNIQUE}),
+    C("test_fields.py:137", "updating a field that is not there is a 404", "POST", "fields", 404,
+      {"key": "not_ours"}, {"name": "Something", "type": "text"}),
+    C("test_fields.py:144", "a date field campaign events use stays a date", "POST", "fields",
+      400, {"key": "registration_date"}, {"name": "Registration Date", "type": "text"},
+      errors={"type": "Can't change type of date field being used by campaign events."}),
+    # --- contacts: test_contacts.py ------------------------------------------------------------
+    C("test_contacts.py:213", "a urn filter that is no URN is a 400", "GET", "contacts", 400,
+      {"urn": "12345"}, errors={None: "Invalid URN: 12345"}),
+    C("test_contacts.py:260", "a body must be one JSON object", "POST", "contacts", 400, json=[],
+      errors={"non_field_errors": "Request body should be a single JSON object"}),
+    C("test_contacts.py:330", "an unknown group is no such object", "POST", "contacts", 400,
+      json={"name": "Jim", "groups": ["{unknown}"]},
+      errors={"groups": "No such object: {unknown}"}),
+    C("test_contacts.py:344", "every bad field is named in one answer", "POST", "contacts", 400,
+      json={"name": "Jim", "language": "xyz", "urns": ["1234556789"],
+            "groups": ["{unknown}"], "fields": {"hmmm": "X"}},
+      errors={"language": "Not a valid ISO639-3 language code.",
+              "groups": "No such object: {unknown}",
+              "fields": "Invalid contact field key: hmmm",
+              ("urns", "0"):
+                  "Invalid URN: 1234556789. Ensure phone numbers contain country codes."}),
+    C("test_contacts.py:443", "urns may not be sent when the URL names a URN", "POST", "contacts",
+      400, {"urn": "tel:+250784444444"}, {"urns": ["tel:+250785555555"]},
+      errors={"urns": "Field not allowed when using URN in URL"}),
+    C("test_contacts.py:460", "a URN another contact has is refused at its index", "POST",
+      "contacts", 400, json={"name": "Robert", "urns": ["{urn}"]},
+      errors={("urns", "0"): "URN is in use by another contact."}),
+    C("test_contacts.py:464", "updating a contact that is not there is a 404", "POST", "contacts",
+      404, {"uuid": "{unknown}"}, {}),
+    C("test_contacts.py:476", "a smart group cannot be set on a contact", "POST", "contacts", 400,
+      {"uuid": "{contact}"}, {"groups": ["{group:Over 30}"]},
+      errors={"groups": "Contact group must not be query based: {group:Over 30}"}),
+    C("test_contacts.py:484", "at most 100 URNs", "POST", "contacts", 400, {"uuid": "{contact}"},
+      {"urns": [f"twitter:bob{u}" for u in range(101)]}, errors={"urns": OVER100}),
+    C("test_contacts.py:492", "at most 100 field values", "POST", "contacts", 400,
+      {"uuid": "{contact}"}, {"fields": {f"field_{f}": f for f in range(101)}},
+      errors={"fields": OVER100}),
+    C("test_contacts.py:509", "a blocked contact cannot join groups", "POST", "contacts", 400,
+      {"uuid": "{blocked_contact}"}, {"groups": ["{group:Reporters}"]},
+      errors={"groups": "Non-active contacts can't be added to groups"}),
+    C("test_contacts.py:517", "uuid and urn together are refused", "POST", "contacts", 400,
+      {"uuid": "{contact}", "urn": "tel:+250784444444"}, {},
+      errors={None: "URL can only contain one of the following parameters: urn, uuid"}),
+    C("test_contacts.py:524", "a delete must say which contact", "DELETE", "contacts", 400,
+      errors={None: "URL must contain one of the following parameters: urn, uuid"}),
+    C("test_contacts.py:537", "a deleted contact cannot be changed", "POST", "contacts", 400,
+      {"uuid": "{deleted_contact}"}, {},
+      errors={"non_field_errors": "Deleted contacts can't be modified."}),
+    C("test_contacts.py:564", "deleting by a URN nobody has is a 404", "DELETE", "contacts", 404,
+      {"urn": "twitter:billy"}),
+    C("test_contacts.py:567", "deleting a deleted contact is a 404", "DELETE", "contacts", 404,
+      {"uuid": "{deleted_contact}"}),
+    C("test_contacts.py:709", "null characters in a value are refused under its key", "POST",
+      "contacts", 400, json={"name": "Jean", "fields": {"nickname": "crayons \u0000 pudding"}},
+      errors={("fields", "nickname"): "Null characters are not allowed."}),
+    # --- contact actions: test_contact_actions.py ----------------------------------------------
+    C("test_contact_actions.py:56", "at most 100 contacts", "POST", "contact_actions", 400,
+      json={"contacts": [str(x) for x in range(101)], "action": "add", "group": "Reporters"},
+      errors={"contacts": OVER100}),
+    C("test_contact_actions.py:68", "an unknown contact is no such object", "POST",
+      "contact_actions", 400,
+      json={"contacts": ["{contact}", "{unknown}"], "action": "add", "group": "Reporters"},
+      errors={"contacts": "No such object: {unknown}"}),
+    C("test_contact_actions.py:80", "blocked contacts cannot be added", "POST", "contact_actions",
+      400, json={"contacts": ["{blocked_contact}"], "action": "add", "group": "Reporters"},
+      errors={"non_field_errors":
+              "Non-active contacts cannot be added to groups: {blocked_contact}"}),
+    C("test_contact_actions.py:97", "an unknown group is no such object", "POST",
+      "contact_actions", 400,
+      json={"contacts": ["{contact}"], "action": "add", "group": "Spammers"},
+      errors={"group": "No such object: Spammers"}),
+    C("test_contact_actions.py:105", "a smart group cannot be added to", "POST", "contact_actions",
+      400, json={"contacts": ["{contact}"], "action": "add", "group": "Over 30"},
+      errors={"group": "Contact group must not be query based: Over 30"}),
+    C("test_contact_actions.py:147", "add needs a group", "POST", "contact_actions", 400,
+      json={"contacts": ["{contact}"], "action": "add"},
+      errors={"non_field_errors": 'For action "add" you should also specify a group'}),
+    C("test_contact_actions.py:153", "an empty group is a null one", "POST", "contact_actions",
+      400, json={"contacts": ["{contact}"], "action": "add", "group": ""},
+      errors={"group": "This field may not be null."}),
+    C("test_contact_actions.py:214", "block takes no group", "POST", "contact_actions", 400,
+      json={"contacts": ["{contact}"], "action": "block", "group": "Reporters"},
+      errors={"non_field_errors": 'For action "block" you should not specify a group'}),
+    C("test_contact_actions.py:222", "some contacts are needed", "POST", "contact_actions", 400,
+      json={"contacts": [], "action": "block"}, errors={"contacts": "Contacts can't be empty."}),
+    C("test_contact_actions.py:230", "an unknown action is not a choice", "POST",
+      "contact_actions", 400, json={"contacts": ["{contact}"], "action": "like"},
+      errors={"action": '"like" is not a valid choice.'}),
+    # --- message actions: test_message_actions.py ----------------------------------------------
+    C("test_message_actions.py:44", "an unknown label is no such object", "POST",
+      "message_actions", 400, json={"messages": ["{msg_in}"], "action": "label", "label": "nope"},
+      errors={"label": "No such object: nope"}),
+    C("test_message_actions.py:108", "a new label's name follows the name rules", "POST",
+      "message_actions", 400,
+      json={"messages": ["{msg_in}"], "action": "label", "label_name": '"Hi"'},
+      errors={"label_name": QUOTE}),
+    C("test_message_actions.py:116", "label needs a label", "POST", "message_actions", 400,
+      json={"messages": ["{msg_in}"], "action": "label"},
+      errors={"non_field_errors": 'For action "label" you should also specify a label'}),
+    C("test_message_actions.py:122", "an empty label is a null one", "POST", "message_actions",
+      400, json={"messages": ["{msg_in}"], "action": "label", "label": ""},
+      errors={"label": "This field may not be null."}),
+    C("test_message_actions.py:130", "label and label_name together are refused", "POST",
+      "message_actions", 400,
+      json={"messages": ["{msg_in}"], "action": "label", "label": "Spam", "label_name": "Spam"},
+      errors={"non_field_errors": "Can't specify both label and label_name."}),
+    C("test_message_actions.py:166", "outgoing messages are refused", "POST", "message_actions",
+      400, json={"messages": ["{msg_in}", "{msg_out}"], "action": "archive"},
+      errors={"messages": "Not an incoming message: {msg_out}"}),
+    C("test_message_actions.py:174", "archive takes no label", "POST", "message_actions", 400,
+      json={"messages": ["{msg_in}"], "action": "archive", "label": "Spam"},
+      errors={"non_field_errors": 'For action "archive" you should not specify a label'}),
+    C("test_message_actions.py:182", "an unknown action is not a choice", "POST",
+      "message_actions", 400, json={"messages": ["{msg_in}"], "action": "like"},
+      errors={"action": '"like" is not a valid choice.'}),
+    # --- ticket actions: test_ticket_actions.py ------------------------------------------------
+    C("test_ticket_actions.py:38", "at most 100 tickets", "POST", "ticket_actions", 400,
+      json={"tickets": [str(x) for x in range(101)], "action": "close"},
+      errors={"tickets": OVER100}),
+    C("test_ticket_actions.py:46", "an unknown ticket is no such object", "POST",
+      "ticket_actions", 400, json={"tickets": ["{ticket}", "{unknown}"], "action": "close"},
+      errors={"tickets": "No such object: {unknown}"}),
+    C("test_ticket_actions.py:54", "tickets are required", "POST", "ticket_actions", 400,
+      json={"action": "close"}, errors={"tickets": REQUIRED}),
+    C("test_ticket_actions.py:62", "assign needs an assignee", "POST", "ticket_actions", 400,
+      json={"tickets": ["{ticket}"], "action": "assign"},
+      errors={"non_field_errors": 'For action "assign" you must specify the assignee'}),
+    C("test_ticket_actions.py:70", "add_note needs a note", "POST", "ticket_actions", 400,
+      json={"tickets": ["{ticket}"], "action": "add_note"},
+      errors={"non_field_errors": 'For action "add_note" you must specify the note'}),
+    C("test_ticket_actions.py:78", "change_topic needs a topic", "POST", "ticket_actions", 400,
+      json={"tickets": ["{ticket}"], "action": "change_topic"},
+      errors={"non_field_errors": 'For action "change_topic" you must specify the topic'}),
+    # --- broadcasts: test_broadcasts.py --------------------------------------------------------
+    C("test_broadcasts.py:123", "a broadcast needs text or attachments", "POST", "broadcasts",
+      400, json={}, errors={"non_field_errors": "Must provide either text or attachments."}),
+    C("test_broadcasts.py:131", "and someone to send to", "POST", "broadcasts", 400,
+      json={"text": "Hello"},
+      errors={"non_field_errors": "Must provide either urns, contacts or groups."}),
+    C("test_broadcasts.py:139", "an unknown group is no such object", "POST", "broadcasts", 400,
+      json={"text": "Hello", "groups": [123456]}, errors={"groups": "No such object: 123456"}),
+    C("test_broadcasts.py:147", "the base language needs its text", "POST", "broadcasts", 400,
+      json={"text": {"kin": "Muraho"}, "base_language": "eng", "contacts": ["{contact}"]},
+      errors={"non_field_errors": "No text translation provided in base language."}),
+    C("test_broadcasts.py:176", "and its quick replies, when there are any", "POST", "broadcasts",
+      400, json={"text": {"eng": "Hello"}, "quick_replies": {"spa": [{"text": "Si"}]},
+                 "base_language": "eng", "contacts": ["{contact}"]},
+      errors={"non_field_errors": "No quick_replies translations provided in base language."}),
+    # --- messages: test_messages.py ------------------------------------------------------------
+    C("test_messages.py:161", "an id filter must be a number", "GET", "messages", 400,
+      {"id": "xyz"}, errors={None: "Value for id must be an integer"}),
+    C("test_messages.py:173", "contact and folder together are refused", "GET", "messages", 400,
+      {"contact": "{contact}", "folder": "inbox"},
+      errors={None:
+              "You may only specify one of the contact, folder, label, broadcast parameters"}),
+    C("test_messages.py:182", "a message needs a contact", "POST", "messages", 400, json={},
+      errors={"contact": REQUIRED}),
+    C("test_messages.py:189", "and text or attachments", "POST", "messages", 400,
+      json={"contact": "{contact}"},
+      errors={"non_field_errors": "Must provide either text or attachments."}),
+    C("test_messages.py:237", "an attachment that names nothing is no such object", "POST",
+      "messages", 400, json={"contact": "{contact}", "text": "Hi", "attachments": ["xxxx"]},
+      errors={"attachments": "No such object: xxxx"}),
+    C("test_messages.py:245", "so is an unknown media uuid", "POST", "messages", 400,
+      json={"contact": "{contact}", "text": "Hi", "attachments": ["{unknown}"]},
+      errors={"attachments": "No such object: {unknown}"}),
+    C("test_messages.py:302", "a form reply without extra is refused at its index", "POST",
+      "messages", 400,
+      json={"contact": "{contact}", "text": "Book an appointment",
+            "quick_replies": [{"type": "form", "text": "Book now"}]},
+      body_is={"quick_replies": {
+          "0": ["Quick replies of type 'form' require 'text' and 'extra' values."]}}),
+    # --- campaign events: test_campaign_events.py ----------------------------------------------
+    C("test_campaign_events.py:125", "five fields are required, all named at once", "POST",
+      "campaign_events", 400, json={},
+      errors=dict.fromkeys(("campaign", "relative_to", "offset", "unit", "delivery_hour"),
+                           REQUIRED)),
+    C("test_campaign_events.py:146", "a bad unit, hour and message are named together", "POST",
+      "campaign_events", 400,
+      json=EVENT | {"unit": "epocs", "delivery_hour": 25, "message": {"kin": "Muraho"}},
+      errors={"unit": '"epocs" is not a valid choice.',
+              "delivery_hour": "Ensure this value is less than or equal to 23.",
+              "message": "Message text in default flow language is required."}),
+    C("test_campaign_events.py:164", "a flow or a message is needed", "POST", "campaign_events",
+      400, json=EVENT, errors={"non_field_errors": "Flow or a message text required."}),
+    C("test_campaign_events.py:208", "a blank message is blank in the default language", "POST",
+      "campaign_events", 400, json=EVENT | {"message": ""},
+      errors={("message", "eng"): "This field may not be blank."}),
+    C("test_campaign_events.py:356", "an event stays in its campaign", "POST", "campaign_events",
+      400, {"uuid": "{event:Farmer Tips}"},
+      EVENT | {"campaign": "{campaign:Appointment Reminders}", "message": {"eng": "OK"}},
+      errors={"campaign": "Cannot change campaign for existing events"}),
+    C("test_campaign_events.py:371", "a malformed uuid is a 400, not a 404", "POST",
+      "campaign_events", 400, {"uuid": "1234"}, {},
+      errors={None: "Param 'uuid': 1234 is not a valid UUID."}),
+    C("test_campaign_events.py:376", "a delete must say which event", "DELETE", "campaign_events",
+      400, errors={None: NO_DETAIL_UUID}),
+    C("test_campaign_events.py:381", "a malformed uuid on delete is a 400", "DELETE",
+      "campaign_events", 400, {"uuid": "1234"},
+      errors={None: "Param 'uuid': 1234 is not a valid UUID."}),
+    C("test_campaign_events.py:403", "events of an archived campaign cannot be changed", "POST",
+      "campaign_events", 400, {"uuid": "{event:Old Campaign}"},
+      EVENT | {"campaign": "{campaign:Old Campaign}", "message": {"eng": "OK"}},
+      errors={"campaign": "No such object: {campaign:Old Campaign}"}),
+    # --- flow starts: test_flow_starts.py ------------------------------------------------------
+    C("test_flow_starts.py:25", "a start needs a flow", "POST", "flow_starts", 400, json={},
+      errors={"flow": REQUIRED}),
+    C("test_flow_starts.py:146", "and someone to start", "POST", "flow_starts", 400,
+      json={"flow": "{flow:Registration}", "restart_participants": True},
+      errors={"non_field_errors": "Must specify at least one group, contact or URN"}),
+    C("test_flow_starts.py:161", "extra must be an object, not text", "POST", "flow_starts", 400,
+      json=START | {"extra": "YES"}, errors={"extra": "Must be a valid JSON object"}),
+    C("test_flow_starts.py:176", "nor a list", "POST", "flow_starts", 400,
+      json=START | {"extra": [1]}, errors={"extra": "Must be a valid JSON object"}),
+    C("test_flow_starts.py:190", "params the same", "POST", "flow_starts", 400,
+      json=START | {"params": "YES"}, errors={"params": "Must be a valid JSON object"}),
+    C("test_flow_starts.py:220", "params stop at 10,000 characters encoded", "POST",
+      "flow_starts", 400, json=START | {"params": {"foo": "a" * 10000}},
+      errors={"params": "Cannot exceed 10,000 characters encoded."}),
+    C("test_flow_starts.py:228", "a bad URN is named at its index", "POST", "flow_starts", 400,
+      json=START | {"urns": ["foo:bar"]},
+      errors={("urns", "0"): "Invalid URN: foo:bar. Ensure phone numbers contain country codes."}),
+    C("test_flow_starts.py:236", "an unknown contact is no such object", "POST", "flow_starts",
+      400, json=START | {"contacts": ["abcde"]}, errors={"contacts": "No such object: abcde"}),
+    C("test_flow_starts.py:244", "an unknown group is no such object", "POST", "flow_starts", 400,
+      json=START | {"groups": ["abcde"]}, errors={"groups": "No such object: abcde"}),
+    C("test_flow_starts.py:255", "an unknown flow is no such object", "POST", "flow_starts", 400,
+      json={"flow": "abcde", "urns": ["tel:+12067791212"]},
+      errors={"flow": "No such object: abcde"}),
+    C("test_flow_starts.py:304", "a malformed uuid filter is a 400", "GET", "flow_starts", 400,
+      {"uuid": "xyz"}, errors={None: "Param 'uuid': xyz is not a valid UUID."}),
+    # --- resthooks: test_resthooks.py ----------------------------------------------------------
+    C("test_resthooks.py:61", "a subscriber needs a resthook and a URL, named at once", "POST",
+      "resthook_subscribers", 400, json={},
+      errors={"resthook": REQUIRED, "target_url": REQUIRED}),
+    C("test_resthooks.py:69", "an unknown resthook is named", "POST", "resthook_subscribers", 400,
+      json={"resthook": "spam", "target_url": "https://foo.bar/"},
+      errors={"resthook": "No resthook with slug: spam"}),
+    C("test_resthooks.py:122", "a delete must say which subscriber", "DELETE",
+      "resthook_subscribers", 400,
+      errors={None: "URL must contain one of the following parameters: id"}),
+    C("test_resthooks.py:126", "deleting a subscriber that is not there is a 404", "DELETE",
+      "resthook_subscribers", 404, {"id": "999999"}),
+    # --- runs, users, definitions, statistics ---------------------------------------------------
+    C("test_runs.py:254", "a malformed flow filter is a 400", "GET", "runs", 400,
+      {"flow": "invalid"}, errors={None: "Param 'flow': invalid is not a valid UUID."}),
+    C("test_runs.py:292", "contact and flow together are refused", "GET", "runs", 400,
+      {"contact": "{contact}", "flow": "{flow:Registration}"},
+      errors={None: "You may only specify one of the contact, flow parameters"}),
+    C("test_users.py:68", "a malformed uuid filter is a 400", "GET", "users", 400,
+      {"uuid": "xyz"}, errors={None: "Param 'uuid': xyz is not a valid UUID."}),
+    C("test_definitions.py:100", "dependencies is one of three words", "GET", "definitions", 400,
+      {"flow": "{flow:Registration}", "dependencies": "xx"},
+      errors={None: "dependencies must be one of none, flows, all"}),
+    C("test_statistics.py:25", "an unreadable since is a 400", "GET", "statistics", 400,
+      {"since": "bad", "until": "2026-02-28"}, errors={None: "Invalid date value for 'since'."}),
+    C("test_statistics.py:29", "more than 366 days is a 400", "GET", "statistics", 400,
+      {"since": "2024-01-01", "until": "2025-06-01"},
+      errors={None: "Date range can't be more than 366 days."}),
+]
+# fmt: on
+
+
+class Refs:
+    """The seeded objects the cases name, looked up once: ``{group:Reporters}`` is that
+    group's uuid, ``{contact}`` an active contact's, ``{unknown}`` a uuid nothing has."""
+
+    UNKNOWN = "0c0c0c0c-0000-4000-8000-000000000000"
+
+    def __init__(self, api: httpx.Client) -> None:
+        self.api = api
+        self.known: dict[str, str] = {"unknown": self.UNKNOWN}
+
+    def results(self, endpoint: str, **params: Any) -> list[dict[str, Any]]:
+        return self.api.get(f"/api/v2/{endpoint}.json", params=params).json()["results"]
+
+    def named(self, endpoint: str, name: str) -> str:
+        return next(r["uuid"] for r in self.results(endpoint) if r["name"] == name)
+
+    def lookup(self, kind: str, name: str | None) -> str:
+        key = kind if name is None else f"{kind}:{name}"
+        if key not in self.known:
+            self.known[key] = self.find(kind, name)
+        return self.known[key]
+
+    def find(self, kind: str, name: str | None) -> str:
+        if kind in ("group", "label", "topic", "flow"):
+            return self.named(f"{kind}s", name or "")
+        if kind == "campaign":
+            listed = [r for r in self.results("campaigns") if r["name"] == name]
+            if listed:
+                return listed[0]["uuid"]
+            # an archived campaign is not listed, but its events still are
+            return self.event(name or "")["campaign"]["uuid"]
+        if kind == "event":
+            return self.event(name or "")["uuid"]
+        return self.special(kind)
+
+    def event(self, campaign: str) -> dict[str, Any]:
+        return next(e for e in self.results("campaign_events") if e["campaign"]["name"] == campaign)
+
+    def special(self, kind: str) -> str:
+        if kind == "contact":
+            return self.results("contacts", group="Active")[-1]["uuid"]
+        if kind == "blocked_contact":
+            return self.results("contacts", group="Blocked")[0]["uuid"]
+        if kind == "deleted_contact":
+            return self.results("contacts", deleted="true")[0]["uuid"]
+        if kind == "urn":
+            return self.results("contacts", group="Active")[0]["urns"][0]
+        if kind in ("msg_in", "msg_out"):
+            direction = kind[-3:].strip("_")
+            return str(
+                next(m["id"] for m in self.results("messages") if m["direction"] == direction)
+            )
+        if kind == "ticket":
+            return self.results("tickets")[0]["uuid"]
+        raise KeyError(kind)
+
+    def fill(self, value: Any) -> Any:
+        """``value`` with every ``{kind:name}`` replaced; a lone number id stays a number."""
+        if isinstance(value, str):
+            whole = re.fullmatch(r"\{(\w+)(?::([^}]+))?\}", value)
+            if whole and whole[1] in ("msg_in", "msg_out"):
+                return int(self.lookup(whole[1], None))
+            return re.sub(r"\{(\w+)(?::([^}]+))?\}", lambda m: self.lookup(m[1], m[2]), value)
+        if isinstance(value, list):
+            return [self.fill(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.fill(v) for k, v in value.items()}
+        return value
+
+
+@pytest.fixture(scope="module")
+def conformance_api() -> Iterator[httpx.Client]:
+    """A sandbox of this module's own: the cases write, and the session's stays as seeded."""
+    from explorer.sandbox.server import SandboxServer
+
+    server = SandboxServer(token=TOKEN, contacts=200, rate="100000/hour")
+    server.start()
+    headers = {"Authorization": f"Token {TOKEN}"}
+    try:
+        with httpx.Client(base_url=server.base_url, headers=headers, timeout=10) as client:
+            yield client
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def refs(conformance_api: httpx.Client) -> Refs:
+    return Refs(conformance_api)
+
+
+def send(api: httpx.Client, refs: Refs, case: Case) -> httpx.Response:
+    path = catalog()[case.endpoint].path
+    params = {k: refs.fill(v) for k, v in case.params.items()}
+    body = refs.fill(case.json) if case.method == "POST" else None
+    return api.request(case.method, path, params=params, json=body)
+
+
+def assert_answer(response: httpx.Response, case: Case, refs: Refs) -> None:
+    """What RapidPro's mixin checks: the status, then each field's message in its list."""
+    assert response.status_code == case.status, f"{case.cite}: {response.text}"
+    if case.body_is is not None:
+        assert response.json() == refs.fill(case.body_is), case.cite
+    for where, message in refs.fill(case.errors).items():
+        body = response.json()
+        if where is None:
+            assert body.get("detail") == message, f"{case.cite}: {body}"
+            continue
+        top, sub = where if isinstance(where, tuple) else (where, None)
+        found = body.get(top)
+        if sub is not None:
+            assert isinstance(found, dict), f"{case.cite}: {body}"
+            found = found.get(sub)
+        assert isinstance(found, list) and message in found, f"{case.cite}: {body}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.cite} {c.says}" for c in CASES])
+def test_rapidpro_asserts(conformance_api: httpx.Client, refs: Refs, case: Case) -> None:
+    """Each case: its ``cite`` is the assertion in RapidPro's tests, ``says`` our restatement."""
+    assert_answer(send(conformance_api, refs, case), case, refs)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QStyle,
     QTableView,
@@ -350,12 +351,16 @@ class ResultsTable(QWidget):
         self.copy_button.setObjectName("copyCellsButton")
         self.copy_button.setToolTip("Copy the selected cells as tab-separated text (Ctrl+C)")
         self.copy_button.clicked.connect(self.copy_selection)
-        self.export_csv_button = QPushButton("Export CSV…", self)
-        self.export_csv_button.setObjectName("exportCsvButton")
-        self.export_csv_button.clicked.connect(lambda: self.choose_export(CSV))
-        self.export_jsonl_button = QPushButton("Export JSONL…", self)
-        self.export_jsonl_button.setObjectName("exportJsonlButton")
-        self.export_jsonl_button.clicked.connect(lambda: self.choose_export(JSONL))
+        # One "Export" menu, not a button per format: the bar must fit a 1024-pixel window.
+        self.export_button = QPushButton("Export", self)
+        self.export_button.setObjectName("exportButton")
+        self.export_button.setToolTip("Save these results to a file")
+        export_menu = QMenu(self.export_button)
+        self.export_csv_action = export_menu.addAction("CSV, for spreadsheets…")
+        self.export_csv_action.triggered.connect(lambda: self.choose_export(CSV))
+        self.export_jsonl_action = export_menu.addAction("JSON Lines, one record a line…")
+        self.export_jsonl_action.triggered.connect(lambda: self.choose_export(JSONL))
+        self.export_button.setMenu(export_menu)
         # Where the last export went, for as long as these rows are shown.
         self.export_note = QLabel(self)
         self.export_note.setObjectName("exportNote")
@@ -373,8 +378,7 @@ class ResultsTable(QWidget):
         bar.addSpacing(12)
         bar.addWidget(self.count_label, 1)
         bar.addWidget(self.copy_button)
-        bar.addWidget(self.export_csv_button)
-        bar.addWidget(self.export_jsonl_button)
+        bar.addWidget(self.export_button)
         self._bar = bar
 
     # --- content ------------------------------------------------------------------------------
@@ -483,8 +487,7 @@ class ResultsTable(QWidget):
         has_rows = bool(self.model.records)
         self.copy_button.setEnabled(has_rows)
         self.copy_action.setEnabled(has_rows)
-        self.export_csv_button.setEnabled(has_rows)
-        self.export_jsonl_button.setEnabled(has_rows)
+        self.export_button.setEnabled(has_rows)
 
     def _note(self, text: str) -> None:
         self.export_note.setText(text)

@@ -889,3 +889,26 @@ def test_raw_send_as_written_makes_a_wrong_request_on_purpose(
     assert "no field called 'colour'" in said[0] and "name: is required" in said[0]
     window.request_tabs.setCurrentWidget(window.form)
     assert not button.isVisible()  # only Raw sends as written
+
+
+def test_a_400_with_rapidpros_nested_keys_reads_as_one_line_per_value(
+    window: MainWindow, qtbot: Any
+) -> None:
+    choose(window, "broadcasts", "POST")
+    window.request_tabs.setCurrentWidget(window.raw)
+    body = {
+        "urns": ["tel:+250788123123"],
+        "text": {"eng": "Hi"},
+        "quick_replies": {"eng": [{"type": "form"}]},
+    }
+    window.raw_body.setPlainText(json.dumps(body))
+    window.raw.read()
+    with qtbot.waitSignal(window.outcome_shown, timeout=15000) as blocker:
+        window.request_panel.send_written()
+    assert blocker.args[0].status == 400
+    shown = QTextDocument()
+    shown.setHtml(window.response.errors_label.text())
+    text = shown.toPlainText()
+    # Where RapidPro put the error (language, then the reply's place), then its words.
+    assert "quick_replies.eng[0]: Quick replies of type 'form' require 'text' and 'extra'" in text
+    assert "{" not in text  # no raw JSON of the nesting

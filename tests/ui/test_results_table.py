@@ -136,7 +136,7 @@ def test_exports_write_the_rows_as_shown(
 
     # Through the (non-modal) dialog, as a person would.
     jsonl_path = tmp_path / "page.jsonl"
-    qtbot.mouseClick(table.export_jsonl_button, Qt.MouseButton.LeftButton)  # returns at once
+    table.export_jsonl_action.trigger()  # the Export menu's JSON Lines; returns at once
     dialog = table.findChild(QFileDialog, "exportDialog")
     assert isinstance(dialog, QFileDialog) and dialog.isVisible()
     dialog.selectFile(str(jsonl_path))
@@ -199,7 +199,7 @@ def test_a_single_object_is_one_row_and_a_refusal_clears_the_table(
     assert widget.model.headerData(0, Qt.Orientation.Vertical) == "1"
     assert not widget.page_label.isVisible() and not widget.next_button.isVisible()
     assert cell(widget, 0, "name") == name
-    assert widget.export_csv_button.isEnabled()
+    assert widget.export_button.isEnabled()
 
     workspace = arun(go(Draft("workspace")))  # a GET that answers with one object
     assert widget.show_outcome(workspace) and widget.row_count() == 1
@@ -209,7 +209,7 @@ def test_a_single_object_is_one_row_and_a_refusal_clears_the_table(
     assert refused.status == 404
     assert not widget.show_outcome(refused)
     assert widget.row_count() == 0 and "not a page of results" in widget.count_label.text()
-    assert not widget.export_csv_button.isEnabled()
+    assert not widget.export_button.isEnabled()
 
 
 def test_row_numbers_go_on_across_pages(

@@ -249,21 +249,12 @@ class FetchAllPanel(QWidget):
         self,
         prepared: Prepared | None,
         connection: Connection | None = None,
-        *,
-        workspace: str = "",
-        base_url: str = "",
-        token: str | None = None,
-        deadline: float | None = None,
     ) -> None:
         """The request Start would fetch, on ``connection`` (None for either, or not a paged
         GET: Start is off, saying why).
 
-        A running fetch is not affected: it keeps the request it started with. The loose
-        ``workspace``, ``base_url``, ``token`` and ``deadline`` are how MainWindow still
-        calls it, until #13's split of the window passes its Connection; then they go.
+        A running fetch is not affected: it keeps the request it started with.
         """
-        if connection is None and base_url:
-            connection = Connection(workspace, base_url, token, deadline=deadline)
         paged = prepared is not None and pagination_of(prepared) is not Pagination.NONE
         if prepared is not None and connection is not None and paged:
             target = _Target(connection, prepared)

@@ -412,14 +412,7 @@ class RequestPanel(QWidget):
 
     def _sync(self, panel: FetchAllPanel) -> None:
         """Fetch-all follows the request in the editor and the workspace in use."""
-        c = self.session.connection
-        panel.set_request(
-            self.session.prepared if c else None,
-            workspace=c.name if c else "",
-            base_url=c.base_url if c else "",
-            token=c.token if c else None,
-            deadline=c.deadline if c else None,
-        )
+        panel.set_request(self.session.prepared, self.session.connection)
 
     def set_http(self, http: object) -> None:
         self.session.http = http  # type: ignore[assignment]

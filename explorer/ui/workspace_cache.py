@@ -102,16 +102,11 @@ class WorkspaceCache(QObject):
     def __init__(
         self,
         http: httpx.AsyncClient,
-        connection: Connection | str,
-        token: str | None = None,
+        connection: Connection,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.http = http
-        if isinstance(connection, str):
-            # (http, base_url, token): how MainWindow still calls it, until #13's split of
-            # the window passes its Connection; then this branch and ``token`` go.
-            connection = Connection(connection, connection, token)
         self.connection = connection
         self.base_url = connection.base_url.rstrip("/")
         self._entries: dict[tuple[str, str], _Entry] = {}

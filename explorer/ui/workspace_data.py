@@ -45,7 +45,7 @@ class WorkspaceData(QObject):
             return
         from explorer.ui.workspace_cache import WorkspaceCache
 
-        cache = WorkspaceCache(http, connection.base_url, connection.token, parent=self)
+        cache = WorkspaceCache(http, connection, parent=self)
         self.form.set_context(
             EditorContext(default_country=connection.default_country, cache=cache)
         )

@@ -125,10 +125,7 @@ class RateLimitBanner(QWidget):
             return
         left = countdown.seconds_left
         if left <= 0:
-            self._countdown = None
-            self.hide()
-            self.remaining_changed.emit(0)
-            self.finished.emit()
+            self.finish()
             return
         if left != self._shown:
             self._shown = left

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from explorer.core.catalog import Catalog, HttpMethod
 from explorer.core.catalog_text import method_html
 from explorer.core.errors import ValidationErrors
-from explorer.core.request import Draft, is_unset, preview_text
+from explorer.core.request import Draft, as_written, is_unset, preview_text
 from explorer.ui import status
 from explorer.ui.deferred import Deferred
 from explorer.ui.dirty_tracker import DirtyTracker
@@ -332,7 +332,8 @@ class RequestPanel(QWidget):
         else:
             self.send_button.setText("&Send")
         self.send_button.setEnabled(not problem)
-        self.send_problem.setText("" if problem == "Sending…" else problem)
+        # A send in flight is said by the response pane; beside Send, only what blocks it.
+        self.send_problem.setText("" if s.busy and not s.waiting else problem)
         self.send_button.setToolTip(problem or "Send (Ctrl+Enter)")
         in_raw = self.request_tabs.currentWidget() is self.raw
         self.send_as_written.setVisible(in_raw)
@@ -360,7 +361,6 @@ class RequestPanel(QWidget):
     def copy(self, kind: str) -> None:
         """Copy the request as curl, httpx or TembaClient code (the token never included)."""
         from explorer.core import snippets
-        from explorer.core.request import as_written
 
         s = self.session
         prepared: Prepared | None = s.prepared

@@ -10,7 +10,6 @@ table, the banner and the history subscribe to its signals; tests drive it witho
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from explorer.core.catalog import HttpMethod, Pagination
 from explorer.core.connection import Connection
 from explorer.core.errors import ValidationError, ValidationErrors
+from explorer.core.ratelimit import Countdown
 from explorer.core.request import Draft, Prepared, as_written, build_request, prepare
 from explorer.ui.operation import Operation
 from explorer.ui.send_problem import problem_text
@@ -83,6 +83,8 @@ class RequestSession(QObject):
         self.connection: Connection | None = None
         self.auto_retry = False
         self.draft: Draft | None = None
+        self._collection: Collection | None = None  # where the draft's {{variables}} resolve
+        self._unreadable = ""  # why the Raw text cannot be read, when it cannot
         self.prepared: Prepared | None = None
         self.errors: ValidationErrors | None = None
         self.problem = "Choose an endpoint."
@@ -93,7 +95,7 @@ class RequestSession(QObject):
         self._operation: Operation[None] | None = None
         self._in_flight = False
         self._retry: Prepared | None = None
-        self._wait_until: float | None = None
+        self._wait: Countdown | None = None  # the server's wait, while it lasts
         self._wait_timer = QTimer(self)
         self._wait_timer.setSingleShot(True)
         self._wait_timer.setTimerType(Qt.TimerType.PreciseTimer)  # never after the banner ends
@@ -112,9 +114,6 @@ class RequestSession(QObject):
             self._waiting_for = waiting_for
         if self.draft is not None:
             self.take_draft(self.draft, collection=self._collection, unreadable=self._unreadable)
-
-    _collection: Collection | None = None
-    _unreadable = ""
 
     def take_draft(
         self, draft: Draft, *, collection: Collection | None = None, unreadable: str = ""
@@ -169,14 +168,12 @@ class RequestSession(QObject):
     @property
     def waiting(self) -> bool:
         """The server asked to wait and the time is not up."""
-        return self._wait_until is not None
+        return self._wait is not None
 
     @property
     def wait_left(self) -> int:
         """Whole seconds of the wait still to go (0 when not waiting)."""
-        if self._wait_until is None:
-            return 0
-        return max(0, int(self._wait_until - time.monotonic() + 0.999))
+        return self._wait.seconds_left if self._wait is not None else 0
 
     @property
     def retry_pending(self) -> bool:
@@ -302,13 +299,12 @@ class RequestSession(QObject):
     def hold(self, seconds: float) -> None:
         """The server asks to wait ``seconds`` before the next request (a 429 here, or one
         fetch-all met on the same workspace); a later wait replaces an earlier one."""
-        seconds = max(0.0, float(seconds))
-        self._wait_until = time.monotonic() + seconds
-        self._wait_timer.start(int(seconds * 1000))
-        self.wait_started.emit(seconds)
+        self._wait = Countdown(seconds)
+        self._wait_timer.start(int(self._wait.total * 1000))
+        self.wait_started.emit(self._wait.total)
 
     def _end_wait(self) -> None:
-        self._wait_until = None
+        self._wait = None
         self.wait_ended.emit()
         retry, self._retry = self._retry, None
         if retry is not None and self.connection is not None and not self.busy:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
-from explorer.core.catalog import Kind
+from explorer.core.catalog import HttpMethod, Kind
 from explorer.ui.editors import EditorContext
 
 if TYPE_CHECKING:
@@ -76,6 +76,6 @@ class WorkspaceData(QObject):
     def answered(self, prepared: Prepared | None, outcome: Outcome) -> None:
         """A write went through: names it made show up in suggestions."""
         cache = self.form.context.cache
-        wrote = prepared is not None and prepared.method.value != "GET"
+        wrote = prepared is not None and prepared.method is not HttpMethod.GET
         if wrote and outcome.ok and cache is not None:
             cache.invalidate(prepared.endpoint.name)  # type: ignore[union-attr]

@@ -175,9 +175,9 @@ class MainWindow(QMainWindow):
         self.tracker.dirty_changed.connect(
             lambda _dirty: self.setWindowTitle(self.tracker.title(APP_NAME))
         )
-        s.busy_changed.connect(lambda _b: self.actions.set_busy(s.busy or s.retry_pending))
-        s.wait_started.connect(lambda _s: self.actions.set_busy(s.busy or s.retry_pending))
-        s.retry_cancelled.connect(lambda: self.actions.set_busy(s.busy))
+        # Esc cancels a send in flight, or the retry waiting out a rate limit.
+        for changed in (s.busy_changed, s.wait_started, s.retry_cancelled):
+            changed.connect(lambda *_: self.actions.set_busy(s.busy or s.retry_pending))
         s.send_started.connect(self.response.show_sending)
         s.send_ended.connect(self.response.show_problem)
         s.outcome_arrived.connect(self._show_outcome)

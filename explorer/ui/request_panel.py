@@ -193,7 +193,7 @@ class RequestPanel(QWidget):
         s.prepared_changed.connect(self._on_prepared)
         s.outcome_arrived.connect(self._show_server_errors)
         s.busy_changed.connect(lambda _busy: self._update_send_state())
-        s.wait_started.connect(self.rate_limit_banner.start)
+        s.wait_ticked.connect(self.rate_limit_banner.follow)  # core's countdown, shown
         s.wait_ended.connect(self.rate_limit_banner.finish)
         s.wait_ended.connect(self._update_send_state)
         s.retry_cancelled.connect(self._update_send_state)

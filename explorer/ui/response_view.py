@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from explorer.ui.json_view import JsonView
 
 OK_COLOUR, BAD_COLOUR = "#2e7d32", "#c62828"
+TAB_FRAME = 4  # what the tab page's frame adds around the body's toolbar
 
 
 class ResponseView(QWidget):
@@ -82,6 +83,13 @@ class ResponseView(QWidget):
         layout.addWidget(self.meaning_label)
         layout.addWidget(self.errors_label)
         layout.addWidget(self.tabs, 1)
+        # The body's toolbar comes with the first response; its width is kept from the start,
+        # so the panes do not move when it arrives.
+        from explorer.ui.json_toolbar import JsonToolbar
+
+        probe = JsonToolbar()
+        self.setMinimumWidth(probe.minimumSizeHint().width() + TAB_FRAME)
+        probe.deleteLater()
 
     @property
     def body(self) -> JsonView:

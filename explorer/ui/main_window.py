@@ -101,7 +101,8 @@ class MainWindow(QMainWindow):
         self.side_tabs.addTab(self.endpoints, "&Endpoints")
         self.side_tabs.addTab(self.panels.collections_slot, "C&ollections")
         self.side_tabs.addTab(self.panels.history_slot, "Histor&y")
-        self.side_tabs.setMinimumWidth(200)
+        # Its three tabs' names fit without scroll arrows.
+        self.side_tabs.setMinimumWidth(self.side_tabs.tabBar().sizeHint().width() + 8)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.side_tabs)

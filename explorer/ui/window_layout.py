@@ -1,11 +1,11 @@
 """The window's first layout, fitted to the width it really has.
 
 Until the person drags a splitter (or a saved layout is restored), the panes share the
-window's width by a rule rather than by the fixed sizes of a wide screen: the endpoint
-list gets what its longest row needs when there is room and shrinks first when there is
-not, the response keeps at least what its toolbar needs, and the request gets the rest, its
-docs beside the form taking a smaller share when the pane is narrow. Nothing moves because
-a response arrived.
+window's width by a rule rather than by the fixed sizes of a wide screen: the response
+keeps at least what its toolbar needs, the request form gets room next, then the endpoint
+list up to what its longest row needs; the docs beside the form take a smaller share in a
+narrow request pane and fold away in a narrower one. Nothing moves because a response
+arrived.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QMainWindow, QSplitter
 from explorer.ui.errors import guarded
 
 SIDE_MAX = 310  # the longest endpoint row with its badges
-SIDE_SHARE = 0.25  # of the window, until the list has all it needs
+REQUEST_WANTED = 420  # the form's width before the endpoint list grows past its least
 RESPONSE_SHARE = 0.4  # of what the endpoint list leaves
 DOCS_SHARE_WIDE, DOCS_SHARE_NARROW = 0.4, 0.32
 NARROW_REQUEST = 640
@@ -25,7 +25,7 @@ FOLD_DOCS = 480  # below this the form and the docs would both be too narrow to 
 
 def main_sizes(width: int, side_min: int, response_min: int) -> list[int]:
     """Endpoint list, request, response for a splitter ``width`` pixels wide."""
-    side = max(side_min, min(SIDE_MAX, round(width * SIDE_SHARE)))
+    side = max(side_min, min(SIDE_MAX, width - response_min - REQUEST_WANTED))
     rest = max(0, width - side)
     response = max(response_min, round(rest * RESPONSE_SHARE))
     return [side, max(0, rest - response), response]

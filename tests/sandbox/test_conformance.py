@@ -33,7 +33,8 @@ class Case:
 
     ``errors`` maps a field (``None``: the ``detail``; a ``(field, key)`` pair: a nested
     key) to a message its list must hold; ``body_is`` is the whole body, when the test
-    asserts all of it. Strings may name seeded objects as ``{kind:name}`` (see ``Refs``).
+    asserts all of it; ``body_has`` some of its keys (a compiled pattern matches a value's
+    format). Strings may name seeded objects as ``{kind:name}`` (see ``Refs``).
     """
 
     cite: str
@@ -41,13 +42,17 @@ class Case:
     method: str
     endpoint: str
     status: int
-    params: dict[str, str] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
     json: Any = None
     errors: dict[Any, str] = field(default_factory=dict)
     body_is: Any = None
+    body_has: dict[str, Any] = field(default_factory=dict)
 
 
 C = Case
+# RapidPro writes every datetime of a result in UTC with microseconds (views.py, "Date Values").
+DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 X65 = "x" * 65
 REQUIRED = "This field is required."
 UNIQUE = "This field must be unique."
@@ -428,6 +433,218 @@ CASES: list[Case] = [
     C("test_statistics.py:29", "more than 366 days is a 400", "GET", "statistics", 400,
       {"since": "2024-01-01", "until": "2025-06-01"},
       errors={None: "Date range can't be more than 366 days."}),
+    # --- creates, updates and deletes that succeed, with what the body says --------------------
+    C("test_groups.py:99", "a new group is created, ready and empty", "POST", "groups", 201,
+      json={"name": "Conformance Group"},
+      body_has={"uuid": UUID, "name": "Conformance Group", "query": None, "status": "ready",
+                "system": False, "count": 0}),
+    C("test_groups.py:158", "deleting a group is a 204", "DELETE", "groups", 204,
+      {"uuid": "{new_group:Short Lived}"}),
+    C("test_labels.py:59", "a new label is created with no messages", "POST", "labels", 201,
+      json={"name": "Conformance Label"},
+      body_has={"uuid": UUID, "name": "Conformance Label", "count": 0}),
+    C("test_labels.py:97", "deleting a label is a 204", "DELETE", "labels", 204,
+      {"uuid": "{new_label:Short Lived}"}),
+    C("test_topics.py:61", "a new topic has no tickets and a creation time", "POST", "topics", 201,
+      json={"name": "Conformance Topic"},
+      body_has={"uuid": UUID, "name": "Conformance Topic", "counts": {"open": 0, "closed": 0},
+                "system": False, "created_on": DATETIME}),
+    C("test_campaigns.py:68", "a new campaign names its group", "POST", "campaigns", 201,
+      json={"name": "Conformance Campaign"} | GROUP,
+      body_has={"uuid": UUID, "name": "Conformance Campaign", "archived": False,
+                "group": {"uuid": "{group:Farmers}", "name": "Farmers"}, "created_on": DATETIME}),
+    C("test_globals.py:107", "a new global's key comes from its name", "POST", "globals", 201,
+      json={"name": "Conformance Global", "value": "23464373"},
+      body_has={"key": "conformance_global", "name": "Conformance Global", "value": "23464373",
+                "modified_on": DATETIME}),
+    C("test_fields.py:121", "a new field is created", "POST", "fields", 201,
+      json={"name": "Conformance Field", "type": "number"},
+      body_has={"key": "conformance_field", "name": "Conformance Field", "type": "number"}),
+    C("test_fields.py:134", "updating a field by a key nobody has is a 404", "POST", "fields", 404,
+      {"key": "deleted"}, {"name": "Something", "type": "text"}),
+    C("test_contacts.py:264", "an empty contact can be created", "POST", "contacts", 201, json={},
+      body_has={"uuid": UUID, "name": None, "status": "active", "language": None, "urns": [],
+                "groups": [], "notes": [], "flow": None, "created_on": DATETIME,
+                "modified_on": DATETIME, "last_seen_on": None, "blocked": False,
+                "stopped": False}),
+    C("test_contacts.py:288", "so can one whose every field is empty", "POST", "contacts", 201,
+      json={"name": None, "language": None, "urns": [], "groups": [], "fields": {}},
+      body_has={"name": None, "language": None, "urns": [], "groups": []}),
+    C("test_contacts.py:304", "a contact with every field set is created", "POST", "contacts", 201,
+      json={"name": "Jean", "language": "fra", "urns": ["tel:+250783333333", "twitter:JEAN"],
+            "groups": ["{group:Reporters}"], "fields": {"nickname": "Jado"}},
+      body_has={"name": "Jean", "language": "fra",
+                "groups": [{"uuid": "{group:Reporters}", "name": "Reporters"}]}),
+    C("test_contacts.py:447", "a URN in the URL that nobody has creates a contact", "POST",
+      "contacts", 201, {"urn": "tel:+250-78-5555555"}, {"name": "Bobby"},
+      body_has={"name": "Bobby", "urns": ["tel:+250785555555"]}),
+    C("test_contacts.py:528", "deleting a contact is a 204", "DELETE", "contacts", 204,
+      {"uuid": "{new_contact:Short Lived}"}),
+    C("test_contacts.py:728", "a datetime value is written in the workspace's time zone", "POST",
+      "contacts", 201,
+      json={"name": "Clock", "fields": {"next_appointment": "2017-11-11T11:12:13Z"}},
+      body_has={"fields": {"next_appointment": "2017-11-11T13:12:13+02:00"}}),
+    C("test_contacts.py:740", "a datetime without a time zone is no value", "POST", "contacts", 201,
+      json={"name": "Clockless", "fields": {"next_appointment": "2017-11-11T11:12:13"}},
+      body_has={"fields": {"next_appointment": None}}),
+    C("test_contact_actions.py:84", "contacts named by uuid or URN join a group by name", "POST",
+      "contact_actions", 204,
+      json={"contacts": ["{new_contact:Joiner}", "{new_urn:tel:+250788000002}"], "action": "add",
+            "group": "Volunteers"}),
+    C("test_contact_actions.py:115", "a group uuid nothing has is no such object", "POST",
+      "contact_actions", 400,
+      json={"contacts": ["{contact}"], "action": "add", "group": "{unknown}"},
+      errors={"group": "No such object: {unknown}"}),
+    C("test_contact_actions.py:131", "removing by name ignores its case", "POST",
+      "contact_actions", 204,
+      json={"contacts": ["{new_contact:Joiner}"], "action": "remove", "group": "volunteers"}),
+    C("test_contact_actions.py:157", "contacts can be blocked", "POST", "contact_actions", 204,
+      json={"contacts": ["{new_contact:Blockee}"], "action": "block"}),
+    C("test_contact_actions.py:168", "and unblocked", "POST", "contact_actions", 204,
+      json={"contacts": ["{new_contact:Blockee}"], "action": "unblock"}),
+    C("test_contact_actions.py:178", "interrupted", "POST", "contact_actions", 204,
+      json={"contacts": ["{new_contact:Blockee}"], "action": "interrupt"}),
+    C("test_contact_actions.py:188", "have their messages archived", "POST", "contact_actions",
+      204, json={"contacts": ["{new_contact:Blockee}"], "action": "archive_messages"}),
+    C("test_contact_actions.py:198", "and be deleted", "POST", "contact_actions", 204,
+      json={"contacts": ["{new_contact:Deletee}"], "action": "delete"}),
+    C("test_message_actions.py:28", "messages are labelled by label name", "POST",
+      "message_actions", 204, json={"messages": ["{msg_in}"], "action": "label", "label": "Spam"}),
+    C("test_message_actions.py:34", "or by label uuid", "POST", "message_actions", 204,
+      json={"messages": ["{msg_in}"], "action": "label", "label": "{label:Spam}"}),
+    C("test_message_actions.py:57", "and unlabelled", "POST", "message_actions", 204,
+      json={"messages": ["{msg_in}"], "action": "unlabel", "label": "{label:Spam}"}),
+    C("test_message_actions.py:66", "a new label_name makes the label", "POST", "message_actions",
+      204, json={"messages": ["{msg_in}"], "action": "label", "label_name": "Conformance New"}),
+    C("test_message_actions.py:94", "unlabelling by a name nobody has does nothing", "POST",
+      "message_actions", 204,
+      json={"messages": ["{msg_in}"], "action": "unlabel", "label_name": "XYZ"}),
+    C("test_message_actions.py:134", "messages are archived", "POST", "message_actions", 204,
+      json={"messages": ["{msg_in}"], "action": "archive"}),
+    C("test_message_actions.py:140", "and restored", "POST", "message_actions", 204,
+      json={"messages": ["{msg_in}"], "action": "restore"}),
+    C("test_message_actions.py:145", "and deleted", "POST", "message_actions", 204,
+      json={"messages": ["{msg_in_spare}"], "action": "delete"}),
+    C("test_message_actions.py:157", "a deleted message is a failure, the rest succeed", "POST",
+      "message_actions", 200, json={"messages": ["{msg_in_spare}", "{msg_in}"],
+                                    "action": "restore"},
+      body_is={"failures": ["{msg_in_spare}"]}),
+    C("test_ticket_actions.py:82", "tickets are assigned by email", "POST", "ticket_actions", 204,
+      json={"tickets": ["{open_ticket}"], "action": "assign", "assignee": "{agent_email}"}),
+    C("test_ticket_actions.py:95", "and unassigned with a null assignee", "POST",
+      "ticket_actions", 204,
+      json={"tickets": ["{open_ticket}"], "action": "assign", "assignee": None}),
+    C("test_ticket_actions.py:109", "a note is added", "POST", "ticket_actions", 204,
+      json={"tickets": ["{open_ticket}"], "action": "add_note", "note": "Looks important"}),
+    C("test_ticket_actions.py:122", "the topic is changed", "POST", "ticket_actions", 204,
+      json={"tickets": ["{open_ticket}"], "action": "change_topic",
+            "topic": "{topic:Billing}"}),
+    C("test_ticket_actions.py:143", "closing a closed ticket is a failure, the rest close",
+      "POST", "ticket_actions", 200,
+      json={"tickets": ["{closed_ticket}", "{open_ticket}"], "action": "close"},
+      body_is={"failures": ["{closed_ticket}"]}),
+    C("test_ticket_actions.py:151", "and tickets are reopened", "POST", "ticket_actions", 204,
+      json={"tickets": ["{open_ticket}"], "action": "reopen"}),
+    C("test_broadcasts.py:154", "the base language needs its attachments, when there are any",
+      "POST", "broadcasts", 400,
+      json={"text": {"eng": "Hello"}, "attachments": {"spa": ["{media}"]},
+            "base_language": "eng", "contacts": ["{contact}"]},
+      errors={"non_field_errors": "No attachment translations provided in base language."}),
+    C("test_broadcasts.py:231", "a broadcast of text and media is created", "POST", "broadcasts",
+      201, json={"text": "Hello", "attachments": ["{media}"], "contacts": ["{contact}"]},
+      body_has={"text": {"eng": "Hello"}, "base_language": "eng", "created_on": DATETIME}),
+    C("test_broadcasts.py:267", "so is one of media alone, its text null", "POST", "broadcasts",
+      201, json={"attachments": ["{media}"], "contacts": ["{contact}"]},
+      body_has={"text": {"eng": None}, "quick_replies": {"eng": []}}),
+    C("test_messages.py:193", "a message is queued to the contact", "POST", "messages", 201,
+      json={"contact": "{contact}", "text": "Interesting"},
+      body_has={"type": "text", "text": "Interesting", "attachments": [], "quick_replies": [],
+                "archived": False, "broadcast": None, "direction": "out", "flow": None,
+                "labels": [], "media": None, "sent_on": None, "status": "queued",
+                "visibility": "visible", "created_on": DATETIME, "modified_on": DATETIME}),
+    C("test_messages.py:258", "an attachment may be a content type and URL", "POST", "messages",
+      201, json={"contact": "{contact}", "attachments": ["image/jpeg:https://example.com/a.jpg"]},
+      body_has={"attachments": [{"content_type": "image/jpeg",
+                                 "url": "https://example.com/a.jpg"}]}),
+    C("test_messages.py:270", "at most 10 attachments", "POST", "messages", 400,
+      json={"contact": "{contact}", "attachments": ["{media}"] * 11},
+      errors={"attachments": "Ensure this field has no more than 10 elements."}),
+    C("test_messages.py:367", "quick replies keep extra only where it was given", "POST",
+      "messages", 201,
+      json={"contact": "{contact}", "text": "What is your preferred color?",
+            "quick_replies": [{"text": "Red"}, {"text": "Green", "extra": "Like grass"},
+                              {"type": "form", "text": "Book now", "extra": "123456"}]},
+      body_has={"quick_replies": [{"type": "text", "text": "Red"},
+                                  {"type": "text", "text": "Green", "extra": "Like grass"},
+                                  {"type": "form", "text": "Book now", "extra": "123456"}]}),
+    C("test_campaign_events.py:170", "a message event is created", "POST", "campaign_events", 201,
+      json=EVENT | {"message": "You are @fields.age"},
+      body_has={"uuid": UUID, "relative_to": {"key": "registration_date",
+                                             "name": "Registration Date",
+                                             "label": "Registration Date"},
+                "offset": 15, "unit": "weeks", "delivery_hour": -1, "flow": None,
+                "message": {"eng": "You are @fields.age"}, "created_on": DATETIME}),
+    C("test_campaign_events.py:211", "an event may be relative to when a contact was created",
+      "POST", "campaign_events", 201,
+      json=EVENT | {"relative_to": "created_on", "unit": "days", "message": "Nice unit"},
+      body_has={"relative_to": {"key": "created_on", "name": "Created On",
+                                "label": "Created On"}, "unit": "days"}),
+    C("test_campaign_events.py:235", "a flow event is created", "POST", "campaign_events", 201,
+      json=EVENT | {"flow": "{flow:Registration}"},
+      body_has={"flow": {"uuid": "{flow:Registration}", "name": "Registration"},
+                "message": None}),
+    C("test_campaign_events.py:385", "deleting an event is a 204", "DELETE", "campaign_events",
+      204, {"uuid": "{new_event:Short Lived}"}),
+    C("test_flow_starts.py:29", "a start is created for a contact", "POST", "flow_starts", 201,
+      json=START,
+      body_has={"uuid": UUID, "flow": {"uuid": "{flow:Registration}", "name": "Registration"},
+                "status": "pending", "created_on": DATETIME, "modified_on": DATETIME}),
+    C("test_flow_starts.py:194", "params must be an object, not a list", "POST", "flow_starts",
+      400, json=START | {"params": [1]}, errors={"params": "Must be a valid JSON object"}),
+    C("test_flow_starts.py:263", "at most 100 groups", "POST", "flow_starts", 400,
+      json={"flow": "{flow:Registration}",
+            "groups": [f"0c0c0c0c-0000-4000-8000-{g:012d}" for g in range(101)]},
+      errors={"groups": OVER100}),
+    C("test_resthooks.py:73", "a subscriber is created", "POST", "resthook_subscribers", 201,
+      json={"resthook": "new-report", "target_url": "https://foo.bar/mothers"},
+      body_has={"resthook": "new-report", "target_url": "https://foo.bar/mothers",
+                "created_on": DATETIME}),
+    # --- filters that find nothing answer an empty page, not an error ---------------------------
+    C("test_archives.py:149", "an unknown archive type finds nothing", "GET", "archives", 200,
+      {"type": "invalid"}, body_has={"results": []}),
+    C("test_campaign_events.py:118", "an unknown campaign finds nothing", "GET",
+      "campaign_events", 200, {"campaign": "Invalid"}, body_has={"results": []}),
+    C("test_channel_events.py:56", "an unknown contact finds nothing", "GET", "channel_events",
+      200, {"contact": "invalid"}, body_has={"results": []}),
+    C("test_contacts.py:220", "an unknown group finds nothing", "GET", "contacts", 200,
+      {"group": "invalid"}, body_has={"results": []}),
+    C("test_messages.py:113", "an unknown folder finds nothing", "GET", "messages", 200,
+      {"folder": "invalid"}, body_has={"results": []}),
+    C("test_messages.py:127", "nor does an unknown contact", "GET", "messages", 200,
+      {"contact": "invalid"}, body_has={"results": []}),
+    C("test_messages.py:134", "nor an unknown label", "GET", "messages", 200,
+      {"label": "invalid"}, body_has={"results": []}),
+    C("test_runs.py:256", "a flow uuid nothing has finds nothing", "GET", "runs", 200,
+      {"flow": "5fb61ca5-bdb1-4a05-af8d-274127f8186f"}, body_has={"results": []}),
+    C("test_runs.py:267", "an unknown contact finds no runs", "GET", "runs", 200,
+      {"contact": "invalid"}, body_has={"results": []}),
+    C("test_runs.py:285", "an unreadable before finds nothing", "GET", "runs", 200,
+      {"before": "longago"}, body_has={"results": []}),
+    C("test_runs.py:286", "nor does an unreadable after", "GET", "runs", 200,
+      {"after": "thefuture"}, body_has={"results": []}),
+    C("test_tickets.py:83", "a contact uuid nobody has finds no tickets", "GET", "tickets", 200,
+      {"contact": "09d23a05-47fe-11e4-bfe9-b8f6b119e9ab"}, body_has={"results": []}),
+    C("test_statistics.py:35", "a range with no traffic is an empty list", "GET", "statistics",
+      200, {"since": "2020-02-01", "until": "2020-02-28"}, body_has={"results": []}),
+    C("test_users.py:73", "more than 100 uuids are refused", "GET", "users", 400,
+      {"uuid": ["{unknown}"] * 101},
+      errors={None: "Param 'uuid' can have a maximum of 100 values."}),
+    C("test_users.py:88", "unknown roles are ignored beside known ones", "GET", "users", 200,
+      {"role": ["caretaker", "editor"]},
+      body_has={"results": [{"uuid": UUID, "name": "Eddie Editor",
+                             "email": "editor@sandbox.example", "role": "editor", "team": None,
+                             "created_on": DATETIME, "avatar": None, "first_name": "Eddie",
+                             "last_name": "Editor"}]}),
 ]
 # fmt: on
 
@@ -465,6 +682,8 @@ class Refs:
             return self.event(name or "")["campaign"]["uuid"]
         if kind == "event":
             return self.event(name or "")["uuid"]
+        if kind.startswith("new_"):
+            return self.made(kind, name or "")
         return self.special(kind)
 
     def event(self, campaign: str) -> dict[str, Any]:
@@ -479,20 +698,52 @@ class Refs:
             return self.results("contacts", deleted="true")[0]["uuid"]
         if kind == "urn":
             return self.results("contacts", group="Active")[0]["urns"][0]
-        if kind in ("msg_in", "msg_out"):
-            direction = kind[-3:].strip("_")
-            return str(
-                next(m["id"] for m in self.results("messages") if m["direction"] == direction)
-            )
+        if kind in ("msg_in", "msg_out", "msg_in_spare"):
+            direction = "out" if kind == "msg_out" else "in"
+            ids = [m["id"] for m in self.results("messages") if m["direction"] == direction]
+            return str(ids[-1] if kind == "msg_in_spare" else ids[0])
         if kind == "ticket":
             return self.results("tickets")[0]["uuid"]
+        if kind in ("open_ticket", "closed_ticket"):
+            status = kind.partition("_")[0]
+            return next(t["uuid"] for t in self.results("tickets") if t["status"] == status)
+        if kind == "agent_email":
+            return self.results("users", role="agent")[0]["email"]
+        if kind == "media":
+            upload = {"file": ("poster one.jpg", b"\xff\xd8\xff\xe0" + b"0" * 64, "image/jpeg")}
+            return self.api.post("/api/v2/media.json", files=upload).json()["uuid"]
         raise KeyError(kind)
+
+    def made(self, kind: str, name: str) -> str:
+        """A new object for a case that changes or deletes it, so seeded ones stay as seeded."""
+        if kind == "new_contact":
+            return self.post("contacts", {"name": name})["uuid"]
+        if kind == "new_urn":
+            return str(self.post("contacts", {"name": "Bob", "urns": [name]})["urns"][0])
+        if kind == "new_group":
+            return self.post("groups", {"name": name})["uuid"]
+        if kind == "new_label":
+            return self.post("labels", {"name": name})["uuid"]
+        event = {
+            "campaign": self.lookup("campaign", "Farmer Tips"),
+            "relative_to": "created_on",
+            "offset": 1,
+            "unit": "days",
+            "delivery_hour": -1,
+            "message": name,
+        }
+        return self.post("campaign_events", event)["uuid"]
+
+    def post(self, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = self.api.post(f"/api/v2/{endpoint}.json", json=body)
+        assert response.status_code == 201, response.text
+        return response.json()
 
     def fill(self, value: Any) -> Any:
         """``value`` with every ``{kind:name}`` replaced; a lone number id stays a number."""
         if isinstance(value, str):
             whole = re.fullmatch(r"\{(\w+)(?::([^}]+))?\}", value)
-            if whole and whole[1] in ("msg_in", "msg_out"):
+            if whole and whole[1] in ("msg_in", "msg_out", "msg_in_spare"):
                 return int(self.lookup(whole[1], None))
             return re.sub(r"\{(\w+)(?::([^}]+))?\}", lambda m: self.lookup(m[1], m[2]), value)
         if isinstance(value, list):
@@ -545,9 +796,201 @@ def assert_answer(response: httpx.Response, case: Case, refs: Refs) -> None:
             assert isinstance(found, dict), f"{case.cite}: {body}"
             found = found.get(sub)
         assert isinstance(found, list) and message in found, f"{case.cite}: {body}"
+    if case.body_has:
+        body = response.json()
+        assert matches(body, refs.fill(case.body_has)), f"{case.cite}: {body}"
+
+
+def matches(value: Any, expected: Any) -> bool:
+    """``value`` has ``expected``: a pattern matches its text, an object's named keys match
+    (others may be there too), a list matches item by item; anything else is equal."""
+    if isinstance(expected, re.Pattern):
+        return isinstance(value, str) and expected.fullmatch(value) is not None
+    if isinstance(expected, dict):
+        return isinstance(value, dict) and all(
+            k in value and matches(value[k], v) for k, v in expected.items()
+        )
+    if isinstance(expected, list):
+        return (
+            isinstance(value, list)
+            and len(value) == len(expected)
+            and all(matches(v, e) for v, e in zip(value, expected, strict=True))
+        )
+    return bool(value == expected)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.cite} {c.says}" for c in CASES])
 def test_rapidpro_asserts(conformance_api: httpx.Client, refs: Refs, case: Case) -> None:
     """Each case: its ``cite`` is the assertion in RapidPro's tests, ``says`` our restatement."""
     assert_answer(send(conformance_api, refs, case), case, refs)
+
+
+# --- who may call what: each endpoint's first lines in RapidPro's tests ---------------------------
+# "endpoint file get post delete": each of get/post/delete is the line and what it asserts there —
+# 403 (refused without a token), 405 (a method the endpoint does not have), or "-" (not asserted).
+# fmt: off
+ACCESS = """
+archives test_archives.py 16:403 17:405 18:405
+boundaries test_boundaries.py 12:403 13:405 14:405
+broadcasts test_broadcasts.py 20:403 21:403 22:405
+campaign_events test_campaign_events.py 19:403 20:403 21:403
+campaigns test_campaigns.py 18:403 19:403 20:405
+channel_events test_channel_events.py 13:403 14:405 15:405
+channels test_channels.py 12:403 13:405 14:405
+contact_actions test_contact_actions.py 18:405 19:403 20:405
+contacts test_contacts.py 25:403 26:403 27:403
+definitions test_definitions.py 17:403 18:405 19:405
+fields test_fields.py 15:403 16:403 17:405
+flow_starts test_flow_starts.py 18:403 19:403 20:405
+flows test_flows.py 16:403 17:405 18:405
+globals test_globals.py 15:403 16:403 17:405
+groups test_groups.py 18:403 19:403 20:403
+labels test_labels.py 13:403 14:403 15:403
+media test_media.py 18:405 19:403 20:405
+message_actions test_message_actions.py 16:405 17:403 18:405
+messages test_messages.py 19:403 20:403 21:405
+resthooks test_resthooks.py 15:403 16:405 17:405
+resthook_subscribers test_resthooks.py 19:403 20:403 21:403
+resthook_events test_resthooks.py 23:403 24:405 25:405
+runs test_runs.py 15:403 16:405 17:405
+statistics test_statistics.py 14:403 15:405 16:405
+ticket_actions test_ticket_actions.py 18:405 19:403 20:405
+tickets test_tickets.py 16:403 17:405 18:405
+topics test_topics.py 15:403 16:403 17:405
+users test_users.py 13:403 14:405 15:405
+workspace test_workspace.py 10:403 11:405 12:405
+"""
+# fmt: on
+
+
+def _access_cases() -> list[tuple[str, str, str, int]]:
+    cases = []
+    for line in ACCESS.strip().splitlines():
+        endpoint, test_file, *checks = line.split()
+        for method, check in zip(("GET", "POST", "DELETE"), checks, strict=True):
+            at, _, status = check.partition(":")
+            cases.append((f"{test_file}:{at}", method, endpoint, int(status)))
+    return cases
+
+
+@pytest.mark.parametrize(("cite", "method", "endpoint", "status"), _access_cases())
+def test_who_may_call_what(
+    conformance_api: httpx.Client, cite: str, method: str, endpoint: str, status: int
+) -> None:
+    """403: without a token the request is refused before anything else is looked at;
+    405: with one, a method the endpoint lacks is refused whatever the body."""
+    path = catalog()[endpoint].path
+    headers = {"Authorization": ""} if status == 403 else None
+    body = {} if method == "POST" else None
+    response = conformance_api.request(method, path, json=body, headers=headers)
+    assert response.status_code == status, f"{cite}: {response.text}"
+    assert "detail" in response.json(), cite
+
+
+def test_a_wrong_token_is_refused_by_name(conformance_api: httpx.Client) -> None:
+    """test_base.py:130: a token the workspace does not know is a 403 saying so."""
+    response = conformance_api.get(
+        "/api/v2/contacts.json", headers={"Authorization": "Token 1234567890"}
+    )
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Invalid token"}
+
+
+def test_answers_name_the_workspace(conformance_api: httpx.Client) -> None:
+    """test_base.py:143: an answer to a token carries the workspace's uuid in a header."""
+    response = conformance_api.get("/api/v2/campaigns.json")
+    workspace = conformance_api.get("/api/v2/workspace.json").json()
+    assert response.headers["X-Temba-Workspace"] == workspace["uuid"]
+
+
+# --- value formats: what every listing's results look like ---------------------------------------
+
+LISTINGS = sorted(
+    e.name
+    for e in catalog()
+    if e.supports("GET") and e.name not in ("definitions", "statistics", "workspace", "org")
+)
+# Datetimes that are not a result's own times: a contact's field values (the workspace's
+# offset), archives' start_date (a day).
+LOCAL_TIMES = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d")
+
+
+def _times(value: Any, key: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k != "fields":
+                yield from _times(v, k)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _times(v, key)
+    elif key.endswith("_on") or key in ("last_seen", "time", "exited_on"):
+        yield key, value
+
+
+@pytest.mark.parametrize("endpoint", LISTINGS)
+def test_result_datetimes_are_utc_with_microseconds(
+    conformance_api: httpx.Client, endpoint: str
+) -> None:
+    """Every ``format_datetime`` in RapidPro's tests (e.g. test_tickets.py:46, :76): UTC,
+    six decimals, a Z; ``None`` where there is no time."""
+    results = conformance_api.get(catalog()[endpoint].path).json()["results"]
+    for key, value in _times(results):
+        assert value is None or DATETIME.fullmatch(value), f"{endpoint}.{key}: {value}"
+
+
+def test_contact_datetime_values_are_in_the_workspace_zone(conformance_api: httpx.Client) -> None:
+    """test_contacts.py:728: a datetime field's value carries the workspace's offset
+    (Africa/Kigali, +02:00), in every listing of contacts, not only the answer to a write."""
+    fields = conformance_api.get("/api/v2/fields.json", params={"type": "datetime"}).json()
+    keys = [f["key"] for f in fields["results"] if f["type"] == "datetime"]
+    contacts = conformance_api.get("/api/v2/contacts.json").json()["results"]
+    values = [c["fields"][k] for c in contacts for k in keys if c["fields"].get(k)]
+    assert values
+    assert all(LOCAL_TIMES.fullmatch(v) and v.endswith("+02:00") for v in values), values[:3]
+
+
+def test_quick_replies_leave_out_extra_not_given(conformance_api: httpx.Client) -> None:
+    """test_messages.py:359: a quick reply sent without ``extra`` has no ``extra`` key at all,
+    in the listing as in the answer to the send."""
+    listed = conformance_api.get("/api/v2/messages.json").json()["results"]
+    replies = [q for m in listed for q in m["quick_replies"]]
+    assert replies
+    assert all(
+        set(q) <= {"type", "text", "extra"} and q.get("extra", "") is not None for q in replies
+    )
+
+
+def _export(api: httpx.Client, flow: str, dependencies: str | None = None) -> dict[str, Any]:
+    params = {"flow": flow} | ({"dependencies": dependencies} if dependencies else {})
+    response = api.get("/api/v2/definitions.json", params=params)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_a_flow_export_brings_the_campaigns_that_start_it(
+    conformance_api: httpx.Client, refs: Refs
+) -> None:
+    """test_definitions.py:46 and :57: a flow exported with all its dependencies (the default)
+    brings the campaign whose event starts it, and that campaign's other flows; :68 and :79:
+    with none, or flows only, no campaign comes along."""
+    flow = refs.lookup("flow", "Health Survey")
+    for dependencies in (None, "all"):
+        exported = _export(conformance_api, flow, dependencies)
+        assert [c["name"] for c in exported["campaigns"]] == ["Appointment Reminders"]
+        names = {f["name"] for f in exported["flows"]}
+        assert {"Health Survey", "Appointment Reminder"} <= names
+    for dependencies in ("none", "flows"):
+        exported = _export(conformance_api, flow, dependencies)
+        assert exported["campaigns"] == []
+        assert [f["name"] for f in exported["flows"]] == ["Health Survey"]
+
+
+def test_definitions_carry_campaign_event_start_mode(
+    conformance_api: httpx.Client, refs: Refs
+) -> None:
+    """Campaign events in an export carry ``start_mode`` (temba/campaigns/models.py:279 writes
+    it for every event, test_definitions.py:46 exports them with the flow)."""
+    exported = _export(conformance_api, refs.lookup("flow", "Health Survey"))
+    events = [e for c in exported["campaigns"] for e in c["events"]]
+    assert events
+    assert all(e["start_mode"] in ("I", "S", "P") for e in events), events[:2]

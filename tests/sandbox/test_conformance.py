@@ -994,3 +994,127 @@ def test_definitions_carry_campaign_event_start_mode(
     events = [e for c in exported["campaigns"] for e in c["events"]]
     assert events
     assert all(e["start_mode"] in ("I", "S", "P") for e in events), events[:2]
+
+
+# --- workspace limits --------------------------------------------------------------------------
+
+LIMITED = [
+    ("test_fields.py:153", "fields", {"type": "text"}),
+    ("test_globals.py:120", "globals", {"value": "x"}),
+    ("test_groups.py:218", "groups", {}),
+    ("test_labels.py:106", "labels", {}),
+    ("test_topics.py:121", "topics", {}),
+]
+
+
+@pytest.fixture(scope="module")
+def limits_api() -> Iterator[httpx.Client]:
+    """A small sandbox of its own that these tests fill up to the limits."""
+    from explorer.sandbox.server import SandboxServer
+
+    server = SandboxServer(token=TOKEN, contacts=20, rate="100000/hour")
+    server.start()
+    headers = {"Authorization": f"Token {TOKEN}"}
+    try:
+        with httpx.Client(base_url=server.base_url, headers=headers, timeout=10) as client:
+            yield client
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize(("cite", "endpoint", "extra"), LIMITED, ids=[c[0] for c in LIMITED])
+def test_a_full_workspace_refuses_one_more(
+    limits_api: httpx.Client, cite: str, endpoint: str, extra: dict[str, Any]
+) -> None:
+    """Once a workspace holds as many of these as it may, a create is a 409 saying why."""
+    path = catalog()[endpoint].path
+    for n in range(1000):
+        response = limits_api.post(path, json={"name": f"Filler {n}"} | extra)
+        if response.status_code != 201:
+            break
+    assert response.status_code == 409, f"{cite}: {response.text}"
+    assert response.json() == {
+        "detail": "Cannot create object because workspace has reached limit."
+    }, cite
+
+
+# --- the shape of what results refer to ----------------------------------------------------------
+# endpoint: (cite, query, {path: keys}). A path walks each result: "name" is a key, "name[]" each
+# item of a list, "name{}" each value of an object; every object found must have exactly those
+# keys (a null is allowed where RapidPro's test shows one).
+REF = "uuid name"
+# fmt: off
+SHAPES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
+    "boundaries": ("test_boundaries.py:32", {}, {"parent": "osm_id name",
+                                                  "geometry": "type coordinates"}),
+    "broadcasts": ("test_broadcasts.py:71", {}, {"progress": "total started", "contacts[]": REF,
+                                                  "groups[]": REF}),
+    "campaigns": ("test_campaigns.py:42", {}, {"group": REF}),
+    "campaign_events": ("test_campaign_events.py:74", {}, {"campaign": REF, "flow": REF,
+                                                            "relative_to": "key name label"}),
+    "channel_events": ("test_channel_events.py:40", {}, {"channel": REF, "contact": REF}),
+    "channels": ("test_channels.py:46", {}, {
+        "device": "name network_type power_level power_source power_status"}),
+    "contacts": ("test_contacts.py:79", {}, {"groups[]": REF, "flow": REF,
+                                             "notes[]": "text created_on created_by",
+                                             "notes[].created_by": "email name"}),
+    "fields": ("test_fields.py:54", {}, {"usages": "campaign_events flows groups"}),
+    "flow_starts": ("test_flow_starts.py:283", {}, {"flow": REF, "contacts[]": REF,
+                                                     "groups[]": REF,
+                                                     "progress": "total started"}),
+    "flows": ("test_flows.py:55", {}, {
+        "runs": "active waiting completed interrupted expired failed",
+        "results[]": "key name categories node_uuids", "labels[]": REF}),
+    "messages": ("test_messages.py:83", {}, {"channel": REF, "contact": REF, "labels[]": REF,
+                                             "flow": REF,
+                                             "attachments[]": "content_type url"}),
+    "runs": ("test_runs.py:84", {}, {"flow": REF, "contact": "uuid name urn urn_display",
+                                     "start": "uuid", "path[]": "node time",
+                                     "values{}": "value category node time name"}),
+    "tickets": ("test_tickets.py:41", {}, {"contact": REF, "topic": REF,
+                                           "assignee": "email name", "opened_by": "email name",
+                                           "opened_in": REF}),
+    "topics": ("test_topics.py:35", {}, {"counts": "open closed"}),
+    "users": ("test_users.py:28", {}, {"team": REF}),
+}
+# fmt: on
+EXPANDED_URNS = (
+    "test_contacts.py:114",
+    {"expand_urns": "true"},
+    {"urns[]": "channel scheme path display", "urns[].channel": REF},
+)
+
+
+def _at(value: Any, path: str) -> Iterator[Any]:
+    """Every object that ``path`` reaches in ``value`` (nulls skipped)."""
+    head, _, rest = path.partition(".")
+    name = head.rstrip("[]{}")
+    found = value.get(name) if isinstance(value, dict) else None
+    if found is None:
+        return
+    items = found if head.endswith("[]") else found.values() if head.endswith("{}") else [found]
+    for item in items:
+        if rest:
+            yield from _at(item, rest)
+        else:
+            yield item
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "shape"),
+    [*SHAPES.items(), ("contacts", EXPANDED_URNS)],
+    ids=[*SHAPES, "contacts?expand_urns"],
+)
+def test_what_results_refer_to_is_shaped_as_rapidpro_writes_it(
+    conformance_api: httpx.Client, endpoint: str, shape: tuple[str, Any, dict[str, str]]
+) -> None:
+    """The nested objects of each listing's results have RapidPro's keys, no more, no less."""
+    cite, query, paths = shape
+    path = catalog()[endpoint].path
+    results = conformance_api.get(path, params=query).json()["results"]
+    assert results, cite
+    for where, keys in paths.items():
+        seen = [obj for row in results for obj in _at(row, where)]
+        assert seen, f"{cite}: the seed has no {endpoint}.{where} to check"
+        for obj in seen:
+            assert isinstance(obj, dict) and set(obj) == set(keys.split()), f"{cite}: {obj}"

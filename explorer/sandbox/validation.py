@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 from explorer.core.catalog import Kind, Method, Param, TypeSpec
 from explorer.core.errors import ValidationError
@@ -381,6 +381,11 @@ def check_translation_value(ctx: Ctx, param: Param, spec: TypeSpec, item: Any) -
 _CONTENT_TYPE_URL = re.compile(r"^[a-z]+/[a-z0-9.+_-]+:https?://\S+$", re.I)
 
 
+def media_url(ctx: Ctx, row: Any) -> str:
+    """Where an upload is served; its file name percent-encoded, as RapidPro's storage links are."""
+    return f"{ctx.origin}/media/{row['uuid']}/{quote(row['filename'])}"
+
+
 def check_attachment(ctx: Ctx, raw: Any) -> str:
     """A media UUID (becomes ``type:url``) or a ``content-type:url`` string."""
     if not isinstance(raw, str):
@@ -389,7 +394,7 @@ def check_attachment(ctx: Ctx, raw: Any) -> str:
     if media is not None:
         row = ctx.db.row("SELECT uuid, content_type, filename FROM media WHERE id = ?", (media,))
         if row is not None:
-            return f"{row['content_type']}:{ctx.origin}/media/{row['uuid']}/{row['filename']}"
+            return f"{row['content_type']}:{media_url(ctx, row)}"
     if _CONTENT_TYPE_URL.match(raw):
         return raw
     raise fail(f"No such object: {raw}")

@@ -1125,3 +1125,34 @@ def test_what_results_refer_to_is_shaped_as_rapidpro_writes_it(
         assert seen, f"{cite}: the seed has no {endpoint}.{where} to check"
         for obj in seen:
             assert isinstance(obj, dict) and set(obj) == set(keys.split()), f"{cite}: {obj}"
+
+
+# --- media uploads -------------------------------------------------------------------------------
+
+JPEG = b"\xff\xd8\xff\xe0" + b"0" * 200
+
+
+def test_an_upload_needs_a_file_of_a_kind_messages_can_carry(conformance_api: httpx.Client) -> None:
+    """test_media.py:29: no file is refused under ``file``; :32: nor is a spreadsheet."""
+    empty = conformance_api.post("/api/v2/media.json", data={"other": "x"})
+    assert (empty.status_code, empty.json()) == (400, {"file": ["No file was submitted."]})
+    sheet = ("data.xlsx", b"PK\x03\x04" + b"0" * 64, "application/vnd.ms-excel")
+    refused = conformance_api.post("/api/v2/media.json", files={"file": sheet})
+    assert (refused.status_code, refused.json()) == (400, {"file": ["Unsupported file type."]})
+
+
+def test_an_upload_answers_where_it_is_served(conformance_api: httpx.Client) -> None:
+    """test_media.py:48: the answer names the file, its type and size, and a URL whose file
+    name is percent-encoded; the URL serves what was uploaded."""
+    upload = {"file": ("steve marten.jpg", JPEG, "image/jpeg")}
+    response = conformance_api.post("/api/v2/media.json", files=upload)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert matches(
+        body,
+        {"uuid": UUID, "content_type": "image/jpeg", "filename": "steve marten.jpg", "size": 204},
+    )
+    assert list(body) == ["uuid", "content_type", "url", "filename", "size"]
+    assert body["url"].endswith(f"/{body['uuid']}/steve%20marten.jpg")
+    served = conformance_api.get(body["url"])
+    assert served.status_code == 200 and served.content == JPEG

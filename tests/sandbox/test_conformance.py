@@ -14,6 +14,7 @@ differences" and not asserted here.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -1156,3 +1157,102 @@ def test_an_upload_answers_where_it_is_served(conformance_api: httpx.Client) -> 
     assert body["url"].endswith(f"/{body['uuid']}/steve%20marten.jpg")
     served = conformance_api.get(body["url"])
     assert served.status_code == 200 and served.content == JPEG
+
+
+# --- translated fields: what RapidPro's serializer tests accept and refuse ----------------------
+# Sent as a broadcast to one contact (text "Hi" unless the case is about text). The field tests
+# (test_serializers.py) assert only that a value is refused; where the body's wording comes from
+# DRF's DictField or RapidPro's fields.py, the case names it.
+NOT_ALLOWED = "Not an allowed ISO 639-3 language code."
+RED = [{"text": "Red"}]
+# fmt: off
+TRANSLATED: list[tuple[str, str, Any, Any]] = [
+    # (cite, field, value sent, what comes back: the field's value in the 201, or its error)
+    ("test_serializers.py:149", "quick_replies", {"eng": RED},
+     {"eng": [{"type": "text", "text": "Red"}]}),
+    ("test_serializers.py:159", "quick_replies", RED, {"eng": [{"type": "text", "text": "Red"}]}),
+    ("test_serializers.py:189", "quick_replies", [{"type": "location"}],
+     {"eng": [{"type": "location"}]}),
+    ("test_serializers.py:194", "quick_replies", [{"type": "form", "text": "Go", "extra": "1"}],
+     {"eng": [{"type": "form", "text": "Go", "extra": "1"}]}),
+    ("test_serializers.py:202", "quick_replies", [{"text": "Red", "extra": "x" * 1000}],
+     {"eng": [{"type": "text", "text": "Red", "extra": "x" * 1000}]}),
+    ("test_serializers.py:207", "quick_replies", {"eng": ""},
+     {"eng": ['Expected a list of items but got type "str".']}),
+    ("test_serializers.py:210", "quick_replies", 123,
+     ['Expected a dictionary of items but got type "int".']),
+    ("test_serializers.py:211", "quick_replies", {}, ["This dictionary may not be empty."]),
+    ("test_serializers.py:212", "quick_replies", {"eng": {"foo": "bar"}},
+     {"eng": ['Expected a list of items but got type "dict".']}),
+    ("test_serializers.py:214", "quick_replies", {"base": RED}, {"base": [NOT_ALLOWED]}),
+    ("test_serializers.py:215", "quick_replies", {"eng": RED * 11},
+     {"eng": ["Ensure this field has no more than 10 elements."]}),
+    ("test_serializers.py:216", "quick_replies", {"eng": [{"text": "a" * 65}]},
+     {"eng": {"0": {"text": ["Ensure this field has no more than 64 characters."]}}}),
+    ("test_serializers.py:217", "quick_replies", {"eng": [{"text": "Red", "extra": "x" * 1001}]},
+     {"eng": {"0": {"extra": ["Ensure this field has no more than 1000 characters."]}}}),
+    ("test_serializers.py:222", "quick_replies", {"eng": [{"type": "text"}]},
+     {"eng": {"0": ["Quick replies of type 'text' require a 'text' value."]}}),
+    ("test_serializers.py:228", "quick_replies", {"eng": [{"type": "url", "extra": "http://x.com"}]},
+     {"eng": {"0": ["Quick replies of type 'url' require 'text' and 'extra' values."]}}),
+    ("test_serializers.py:231", "quick_replies", {"eng": [{"type": "location", "extra": "what?"}]},
+     {"eng": {"0": ["Quick replies of type 'location' cannot have an 'extra' value."]}}),
+    ("test_serializers.py:258", "text", "Hello", {"eng": "Hello"}),
+    ("test_serializers.py:260", "text", {"eng": "Hello", "fra": "Salut"},
+     {"eng": "Hello", "fra": "Salut"}),
+    ("test_serializers.py:261", "text", {"eng": ""}, {"eng": ["This field may not be blank."]}),
+    ("test_serializers.py:263", "text", "  ", {"eng": ["This field may not be blank."]}),
+    ("test_serializers.py:264", "text", 123,
+     ['Expected a dictionary of items but got type "int".']),
+    ("test_serializers.py:265", "text", {}, ["This dictionary may not be empty."]),
+    ("test_serializers.py:267", "text", {"base": "Hello"}, {"base": [NOT_ALLOWED]}),
+    ("test_serializers.py:268", "text", {"eng": "x" * 4097},
+     {"eng": ["Ensure this field has no more than 4096 characters."]}),
+    ("test_serializers.py:283", "attachments", {}, ["This dictionary may not be empty."]),
+    ("test_serializers.py:286", "attachments", {"base": ["image/jpeg:https://example.com/a.jpg"]},
+     {"base": [NOT_ALLOWED]}),
+    ("test_serializers.py:287", "attachments", {"eng": ["Hello"]},
+     {"eng": ["No such object: Hello"]}),
+    ("test_serializers.py:290", "attachments", {"kin": "image/jpeg:https://example.com/a.jpg"},
+     {"kin": ['Expected a list of items but got type "str".']}),
+    ("test_serializers.py:293", "attachments",
+     {"eng": ["image/jpeg:https://example.com/a.jpg"] * 11},
+     {"eng": ["Ensure this field has no more than 10 elements."]}),
+    ("test_serializers.py:239", "base_language", "kin", "kin"),
+    ("test_serializers.py:241", "base_language", "xyz", [NOT_ALLOWED]),
+    ("test_serializers.py:241", "base_language", "english",
+     ["Ensure this field has no more than 3 characters.", NOT_ALLOWED]),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(
+    ("cite", "name", "value", "expected"),
+    TRANSLATED,
+    ids=[f"{c[0]} {c[1]}={json.dumps(c[2])[:30]}" for c in TRANSLATED],
+)
+def test_translated_fields_as_rapidpro_reads_them(
+    conformance_api: httpx.Client, refs: Refs, cite: str, name: str, value: Any, expected: Any
+) -> None:
+    """Accepted: a 201 whose field holds the value as RapidPro stores it (a bare value is the
+    default language's). Refused: a 400 with the field's error, nested by language."""
+    body = {
+        "text": {"eng": "Hi", "kin": "Muraho", "fra": "Salut"},
+        "contacts": [refs.lookup("contact", None)],
+    }
+    body[name] = value
+    response = conformance_api.post("/api/v2/broadcasts.json", json=body)
+    refused = _is_error(expected)
+    if refused:
+        assert response.status_code == 400, f"{cite}: {response.text}"
+        assert response.json() == {name: expected}, cite
+    else:
+        assert response.status_code == 201, f"{cite}: {response.text}"
+        assert matches(response.json()[name], expected), f"{cite}: {response.json()[name]}"
+
+
+def _is_error(value: Any) -> bool:
+    """Whether an expected value is an error body: lists of messages, however nested."""
+    if isinstance(value, list):
+        return bool(value) and all(isinstance(v, str) for v in value)
+    return isinstance(value, dict) and all(_is_error(v) for v in value.values())

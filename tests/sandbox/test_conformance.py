@@ -612,6 +612,51 @@ CASES: list[Case] = [
       json={"resthook": "new-report", "target_url": "https://foo.bar/mothers"},
       body_has={"resthook": "new-report", "target_url": "https://foo.bar/mothers",
                 "created_on": DATETIME}),
+    # --- updates that succeed -----------------------------------------------------------------
+    C("test_groups.py:134", "a group is renamed", "POST", "groups", 200,
+      {"uuid": "{new_group:To Rename}"}, {"name": "U-Reporters"},
+      body_has={"uuid": "{new_group:To Rename}", "name": "U-Reporters"}),
+    C("test_labels.py:84", "a label is renamed", "POST", "labels", 200,
+      {"uuid": "{new_label:To Rename}"}, {"name": "More Interesting"},
+      body_is={"uuid": "{new_label:To Rename}", "name": "More Interesting", "count": 0}),
+    C("test_topics.py:93", "a topic is renamed", "POST", "topics", 200,
+      {"uuid": "{new_topic:To Rename}"}, {"name": "Support Tickets"},
+      body_has={"uuid": "{new_topic:To Rename}", "name": "Support Tickets"}),
+    C("test_campaigns.py:126", "a campaign's name and group change together", "POST",
+      "campaigns", 200, {"uuid": "{new_campaign:To Change}"},
+      {"name": "Reminders III", "group": "{group:Nurses}"},
+      body_has={"name": "Reminders III", "group": {"uuid": "{group:Nurses}", "name": "Nurses"}}),
+    C("test_globals.py:73", "a global's value changes by its key", "POST", "globals", 200,
+      {"key": "{new_global:Company Name}"}, {"value": "Acme LLC"},
+      body_has={"key": "company_name", "name": "Company Name", "value": "Acme LLC",
+                "modified_on": DATETIME}),
+    C("test_fields.py:128", "a field's name and type change by its key", "POST", "fields", 200,
+      {"key": "{new_field:Fake Age}"}, {"name": "Real Age", "type": "datetime"},
+      body_has={"key": "fake_age", "name": "Real Age", "type": "datetime"}),
+    C("test_contacts.py:353", "updating a contact with nothing changes nothing", "POST",
+      "contacts", 200, {"uuid": "{new_contact:Jean}"}, {},
+      body_has={"uuid": "{new_contact:Jean}", "name": "Jean"}),
+    C("test_contacts.py:365", "every field of a contact changes at once", "POST", "contacts", 200,
+      {"uuid": "{new_contact:Jean}"},
+      {"name": "Jason Undead", "language": "ita", "urns": ["tel:+250784444444"], "groups": [],
+       "fields": {"nickname": "Žan", "gender": "frog"}},
+      body_has={"name": "Jason Undead", "language": "ita", "urns": ["tel:+250784444444"],
+                "groups": [], "fields": {"nickname": "Žan", "gender": "frog"}}),
+    C("test_contacts.py:400", "an empty value clears a field", "POST", "contacts", 200,
+      {"uuid": "{new_contact:Jean}"}, {"fields": {"nickname": "", "gender": ""}},
+      body_has={"fields": {"nickname": None, "gender": None}}),
+    C("test_contacts.py:433", "a contact is updated by its URN", "POST", "contacts", 200,
+      {"urn": "{new_urn:tel:+250784444445}"}, {"name": "Jean III"},
+      body_has={"name": "Jean III", "urns": ["tel:+250784444445"]}),
+    C("test_campaign_events.py:280", "a message event becomes a flow event", "POST",
+      "campaign_events", 200, {"uuid": "{new_event:To Change}"},
+      EVENT | {"relative_to": "created_on", "unit": "days", "flow": "{flow:Registration}"},
+      body_has={"flow": {"uuid": "{flow:Registration}", "name": "Registration"},
+                "message": None, "unit": "days"}),
+    C("test_campaign_events.py:301", "and back into a message event, in two languages", "POST",
+      "campaign_events", 200, {"uuid": "{new_event:To Change}"},
+      EVENT | {"offset": 10, "message": {"eng": "OK", "fra": "D'accord"}},
+      body_has={"flow": None, "message": {"eng": "OK", "fra": "D'accord"}, "offset": 10}),
     # (the filters that find nothing: see EMPTY_FILTERS below)
     C("test_users.py:73", "more than 100 uuids are refused", "GET", "users", 400,
       {"uuid": ["{unknown}"] * 101},
@@ -731,8 +776,16 @@ class Refs:
             return str(self.post("contacts", {"name": "Bob", "urns": [name]})["urns"][0])
         if kind == "new_group":
             return self.post("groups", {"name": name})["uuid"]
-        if kind == "new_label":
-            return self.post("labels", {"name": name})["uuid"]
+        if kind in ("new_label", "new_topic"):
+            return self.post(f"{kind[4:]}s", {"name": name})["uuid"]
+        if kind == "new_global":
+            return self.post("globals", {"name": name, "value": "1"})["key"]
+        if kind == "new_field":
+            return self.post("fields", {"name": name, "type": "text"})["key"]
+        if kind == "new_campaign":
+            return self.post("campaigns", {"name": name, "group": self.lookup("group", "Farmers")})[
+                "uuid"
+            ]
         event = {
             "campaign": self.lookup("campaign", "Farmer Tips"),
             "relative_to": "created_on",

@@ -5,11 +5,13 @@ Reference: nyaruka/rapidpro @ c4e8d48, ``temba/api/v2/tests/test_*.py`` (the tes
 message; a ``None`` field means ``{"detail": ...}``). Every case below cites the file and line
 of the assertion it restates, in our words, with the sandbox's seeded objects standing in for
 the test's fixtures (its "Customers" group is our "Reporters", and so on). Nothing is copied.
+A few cases cite ``temba/api/v2/fields.py`` or ``views.py`` instead, where the tests leave a
+behaviour to the code (a bare ``fields.py:344``).
 
-All cases run over real HTTP against one sandbox of this module's own, seeded like the
-others: the cases that write leave the seeded objects they look up as they were. What a
-sandbox cannot do the way a real server does is listed in the README's "Deliberate
-differences" and not asserted here.
+The cases run over real HTTP against sandboxes of this module's own, seeded like the others:
+the cases that write make their own objects (``{new_group:...}``) or leave the seeded ones
+they look up as they were. What a sandbox cannot do the way a real server does is listed in
+the README's sandbox section ("Deliberate differences") and not asserted here.
 """
 
 from __future__ import annotations
@@ -592,6 +594,12 @@ CASES: list[Case] = [
       json=EVENT | {"relative_to": "created_on", "unit": "days", "message": "Nice unit"},
       body_has={"relative_to": {"key": "created_on", "name": "Created On",
                                 "label": "Created On"}, "unit": "days"}),
+    # fields.py:344: relative_to is looked up by key among all fields, system ones included
+    C("fields.py:344", "an event may be relative to when a contact was last seen",
+      "POST", "campaign_events", 201,
+      json=EVENT | {"relative_to": "last_seen_on", "message": "Missed you"},
+      body_has={"relative_to": {"key": "last_seen_on", "name": "Last Seen On",
+                                "label": "Last Seen On"}}),
     C("test_campaign_events.py:235", "a flow event is created", "POST", "campaign_events", 201,
       json=EVENT | {"flow": "{flow:Registration}"},
       body_has={"flow": {"uuid": "{flow:Registration}", "name": "Registration"},

@@ -53,6 +53,12 @@ log = logging.getLogger(__name__)
 SNIPPETS = (("curl", "&curl"), ("httpx", "Python &httpx"), ("temba", "&TembaClient"))
 
 
+NO_PREVIEW = (
+    "The request appears here exactly as it will be sent once it can be sent; "
+    "what stops it now is said beside Send."
+)
+
+
 def compact_width(button: QPushButton) -> int:
     """The least width that still shows all of ``button``'s words (and its menu arrow)."""
     extra = 34 if button.menu() is not None else 16
@@ -322,7 +328,8 @@ class RequestPanel(QWidget):
         for action in self.copy_actions.values():
             action.setEnabled(copyable)
         if s.prepared is None:
-            self.preview.setPlainText(s.problem)
+            # What stops it is said once, beside Send, not again here.
+            self.preview.setPlainText(NO_PREVIEW)
             return
         # Until a workspace is connected its address is not known: the path alone.
         base = s.connection.base_url if s.connection else ""

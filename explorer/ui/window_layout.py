@@ -10,10 +10,15 @@ arrived.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QMainWindow, QSplitter
 
 from explorer.ui.errors import guarded
+
+if TYPE_CHECKING:
+    from explorer.ui.request_tab import RequestTab
 
 SIDE_MAX = 310  # the longest endpoint row with its badges
 REQUEST_WANTED = 420  # the form's width before the endpoint list grows past its least
@@ -42,21 +47,36 @@ def docs_sizes(width: int) -> list[int]:
 
 
 class WindowLayout(QObject):
-    """Keeps the default layout fitted to the window until the person takes over."""
+    """Keeps the default layout fitted to the window until the person takes over.
 
-    def __init__(self, window: QMainWindow, main: QSplitter, docs: QSplitter) -> None:
+    ``main`` holds the endpoint list and the request tabs; each tab given to :meth:`watch`
+    holds its request and response side by side, and the request its form and docs.
+    """
+
+    def __init__(self, window: QMainWindow, main: QSplitter) -> None:
         super().__init__(window)
         self.window = window
         self.main = main
-        self.docs = docs
         self.fitting = True
-        for splitter in (main, docs):
-            splitter.splitterMoved.connect(self._taken_over)
+        self._tabs: list[RequestTab] = []
+        main.splitterMoved.connect(self._taken_over)
         main.installEventFilter(self)  # its own resize: the window's comes before its panes
+
+    def watch(self, tab: RequestTab) -> None:
+        """Fit ``tab`` as the others, and hear when the person drags its splitters."""
+        self._tabs.append(tab)
+        tab.destroyed.connect(lambda *_: self._forget(tab))
+        for splitter in (tab.splitter, tab.request_panel.docs_splitter):
+            splitter.splitterMoved.connect(self._taken_over)
+        if self.fitting:
+            self.fit()
 
     def stop(self) -> None:
         """A saved layout was restored: it is the person's, leave it."""
         self.fitting = False
+
+    def _forget(self, tab: RequestTab) -> None:
+        self._tabs = [t for t in self._tabs if t is not tab]
 
     def _taken_over(self, _pos: int, _index: int) -> None:
         self.fitting = False
@@ -70,11 +90,17 @@ class WindowLayout(QObject):
     def fit(self) -> None:
         """Share the splitter's width out by the rule (the splitters' own signals are not
         a drag: they come from here)."""
-        panes = [self.main.widget(i) for i in range(self.main.count())]
-        handles = self.main.handleWidth() * (len(panes) - 1)
-        width = self.main.width() - handles
-        if width <= 0:
+        side_pane = self.main.widget(0)
+        width = self.main.width() - self.main.handleWidth()
+        if width <= 0 or side_pane is None or not self._tabs:
             return
-        sizes = main_sizes(width, panes[0].minimumWidth(), panes[-1].minimumWidth())
-        self.main.setSizes(sizes)
-        self.docs.setSizes(docs_sizes(sizes[1] - self.docs.handleWidth()))
+        inner = self._tabs[0].splitter
+        response_min = self._tabs[0].response.minimumWidth()
+        side, request, response = main_sizes(
+            width - inner.handleWidth(), side_pane.minimumWidth(), response_min
+        )
+        self.main.setSizes([side, request + response + inner.handleWidth()])
+        for tab in self._tabs:
+            tab.splitter.setSizes([request, response])
+            docs = tab.request_panel.docs_splitter
+            docs.setSizes(docs_sizes(request - docs.handleWidth()))

@@ -64,7 +64,7 @@ def test_100000_levels_of_nesting_show_as_text_with_a_note(
 ) -> None:
     body = b'{"results": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     with window_on(qtbot, qloop, tmp_path, answer("200 OK", body)) as win:
-        win.panels.results_table.set_results([{"uuid": "from an earlier page"}])
+        win.results_table.set_results([{"uuid": "from an earlier page"}])
         outcome = send_and_wait(qtbot, win)
         assert outcome.json_error == "the body nests JSON too deeply to read"
         view = win.response.body
@@ -76,7 +76,7 @@ def test_100000_levels_of_nesting_show_as_text_with_a_note(
         assert not view.is_pretty() and view.row_count() > 0
         assert "too deeply" in win.response.meaning_label.text()
         assert win.statusBar().currentMessage().startswith("200 OK")
-        assert win.panels.results_table.row_count() == 0  # the earlier page is not left standing
+        assert win.results_table.row_count() == 0  # the earlier page is not left standing
         win.grab().save("/tmp/hostile-deep.png")
 
 
@@ -92,8 +92,8 @@ def test_a_next_link_with_a_tab_is_refused_in_the_window(
     with window_on(qtbot, qloop, tmp_path, page) as win:
         port.append(int(win.connection.base_url.rsplit(":", 1)[1]))
         assert send_and_wait(qtbot, win).ok
-        table = win.panels.results_table
-        win.response.tabs.setCurrentWidget(win.panels.results_table_slot)
+        table = win.results_table
+        win.response.tabs.setCurrentWidget(win.current_tab.results_table_slot)
         qtbot.waitUntil(table.next_button.isVisible, timeout=5000)
         assert table.next_button.isEnabled()
         qtbot.mouseClick(table.next_button, Qt.MouseButton.LeftButton)

@@ -273,14 +273,15 @@ def test_remembers_endpoint_and_splitters(
     qtbot.addWidget(first)
     choose(first, "flows", "GET")
     first.panels.collections.open_folder(tmp_path / "checkout")  # a collection kept elsewhere
-    first.splitter.setSizes([300, 500, 500])
-    sizes = first.splitter.sizes()
+    first.splitter.setSizes([300, 1000])  # the endpoint list | the request tabs
+    first.current_tab.splitter.setSizes([500, 500])  # a tab's request | its response
+    sizes = first.splitter.sizes(), first.current_tab.splitter.sizes()
     first.close()
     second = MainWindow(catalog(), http, settings)
     qtbot.addWidget(second)
     assert second.endpoints.current() == "flows"
     assert (tmp_path / "checkout") in [c.root for c in second.panels.collections.collections()]
-    assert second.splitter.sizes() == sizes
+    assert (second.splitter.sizes(), second.current_tab.splitter.sizes()) == sizes
     assert isinstance(second.workspace_selector, QComboBox)
 
 

@@ -138,7 +138,7 @@ _ID_KEYS = ("uuid", "key")  # a record's own identity, when its endpoint looks o
 
 @cache
 def _open_recipe(kind: str, key: str) -> _Recipe | None:
-    """The "Open it" action: the endpoint's GET filtered by the identity, when the catalog has that."""
+    """The "Open it" action: the endpoint's GET filtered by the identity, if it has one."""
     if kind not in catalog():
         return None
     endpoint = catalog()[kind]

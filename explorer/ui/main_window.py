@@ -172,6 +172,10 @@ class MainWindow(QMainWindow):
             lambda draft: self.unless_unsaved(lambda: self.load_draft(draft))
         )
         self.panels.run_requested.connect(self._run_collection)
+        # A link's action fills in a request; until there are tabs, this one (asking first).
+        self.response.link_followed.connect(
+            lambda draft, _new_tab: self.unless_unsaved(lambda: self.load_draft(draft))
+        )
         self.tracker.dirty_changed.connect(
             lambda _dirty: self.setWindowTitle(self.tracker.title(APP_NAME))
         )

@@ -5,10 +5,11 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QShortcut
 from PySide6.QtWidgets import (
     QLabel,
+    QMenu,
     QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
@@ -20,6 +21,7 @@ from explorer.ui.deferred import Deferred
 
 if TYPE_CHECKING:
     from explorer.core.client import Outcome
+    from explorer.core.links import Link, Ref
     from explorer.ui.json_view import JsonView
 
 OK_COLOUR, BAD_COLOUR = "#2e7d32", "#c62828"
@@ -31,7 +33,17 @@ class ResponseView(QWidget):
     The Body tab shows JSON highlighted and indented at any size (:class:`JsonView`);
     Headers lists the response headers; Raw shows the body exactly as received. A 400's
     field errors are listed above the tabs.
+
+    References the catalog types (in the body and the table) open a
+    :class:`~explorer.ui.link_menu.LinkMenu`; the request its entry fills in comes out of
+    ``link_followed``.
+
+    Signals:
+        link_followed(object, bool): a link's action was chosen: the Draft it fills in, and
+            whether a new tab was asked for (False: Ctrl or Shift, this request).
     """
+
+    link_followed = Signal(object, bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,9 +69,8 @@ class ResponseView(QWidget):
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         hint.setWordWrap(True)
         hint.setEnabled(False)  # drawn in the palette's muted text colour
-        self._body: Deferred[JsonView] = Deferred(
-            lambda: _viewer("responseBody", "Response body"), placeholder=hint, on_show=False
-        )
+        self._body: Deferred[JsonView] = Deferred(self._make_body, placeholder=hint, on_show=False)
+        self.link_menu: QMenu | None = None
         self.headers = QTreeWidget(self)
         self.headers.setObjectName("responseHeaders")
         self.headers.setAccessibleName("Response headers")
@@ -82,6 +93,24 @@ class ResponseView(QWidget):
         layout.addWidget(self.meaning_label)
         layout.addWidget(self.errors_label)
         layout.addWidget(self.tabs, 1)
+
+    def _make_body(self) -> JsonView:
+        view = _viewer("responseBody", "Response body")
+        view.link_activated.connect(self._body_link)
+        return view
+
+    def _body_link(self, link: Link, where: QPoint, in_place: bool) -> None:
+        self.show_link_menu(link.ref, link.key, where, in_place=in_place)
+
+    def show_link_menu(self, ref: Ref, key: str, where: QPoint, *, in_place: bool = False) -> None:
+        """Open the menu of a reference at a global point (the body's, the table's)."""
+        from explorer.ui.link_menu import LinkMenu
+
+        menu = LinkMenu(ref, key, in_place=in_place, parent=self)
+        menu.action_chosen.connect(self.link_followed)
+        self.link_menu = menu
+        menu.destroyed.connect(lambda *_: setattr(self, "link_menu", None))
+        menu.open_at(where)
 
     @property
     def body(self) -> JsonView:
@@ -159,7 +188,15 @@ class ResponseView(QWidget):
             QTreeWidgetItem(self.headers, [name, value])
         self.headers.resizeColumnToContents(0)
         content_type = outcome.headers.get("content-type", "")
-        self.body.load(outcome.content, content_type=content_type)
+        from explorer.core.catalog import catalog
+
+        endpoint = catalog().by_path(outcome.request.url.path)
+        self.body.load(
+            outcome.content,
+            content_type=content_type,
+            endpoint=endpoint.name if endpoint else None,
+            method=outcome.request.method,
+        )
         self._set_raw(outcome.content, content_type)
 
     def _set_raw(self, content: bytes, content_type: str) -> None:

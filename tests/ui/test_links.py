@@ -1,0 +1,171 @@
+"""Following references from a response, keyboard only, against the sandbox over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QEvent, QPointF, QSettings, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+
+from explorer.core.catalog import catalog
+from explorer.core.client import Outcome, make_http_client
+from explorer.core.connection import Connection
+from explorer.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def win(qtbot: Any, qloop: Any, sandbox: Any, tmp_path: Path) -> Iterator[MainWindow]:
+    http = make_http_client()
+    window = MainWindow(
+        catalog(), http, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
+    )
+    qtbot.addWidget(window)
+    window.set_connection(Connection("Sandbox", sandbox.base_url, sandbox.token, is_sandbox=True))
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    window.ask_before_close = False
+    window.close()
+
+
+def send(qtbot: Any, window: MainWindow) -> Outcome:
+    assert window.send_button.isEnabled(), window.send_problem.text()
+    with qtbot.waitSignal(window.outcome_shown, timeout=15000) as blocker:
+        qtbot.keyClick(window.send_button, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    body = window.response.body
+    qtbot.waitUntil(lambda: body.links() is not None and body.links().done, timeout=10000)
+    return blocker.args[0]
+
+
+def open_listing(qtbot: Any, window: MainWindow, endpoint: str) -> Outcome:
+    window.endpoints.select(endpoint)
+    return send(qtbot, window)
+
+
+def follow(qtbot: Any, window: MainWindow, tabs: int, label: str) -> Any:
+    """Tab to the ``tabs``-th link on screen, Enter, then arrow down to ``label`` and Enter."""
+    area = window.response.body.area
+    area.setFocus(Qt.FocusReason.TabFocusReason)
+    for _ in range(tabs):
+        qtbot.keyClick(area, Qt.Key.Key_Tab)
+    link = area.links.current
+    assert link is not None
+    qtbot.keyClick(area, Qt.Key.Key_Return)
+    menu = window.response.link_menu
+    assert menu is not None and menu.isVisible()
+    labels = menu.labels()
+    assert label in labels, labels
+    for _ in range(labels.index(label)):
+        qtbot.keyClick(menu, Qt.Key.Key_Down)
+    qtbot.keyClick(menu, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.response.link_menu is None or not menu.isVisible())
+    return link
+
+
+def test_a_contact_leads_to_its_messages_and_its_runs_by_keyboard(
+    win: MainWindow, qtbot: Any
+) -> None:
+    outcome = open_listing(qtbot, win, "contacts")
+    first = outcome.results[0]
+    link = follow(qtbot, win, 1, "Its messages")
+    assert (link.ref.kind, link.ref.value, link.ref.name) == (
+        "contacts",
+        first["uuid"],
+        first["name"],
+    )
+    # The form holds the request, not yet sent: the response still shows the contacts.
+    assert win.form.endpoint.name == "messages" and win.form.method.value == "GET"
+    assert win.form.draft().params["contact"] == first["uuid"]
+    assert win.response.body.body() == outcome.content
+    messages = send(qtbot, win)
+    assert messages.ok and messages.results
+    assert {m["contact"]["uuid"] for m in messages.results} == {first["uuid"]}
+
+    open_listing(qtbot, win, "contacts")
+    follow(qtbot, win, 1, "Its runs")
+    assert win.form.endpoint.name == "runs"
+    runs = send(qtbot, win)
+    assert runs.ok
+    assert {r["contact"]["uuid"] for r in runs.results} <= {first["uuid"]}
+
+
+def test_a_flow_leads_to_its_definition(win: MainWindow, qtbot: Any) -> None:
+    outcome = open_listing(qtbot, win, "flows")
+    flow = outcome.results[0]
+    link = follow(qtbot, win, 1, "Its definition")
+    assert link.ref.value == flow["uuid"]
+    assert win.form.endpoint.name == "definitions"
+    definition = send(qtbot, win)
+    assert definition.ok
+    assert flow["uuid"] in {f["uuid"] for f in definition.json["flows"]}
+
+
+def test_tab_walks_the_links_on_screen_then_leaves_the_body(win: MainWindow, qtbot: Any) -> None:
+    open_listing(qtbot, win, "runs")
+    area = win.response.body.area
+    area.setFocus(Qt.FocusReason.TabFocusReason)
+    top = area.top_row()
+    lo = area.index.row_span(True, top)[0]
+    hi = area.index.row_span(True, top + area.page_rows() - 1)[1]
+    on_screen = area.links.scanner.between(lo, hi)
+    assert len(on_screen) >= 3
+    seen = []
+    for _ in on_screen:
+        qtbot.keyClick(area, Qt.Key.Key_Tab)
+        seen.append(area.links.current)
+    assert seen == on_screen
+    qtbot.keyClick(area, Qt.Key.Key_Backtab)
+    assert area.links.current == on_screen[-2]
+    area.links.current = on_screen[-1]
+    qtbot.keyClick(area, Qt.Key.Key_Tab)  # past the last: on to the next control
+    assert not area.hasFocus()
+
+
+def hover(area: Any, where: QPointF) -> None:
+    """The pointer moves over the body, no button held."""
+    viewport = area.viewport()
+    event = QMouseEvent(
+        QEvent.Type.MouseMove,
+        where,
+        QPointF(viewport.mapToGlobal(where.toPoint())),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(viewport, event)
+
+
+def test_the_pointer_turns_to_a_hand_over_a_link_only(win: MainWindow, qtbot: Any) -> None:
+    open_listing(qtbot, win, "runs")
+    area = win.response.body.area
+    link = area.links.scanner.links[0]
+    point = area.viewport().mapFromGlobal(area.link_point(link))
+    over = QPointF(point.x() + area.char_w * 2, point.y() - area.line_h / 2)
+    hover(area, over)
+    assert area.links.hover == link
+    assert area.viewport().cursor().shape() == Qt.CursorShape.PointingHandCursor
+    beside = QPointF(2.0, over.y())  # the line numbers beside it
+    hover(area, beside)
+    assert area.links.hover is None
+    assert area.viewport().cursor().shape() == Qt.CursorShape.IBeamCursor
+    qtbot.mouseClick(area.viewport(), Qt.MouseButton.LeftButton, pos=over.toPoint())
+    menu = win.response.link_menu
+    assert menu is not None and menu.isVisible() and "Open it" in menu.labels()
+    menu.close()
+
+
+def test_copy_uuid_from_the_menu(win: MainWindow, qtbot: Any) -> None:
+    outcome = open_listing(qtbot, win, "groups")
+    area = win.response.body.area
+    area.setFocus()
+    qtbot.keyClick(area, Qt.Key.Key_Tab)
+    qtbot.keyClick(area, Qt.Key.Key_Return)
+    menu = win.response.link_menu
+    assert menu.labels()[:2] == ["Open it", "Its contacts"]
+    menu.copy_action.trigger()
+    assert QApplication.clipboard().text() == outcome.results[0]["uuid"]

@@ -172,6 +172,10 @@ class MainWindow(QMainWindow):
             lambda draft: self.unless_unsaved(lambda: self.load_draft(draft))
         )
         self.panels.run_requested.connect(self._run_collection)
+        self.response.remember_filters_in(self.settings)
+        self.response.filter_applied.connect(
+            lambda rows: self.panels.results_table.show_filtered(rows)  # noqa: PLW0108 - built late
+        )
         # A link's action fills in a request; until there are tabs, this one (asking first).
         self.response.link_followed.connect(
             lambda draft, _new_tab: self.unless_unsaved(lambda: self.load_draft(draft))

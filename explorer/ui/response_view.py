@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, QSettings, Qt, Signal
 from PySide6.QtGui import QShortcut
 from PySide6.QtWidgets import (
     QLabel,
@@ -17,14 +17,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.ui import errors
 from explorer.ui.deferred import Deferred
+from explorer.ui.filter_line import FilterLine
 
 if TYPE_CHECKING:
     from explorer.core.client import Outcome
     from explorer.core.links import Link, Ref
+    from explorer.core.response_filter import Compiled
     from explorer.ui.json_view import JsonView
 
 OK_COLOUR, BAD_COLOUR = "#2e7d32", "#c62828"
+FILTER_IN_THREAD = 256 * 1024  # bodies bigger than this are filtered on a worker thread
 
 
 class ResponseView(QWidget):
@@ -38,12 +42,19 @@ class ResponseView(QWidget):
     :class:`~explorer.ui.link_menu.LinkMenu`; the request its entry fills in comes out of
     ``link_followed``.
 
+    The filter line above the tabs narrows Body (and, through ``filter_applied``, the table
+    and its export) to what a JMESPath expression selects; the last one used on each
+    endpoint comes back with its next response.
+
     Signals:
         link_followed(object, bool): a link's action was chosen: the Draft it fills in, and
             whether a new tab was asked for (False: Ctrl or Shift, this request).
+        filter_applied(object): the rows a filter selected (a list), or None when the whole
+            response is shown again.
     """
 
     link_followed = Signal(object, bool)
+    filter_applied = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -92,7 +103,18 @@ class ResponseView(QWidget):
         layout.addWidget(self.status_label)
         layout.addWidget(self.meaning_label)
         layout.addWidget(self.errors_label)
+        self._build_filter()
+        layout.addWidget(self.filter_line)
         layout.addWidget(self.tabs, 1)
+
+    def _build_filter(self) -> None:
+        self.filter_line = FilterLine(self)
+        self.filter_line.filter_requested.connect(self.apply_filter)
+        self._filters: dict[str, str] = {}
+        self._settings: QSettings | None = None
+        self._outcome: Outcome | None = None
+        self._endpoint: str | None = None
+        self._filter_run = 0  # a newer filter (or response) makes older results stale
 
     def _make_body(self) -> JsonView:
         view = _viewer("responseBody", "Response body")
@@ -157,12 +179,83 @@ class ResponseView(QWidget):
         self.meaning_label.setText(html.escape(text))
         self.errors_label.hide()
 
+    # --- the filter ---------------------------------------------------------------------------
+
+    def remember_filters_in(self, settings: QSettings) -> None:
+        """Keep the last filter of each endpoint in ``settings`` too (across restarts)."""
+        self._settings = settings
+
+    def _remembered(self, endpoint: str | None) -> str:
+        if endpoint is None:
+            return ""
+        if endpoint not in self._filters and self._settings is not None:
+            self._filters[endpoint] = str(self._settings.value(f"filters/{endpoint}", "") or "")
+        return self._filters.get(endpoint, "")
+
+    def _remember(self, text: str) -> None:
+        if self._endpoint is not None:
+            self._filters[self._endpoint] = text
+            if self._settings is not None:
+                self._settings.setValue(f"filters/{self._endpoint}", text)
+
+    def apply_filter(self, text: str) -> None:
+        """Show what ``text`` selects of the response ("" shows all of it again)."""
+        self._filter_run += 1
+        line, outcome = self.filter_line, self._outcome
+        self._remember(text)
+        if not text:
+            line.show_state("")
+            if line.applied and outcome is not None:
+                line.applied = ""
+                self._load_body(outcome)
+                self.filter_applied.emit(None)
+            return
+        from explorer.core.response_filter import FilterError, compile_filter
+
+        try:
+            compiled = compile_filter(text)
+        except FilterError as exc:
+            line.show_error(exc.message, exc.position)
+            return
+        if outcome is None or outcome.json is None:
+            line.show_error("There is no JSON response to filter yet.")
+            return
+        from explorer.ui.operation import Operation
+
+        run = self._filter_run
+        line.show_state("Filtering…")
+        work = _filter(compiled, outcome.json, in_thread=outcome.size > FILTER_IN_THREAD)
+        Operation(self, work, doing="filtering the response").success(
+            lambda result: self._filtered(run, text, result)
+        ).failure(lambda exc: self._filter_failed(run, exc)).run()
+
+    def _filtered(self, run: int, text: str, result: tuple[list[object], bytes]) -> None:
+        if run != self._filter_run:
+            return
+        rows, shown = result
+        self.filter_line.applied = text
+        self.filter_line.show_state(f"{len(rows):,} row{'s' if len(rows) != 1 else ''}")
+        self.body.load(shown, content_type="application/json")
+        self.filter_applied.emit(rows)
+
+    def _filter_failed(self, run: int, exc: Exception) -> None:
+        from explorer.core.response_filter import FilterError
+
+        if run != self._filter_run:
+            return
+        self.filter_line.show_state("")
+        if isinstance(exc, FilterError):
+            self.filter_line.show_error(exc.message, exc.position)
+        else:
+            errors.report(exc, "filtering the response", self)
+
     def show_outcome(self, outcome: Outcome) -> None:
         from explorer.core.client import human_size  # httpx: loaded by the time there is one
 
         colour = OK_COLOUR if outcome.ok else BAD_COLOUR
         self._show_errors(outcome)
         if outcome.failed:
+            self._outcome = None
             self.status_label.setText(f"<b style='color:{colour}'>No response</b>")
             self.meaning_label.setText(html.escape(f"{outcome.meaning} {outcome.error}".strip()))
             self.body.clear()
@@ -187,17 +280,40 @@ class ResponseView(QWidget):
         for name, value in outcome.headers.multi_items():
             QTreeWidgetItem(self.headers, [name, value])
         self.headers.resizeColumnToContents(0)
-        content_type = outcome.headers.get("content-type", "")
+        self._load_body(outcome)
+        self._set_raw(outcome.content, outcome.headers.get("content-type", ""))
+        self._filter_outcome(outcome)
+
+    def _load_body(self, outcome: Outcome) -> None:
+        self.body.load(
+            outcome.content,
+            content_type=outcome.headers.get("content-type", ""),
+            endpoint=self._endpoint_of(outcome),
+            method=outcome.request.method,
+        )
+
+    @staticmethod
+    def _endpoint_of(outcome: Outcome) -> str | None:
         from explorer.core.catalog import catalog
 
         endpoint = catalog().by_path(outcome.request.url.path)
-        self.body.load(
-            outcome.content,
-            content_type=content_type,
-            endpoint=endpoint.name if endpoint else None,
-            method=outcome.request.method,
-        )
-        self._set_raw(outcome.content, content_type)
+        return endpoint.name if endpoint else None
+
+    def _filter_outcome(self, outcome: Outcome) -> None:
+        """A new response: its endpoint's presets, and its last filter applied again."""
+        from explorer.core.response_filter import presets_for
+
+        self._filter_run += 1
+        self._outcome = outcome
+        self._endpoint = self._endpoint_of(outcome)
+        line = self.filter_line
+        line.applied = ""
+        line.show_state("")
+        line.set_presets(presets_for(self._endpoint))
+        text = self._remembered(self._endpoint)
+        line.set_text(text)
+        if text and outcome.json is not None:
+            self.apply_filter(text)
 
     def _set_raw(self, content: bytes, content_type: str) -> None:
         self._raw_pending = (content, content_type)
@@ -235,3 +351,20 @@ def _viewer(name: str, accessible: str, *, pretty: bool = True) -> JsonView:
     if not pretty:
         view.set_pretty(False)
     return view
+
+
+async def _filter(
+    compiled: Compiled, data: object, *, in_thread: bool
+) -> tuple[list[object], bytes]:
+    """The rows and the JSON text of what ``compiled`` selects (off the GUI thread if big)."""
+    from explorer.core.response_filter import records_of, result_bytes
+
+    def work() -> tuple[list[object], bytes]:
+        result = compiled.apply(data)
+        return records_of(result) or [], result_bytes(result)
+
+    if not in_thread:
+        return work()
+    import asyncio
+
+    return await asyncio.to_thread(work)

@@ -297,6 +297,12 @@ class ResultsTable(QWidget):
         self.setAccessibleName("Results table")
         self.endpoint: str | None = None
         self.model = ResultsModel(self)
+        self._unfiltered: tuple[list[Any], str | None, tuple[str, ...] | None, int] = (
+            [],
+            None,
+            None,
+            1,
+        )
         self._dialog: QFileDialog | None = None
         self._build_view()
         self._build_bar()
@@ -402,6 +408,7 @@ class ResultsTable(QWidget):
         are the records' keys when they are known already, and the rows are numbered from
         ``first_number`` (a later page goes on from the one before)."""
         self.endpoint = endpoint
+        self._unfiltered = (records, endpoint, keys, first_number)
         self.model.set_records(records, columns_of(records, endpoint, keys), first_number)
         # After the reset, so clearing the indicator has no old order to undo.
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
@@ -435,6 +442,20 @@ class ResultsTable(QWidget):
         """Show the page a :class:`Pager` stands on, with its position and neighbours."""
         self.show_outcome(outcome, first_number=pager.first_record)
         self.set_page(pager.describe(), has_previous=pager.has_previous, has_next=pager.has_next)
+
+    def show_filtered(self, rows: list[Any] | None) -> None:
+        """Show the rows a response filter selected (None: the page's own rows again).
+
+        Export writes what is shown, so it follows the filter too.
+        """
+        page = self._unfiltered
+        if rows is None:
+            self.set_results(page[0], page[1], page[2], first_number=page[3])
+            return
+        self.set_results(rows, None)  # the filter's own keys, in its own order
+        self._unfiltered = page
+        n = len(rows)
+        self.count_label.setText(f"{n:,} filtered row{'s' if n != 1 else ''}" if n else "No rows.")
 
     def set_page(self, text: str, *, has_previous: bool, has_next: bool) -> None:
         """What the paging bar says (``Page 2 · 251–500``) and which ways it can go."""

@@ -177,6 +177,7 @@ class MainWindow(QMainWindow):
             lambda rows: self.panels.results_table.show_filtered(rows)  # noqa: PLW0108 - built late
         )
         # A link's action fills in a request; until there are tabs, this one (asking first).
+        self.panels.table_link_activated.connect(self.response.show_link_menus)
         self.response.link_followed.connect(
             lambda draft, _new_tab: self.unless_unsaved(lambda: self.load_draft(draft))
         )

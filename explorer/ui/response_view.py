@@ -134,6 +134,28 @@ class ResponseView(QWidget):
         menu.destroyed.connect(lambda *_: setattr(self, "link_menu", None))
         menu.open_at(where)
 
+    def show_link_menus(
+        self, refs: list[tuple[Ref, str]], where: QPoint, in_place: bool = False
+    ) -> None:
+        """The menu of a table cell's references: one menu, or one submenu per reference."""
+        from explorer.ui.link_menu import LinkMenu
+
+        if len(refs) == 1:
+            self.show_link_menu(*refs[0], where, in_place=in_place)
+            return
+        menu = QMenu(self)
+        menu.setObjectName("linkMenu")
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        for ref, key in refs:
+            sub = LinkMenu(ref, key, in_place=in_place, parent=menu)
+            sub.setTitle(ref.title)
+            sub.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)  # its parent owns it
+            sub.action_chosen.connect(self.link_followed)
+            menu.addMenu(sub)
+        self.link_menu = menu
+        menu.destroyed.connect(lambda *_: setattr(self, "link_menu", None))
+        menu.popup(where)
+
     @property
     def body(self) -> JsonView:
         """The Body tab's viewer (pretty, highlighted)."""

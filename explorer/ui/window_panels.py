@@ -38,11 +38,14 @@ class WindowPanels(QObject):
             opened from the Collections tab.
         history_request_opened(object): a Draft was opened from the History tab.
         run_requested(object, str): run a collection (or one of its folders).
+        table_link_activated(object, object, bool): a reference in the results table was
+            clicked (see ``ResultsTable.link_activated``).
     """
 
     saved_request_opened = Signal(object, object)
     history_request_opened = Signal(object)
     run_requested = Signal(object, str)
+    table_link_activated = Signal(object, object, bool)
 
     def __init__(
         self,
@@ -103,6 +106,7 @@ class WindowPanels(QObject):
         session = self.session
         table.next_requested.connect(lambda: session.go_page("next"))
         table.previous_requested.connect(lambda: session.go_page("previous"))
+        table.link_activated.connect(self.table_link_activated)
         session.busy_changed.connect(
             lambda busy: table.set_loading(busy and session.pager is not None)
         )

@@ -169,3 +169,71 @@ def test_copy_uuid_from_the_menu(win: MainWindow, qtbot: Any) -> None:
     assert menu.labels()[:2] == ["Open it", "Its contacts"]
     menu.copy_action.trigger()
     assert QApplication.clipboard().text() == outcome.results[0]["uuid"]
+
+
+def table_of(qtbot: Any, window: MainWindow) -> Any:
+    window.response.tabs.setCurrentIndex(1)
+    table = window.panels.results_table
+    qtbot.waitUntil(lambda: table.row_count() > 0)
+    return table
+
+
+def test_the_table_shows_references_by_name_with_their_uuid(win: MainWindow, qtbot: Any) -> None:
+    outcome = open_listing(qtbot, win, "runs")
+    table = table_of(qtbot, win)
+    model = table.model
+    column = table.columns.index("contact")
+    first = outcome.results[0]["contact"]
+    index = model.index(0, column)
+    assert model.data(index) == first["name"]
+    assert first["uuid"] in model.data(index, Qt.ItemDataRole.ToolTipRole)
+    assert model.data(index, Qt.ItemDataRole.FontRole).underline()
+    # Only the catalog's references are links: the run, its flow, contact and start.
+    linked = {
+        name
+        for c, name in enumerate(table.columns)
+        if any(model.refs_at(r, c) for r in range(model.rowCount()))
+    }
+    assert linked <= {"uuid", "flow", "contact", "start"} and {"uuid", "flow", "contact"} <= linked
+    assert (
+        model.data(model.index(0, table.columns.index("responded")), Qt.ItemDataRole.FontRole)
+        is None
+    )
+    table.view.setCurrentIndex(index)
+    assert table.copy_uuid_action.isEnabled()
+    table.copy_uuid_action.trigger()
+    assert QApplication.clipboard().text() == first["uuid"]
+
+
+def test_enter_on_a_table_reference_opens_its_menu(win: MainWindow, qtbot: Any) -> None:
+    outcome = open_listing(qtbot, win, "contacts")
+    table = table_of(qtbot, win)
+    table.view.setFocus()
+    table.view.setCurrentIndex(table.model.index(0, table.columns.index("uuid")))
+    qtbot.keyClick(table.view, Qt.Key.Key_Return)
+    menu = win.response.link_menu
+    assert menu is not None and menu.isVisible()
+    labels = menu.labels()
+    for _ in range(labels.index("Its runs")):
+        qtbot.keyClick(menu, Qt.Key.Key_Down)
+    qtbot.keyClick(menu, Qt.Key.Key_Return)
+    assert win.form.endpoint.name == "runs"
+    assert win.form.draft().params["contact"] == outcome.results[0]["uuid"]
+
+
+def test_a_contacts_fields_can_be_columns(win: MainWindow, qtbot: Any, tmp_path: Path) -> None:
+    outcome = open_listing(qtbot, win, "contacts")
+    table = table_of(qtbot, win)
+    assert table.fields_box.isVisible() and "fields" in table.columns
+    table.fields_box.setChecked(True)
+    keys = {k for c in outcome.results for k in c["fields"]}
+    assert {f"fields.{k}" for k in keys} <= set(table.columns) and "fields" not in table.columns
+    column = table.columns.index(f"fields.{sorted(keys)[0]}")
+    wanted = outcome.results[0]["fields"].get(sorted(keys)[0])
+    assert table.model.value(0, column) == wanted
+    path = tmp_path / "contacts.csv"
+    assert table.export(path)
+    header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert f"fields.{sorted(keys)[0]}" in header
+    table.fields_box.setChecked(False)
+    assert "fields" in table.columns

@@ -178,6 +178,7 @@ class MainWindow(QMainWindow):
         )
         # A link's action fills in a request; until there are tabs, this one (asking first).
         self.panels.table_link_activated.connect(self.response.show_link_menus)
+        self.panels.history_compare_requested.connect(self.response.compare_entries)
         self.response.link_followed.connect(
             lambda draft, _new_tab: self.unless_unsaved(lambda: self.load_draft(draft))
         )
@@ -292,7 +293,8 @@ class MainWindow(QMainWindow):
     def _answered(self, draft: Draft, outcome: Outcome) -> None:
         """A send was answered: history keeps it, and suggestions learn new names."""
         workspace = self.connection.name if self.connection else None
-        self.panels.history_store.record(draft, outcome, workspace=workspace)
+        entry = self.panels.history_store.record(draft, outcome, workspace=workspace)
+        self.response.keep_response(entry, outcome)  # for Compare, this session only
         self.request_panel.workspace_data.answered(self.session.sent, outcome)
 
     def _page_changed(self) -> None:

@@ -8,16 +8,18 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QPoint, QSettings, Qt, Signal
 from PySide6.QtGui import QShortcut
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QMenu,
     QTabWidget,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from explorer.ui import errors
+from explorer.ui import errors, status
 from explorer.ui.deferred import Deferred
 from explorer.ui.filter_line import FilterLine
 
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
     from explorer.core.client import Outcome
     from explorer.core.links import Link, Ref
     from explorer.core.response_filter import Compiled
+    from explorer.store.history import HistoryEntry
+    from explorer.ui.compare_view import CompareView, KeptResponses
     from explorer.ui.json_view import JsonView
 
 OK_COLOUR, BAD_COLOUR = "#2e7d32", "#c62828"
@@ -104,7 +108,11 @@ class ResponseView(QWidget):
         layout.addWidget(self.meaning_label)
         layout.addWidget(self.errors_label)
         self._build_filter()
-        layout.addWidget(self.filter_line)
+        row = QHBoxLayout()
+        row.setSpacing(4)
+        row.addWidget(self.filter_line, 1)
+        row.addWidget(self.compare_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(row)
         layout.addWidget(self.tabs, 1)
 
     def _build_filter(self) -> None:
@@ -115,6 +123,14 @@ class ResponseView(QWidget):
         self._outcome: Outcome | None = None
         self._endpoint: str | None = None
         self._filter_run = 0  # a newer filter (or response) makes older results stale
+        self.compare_button = QToolButton(self)
+        self.compare_button.setObjectName("compareButton")
+        self.compare_button.setText("Compare…")
+        self.compare_button.setToolTip("Compare this response with the one before it")
+        self.compare_button.setEnabled(False)
+        self.compare_button.clicked.connect(self.compare_with_previous)
+        self._kept: KeptResponses | None = None
+        self.compare_view: CompareView | None = None
 
     def _make_body(self) -> JsonView:
         view = _viewer("responseBody", "Response body")
@@ -200,6 +216,54 @@ class ResponseView(QWidget):
         self.status_label.setText(f"<b style='color:{BAD_COLOUR}'>Not sent</b>")
         self.meaning_label.setText(html.escape(text))
         self.errors_label.hide()
+
+    # --- comparing ----------------------------------------------------------------------------
+
+    def keep_response(self, entry: HistoryEntry, outcome: Outcome) -> None:
+        """Keep a response in memory (this session only) so history can compare it later."""
+        from explorer.ui.compare_view import KeptResponses
+
+        if self._kept is None:
+            self._kept = KeptResponses()
+        when = entry.time.astimezone().strftime("%H:%M:%S")
+        label = f"{entry.method} {entry.endpoint} at {when} ({outcome.status})"
+        self._kept.keep(_entry_key(entry), label, outcome)
+        self.compare_button.setEnabled(len(self._kept.last_two()) == 2)
+
+    def compare_with_previous(self) -> CompareView | None:
+        """Compare the last two responses of this session."""
+        kept = self._kept.last_two() if self._kept is not None else []
+        if len(kept) < 2:
+            status.show(self, "Send two requests first: Compare shows what changed between them.")
+            return None
+        return self.compare(kept[0], kept[1])
+
+    def compare_entries(self, first: HistoryEntry, second: HistoryEntry) -> CompareView | None:
+        """Compare the responses of two history entries (older on the left)."""
+        older, newer = sorted((first, second), key=lambda e: e.time)
+        found = [self._kept.get(_entry_key(e)) if self._kept else None for e in (older, newer)]
+        missing = [e for e, f in zip((older, newer), found, strict=True) if f is None]
+        if missing:
+            when = missing[0].time.astimezone().strftime("%d %b %H:%M")
+            status.show(
+                self,
+                f"The response to {missing[0].endpoint} of {when} was not kept: history keeps"
+                " requests, and responses only while the app stays open (the last"
+                " dozen). Send it again to compare it with a later one.",
+            )
+            return None
+        return self.compare(found[0], found[1])  # type: ignore[arg-type]
+
+    def compare(self, before: tuple[str, Outcome], after: tuple[str, Outcome]) -> CompareView:
+        from explorer.ui.compare_view import CompareView
+
+        if self.compare_view is None:
+            self.compare_view = CompareView(self)
+        view = self.compare_view
+        view.compare(before[1].json, after[1].json, before=before[0], after=after[0])
+        view.show()
+        view.raise_()
+        return view
 
     # --- the filter ---------------------------------------------------------------------------
 
@@ -390,3 +454,7 @@ async def _filter(
     import asyncio
 
     return await asyncio.to_thread(work)
+
+
+def _entry_key(entry: HistoryEntry) -> tuple[object, ...]:
+    return (entry.time, entry.endpoint, str(entry.method))

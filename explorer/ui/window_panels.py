@@ -40,12 +40,14 @@ class WindowPanels(QObject):
         run_requested(object, str): run a collection (or one of its folders).
         table_link_activated(object, object, bool): a reference in the results table was
             clicked (see ``ResultsTable.link_activated``).
+        history_compare_requested(object, object): compare two history entries' responses.
     """
 
     saved_request_opened = Signal(object, object)
     history_request_opened = Signal(object)
     run_requested = Signal(object, str)
     table_link_activated = Signal(object, object, bool)
+    history_compare_requested = Signal(object, object)
 
     def __init__(
         self,
@@ -138,6 +140,7 @@ class WindowPanels(QObject):
 
         panel = HistoryPanel(self.history_store)
         panel.request_opened.connect(self.history_request_opened)
+        panel.compare_requested.connect(self.history_compare_requested)
         return panel
 
     def _make_runner(self) -> RunnerPanel:

@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-KEEP_RESPONSES = 12
-KEEP_BYTES = 64 * 1024 * 1024
+KEEP_RESPONSES = 8
+KEEP_BYTES = 40 * 1024 * 1024  # of bodies; parsed, they take several times that
 CELL_LIMIT = 300  # characters of a value in a cell; the tooltip has more
 COLUMNS = ("Change", "Where", "Before", "After")
 _TINTS = {

@@ -621,8 +621,9 @@ class JsonBodyArea(QAbstractScrollArea):
 
     def open_current_link(self, *, in_place: bool = False) -> bool:
         link = self.links.current
-        if link is None:
+        if link is None or self.index is None:
             return False
+        self.ensure_visible(self.pos_at_offset(link.start + 1))  # scrolled away since
         self.link_activated.emit(link, self.link_point(link), in_place)
         return True
 

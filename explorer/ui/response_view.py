@@ -249,7 +249,7 @@ class ResponseView(QWidget):
                 self,
                 f"The response to {missing[0].endpoint} of {when} was not kept: history keeps"
                 " requests, and responses only while the app stays open (the last"
-                " dozen). Send it again to compare it with a later one.",
+                " few). Send it again to compare it with a later one.",
             )
             return None
         return self.compare(found[0], found[1])  # type: ignore[arg-type]

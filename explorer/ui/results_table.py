@@ -674,7 +674,11 @@ class ResultsTable(QWidget):
         self.view.viewport().setCursor(shape)
 
     def _clicked(self, index: QModelIndex) -> None:
-        self._open_links(index, QGuiApplication.keyboardModifiers())
+        # Ctrl- and Shift-clicks select cells, as in any table; a plain click follows.
+        if not QGuiApplication.keyboardModifiers() & (
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+        ):
+            self._open_links(index, Qt.KeyboardModifier.NoModifier)
 
     def _open_links(self, index: Index, mods: Qt.KeyboardModifier) -> bool:
         refs = self.refs_at(index)

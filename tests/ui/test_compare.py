@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
-from test_links import send
+from test_link_menu import send
 
 from explorer.core.catalog import catalog
 from explorer.core.client import make_http_client

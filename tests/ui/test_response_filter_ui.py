@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from test_links import open_listing, win  # noqa: F401 - the window fixture
+from test_link_menu import open_listing, win  # noqa: F401 - the window fixture
 
 from explorer.ui.main_window import MainWindow
 

@@ -30,6 +30,7 @@ from explorer.ui.request_panel import RequestPanel
 from explorer.ui.request_session import RequestSession
 from explorer.ui.response_view import ResponseView
 from explorer.ui.window_actions import Commands, WindowActions
+from explorer.ui.window_layout import WindowLayout
 from explorer.ui.window_panels import WindowPanels
 from explorer.ui.workspace_bar import WorkspaceBar
 
@@ -100,7 +101,8 @@ class MainWindow(QMainWindow):
         self.side_tabs.addTab(self.endpoints, "&Endpoints")
         self.side_tabs.addTab(self.panels.collections_slot, "C&ollections")
         self.side_tabs.addTab(self.panels.history_slot, "Histor&y")
-        self.side_tabs.setMinimumWidth(200)
+        # Its three tabs' names fit without scroll arrows.
+        self.side_tabs.setMinimumWidth(self.side_tabs.tabBar().sizeHint().width() + 8)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.side_tabs)
@@ -109,9 +111,8 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
-        # Wide enough for the longest row, resthook_subscribers and its three badges.
-        self.splitter.setSizes([310, 710, 420])
         panel = self.request_panel
+        self.layout_fit = WindowLayout(self, self.splitter, panel.docs_splitter)
         self._splitters = [self.splitter, panel.request_splitter, panel.docs_splitter]
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -216,6 +217,7 @@ class MainWindow(QMainWindow):
             state = self.settings.value(f"window/{splitter.objectName()}")
             if isinstance(state, QByteArray | bytes):
                 splitter.restoreState(state)
+                self.layout_fit.stop()  # the person's own layout
         self.request_panel.preferred_method = str(self.settings.value("request/method", "GET"))
         last = str(self.settings.value("request/endpoint", "contacts"))
         self.endpoints.select(last if last in self.catalog else "contacts")

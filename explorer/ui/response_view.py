@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 OK_COLOUR, BAD_COLOUR = "#2e7d32", "#c62828"
 FILTER_IN_THREAD = 256 * 1024  # bodies bigger than this are filtered on a worker thread
+TAB_FRAME = 4  # what the tab page's frame adds around the body's toolbar
 
 
 class ResponseView(QWidget):
@@ -114,6 +115,13 @@ class ResponseView(QWidget):
         row.addWidget(self.compare_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(row)
         layout.addWidget(self.tabs, 1)
+        # The body's toolbar comes with the first response; its width is kept from the start,
+        # so the panes do not move when it arrives.
+        from explorer.ui.json_toolbar import JsonToolbar
+
+        probe = JsonToolbar()
+        self.setMinimumWidth(probe.minimumSizeHint().width() + TAB_FRAME)
+        probe.deleteLater()
 
     def _build_filter(self) -> None:
         self.filter_line = FilterLine(self)

@@ -464,19 +464,26 @@ class ResultsTable(QWidget):
         self.export_note.setWordWrap(True)
         self.export_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        # The page and count texts grow with the numbers ("251–500 of 4,812 records"); were
-        # their full widths the minimum, a long page would widen the whole window.
+        # The page and count texts grow with the numbers ("Page 2 of 20 · 251–500 of 4,812"):
+        # they get a line of their own under the buttons, wrapping rather than widening the
+        # window or being cut off.
         for label in (self.page_label, self.count_label):
-            label.setMinimumWidth(1)
-        bar = QHBoxLayout()
-        bar.addWidget(self.previous_button)
-        bar.addWidget(self.page_label)
-        bar.addWidget(self.next_button)
-        bar.addSpacing(12)
-        bar.addWidget(self.count_label, 1)
-        bar.addWidget(self.fields_box)
-        bar.addWidget(self.copy_button)
-        bar.addWidget(self.export_button)
+            label.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.previous_button)
+        buttons.addWidget(self.next_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.fields_box)
+        buttons.addWidget(self.copy_button)
+        buttons.addWidget(self.export_button)
+        where = QHBoxLayout()
+        where.addWidget(self.page_label)
+        where.addSpacing(12)
+        where.addWidget(self.count_label, 1)
+        bar = QVBoxLayout()
+        bar.setSpacing(2)
+        bar.addLayout(buttons)
+        bar.addLayout(where)
         self._bar = bar
 
     # --- content ------------------------------------------------------------------------------

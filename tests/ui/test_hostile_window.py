@@ -167,7 +167,7 @@ def test_a_workspaces_deadline_reaches_its_connection(
         choose(window, "contacts", "GET")
         assert send_and_wait(qtbot, window).ok
         pager = window.session.pager  # Next, Previous
-        assert pager is not None and pager.deadline == 600
+        assert pager is not None and pager.connection.deadline == 600
         assert window.request_panel.fetch_all._target.deadline == 600  # and fetch-all
     finally:
         window.close()

@@ -18,8 +18,9 @@ from explorer.ui import status
 class LinkMenu(QMenu):
     """The actions of one reference, titled with what it refers to.
 
-    An action opens its request in a new tab, or in this one when Ctrl or Shift is held
-    (with the click that opened the menu, or when the entry is chosen).
+    An action asks for a new tab, or for this request when Ctrl or Shift is held with the
+    click that opened the menu, Shift with Enter (Ctrl+Enter is Send), or either when the
+    entry is chosen.
 
     Signals:
         action_chosen(object, bool): an entry was chosen: its Draft, and whether a new tab

@@ -27,6 +27,7 @@ from explorer.ui import status
 from explorer.ui.endpoint_tree import EndpointTree
 from explorer.ui.errors import guarded
 from explorer.ui.file_actions import FileActions
+from explorer.ui.kept_responses import KeptResponses
 from explorer.ui.request_tab import RequestTab
 from explorer.ui.request_tabs import RequestTabs
 from explorer.ui.window_actions import Commands, WindowActions
@@ -87,6 +88,7 @@ class MainWindow(QMainWindow):
         self.remember = True  # save size, splitters, tabs and endpoint on close
         self.ask_before_close = True  # unsaved request edits: ask before closing
         self.budgets = BudgetMeters()
+        self._kept = KeptResponses()
         self._build()
         self.file_actions = FileActions(self, self)
         self.actions = WindowActions(self, self._commands(), APP_NAME)
@@ -182,6 +184,8 @@ class MainWindow(QMainWindow):
         tabs.duplicate_requested.connect(self.duplicate_tab)
         tabs.close_requested.connect(self.close_tab)
         tabs.tab_changed.connect(self._on_tab_changed)
+        compare = _in_front(self, "response", "compare_entries")
+        self.panels.history_compare_requested.connect(compare)
 
     # --- tabs ----------------------------------------------------------------------------------
 
@@ -195,6 +199,10 @@ class MainWindow(QMainWindow):
         panel.tracker.dirty_changed.connect(lambda _d: self._show_title())
         tab.outcome_shown.connect(lambda outcome: self._show_outcome(tab, outcome))
         tab.answered.connect(self._answered)
+        tab.response.remember_filters_in(self.settings)
+        tab.response.share_kept(self._kept)  # Compare sees the responses of every tab
+        # A link's action fills in a request: in a new tab, or this one (asking first).
+        tab.response.link_followed.connect(self._follow_link)
         # Esc cancels a send in flight, or the retry waiting out a rate limit.
         for changed in (s.busy_changed, s.wait_started, s.retry_cancelled):
             changed.connect(lambda *_: self._show_busy())
@@ -379,9 +387,16 @@ class MainWindow(QMainWindow):
         self.outcome_shown.emit(outcome)
 
     def _answered(self, draft: Draft, outcome: Outcome) -> None:
-        """A send was answered: history keeps it."""
+        """A send was answered: history keeps it, and Compare its response (this run only)."""
         workspace = self.connection.name if self.connection else None
-        self.panels.history_store.record(draft, outcome, workspace=workspace)
+        entry = self.panels.history_store.record(draft, outcome, workspace=workspace)
+        self.response.keep_response(entry, outcome)
+
+    def _follow_link(self, draft: Draft, new_tab: bool) -> None:
+        if new_tab:
+            self.new_tab(draft, after=self.tabs.current())
+        else:
+            self.unless_unsaved(lambda: self.load_draft(draft))
 
     # --- requests in and out -----------------------------------------------------------------
 

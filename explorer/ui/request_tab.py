@@ -85,6 +85,10 @@ class RequestTab(QWidget):
         s.page_changed.connect(self._page_changed)
         panel.endpoint_shown.connect(lambda *_: self.title_changed.emit())
         panel.tracker.dirty_changed.connect(lambda _dirty: self.title_changed.emit())
+        self.response.filter_applied.connect(self._show_filtered)
+
+    def _show_filtered(self, rows: object) -> None:
+        self.results_table.show_filtered(rows)  # built on first need, so not connected before
 
     @property
     def results_table(self) -> ResultsTable:
@@ -97,6 +101,7 @@ class RequestTab(QWidget):
         session = self.session
         table.next_requested.connect(lambda: session.go_page("next"))
         table.previous_requested.connect(lambda: session.go_page("previous"))
+        table.link_activated.connect(self.response.show_link_menus)
         session.busy_changed.connect(
             lambda busy: table.set_loading(busy and session.pager is not None)
         )

@@ -36,11 +36,13 @@ class WindowPanels(QObject):
             opened from the Collections tab.
         history_request_opened(object): a Draft was opened from the History tab.
         run_requested(object, str): run a collection (or one of its folders).
+        history_compare_requested(object, object): compare two history entries' responses.
     """
 
     saved_request_opened = Signal(object, object)
     history_request_opened = Signal(object)
     run_requested = Signal(object, str)
+    history_compare_requested = Signal(object, object)
 
     def __init__(
         self,
@@ -115,6 +117,7 @@ class WindowPanels(QObject):
 
         panel = HistoryPanel(self.history_store)
         panel.request_opened.connect(self.history_request_opened)
+        panel.compare_requested.connect(self.history_compare_requested)
         return panel
 
     def _make_runner(self) -> RunnerPanel:

@@ -9,7 +9,6 @@ built on first need.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -22,8 +21,8 @@ from explorer import APP_NAME, SANDBOX_WORKSPACE_NAME
 from explorer.core.catalog import Catalog, HttpMethod
 from explorer.core.connection import Connection
 from explorer.core.ratelimit import BudgetMeters
-from explorer.core.request import NULL, Draft, Prepared, is_unset
-from explorer.ui import status
+from explorer.core.request import Draft, Prepared
+from explorer.ui import status, tab_state
 from explorer.ui.endpoint_tree import EndpointTree
 from explorer.ui.errors import guarded
 from explorer.ui.file_actions import FileActions
@@ -84,7 +83,6 @@ class MainWindow(QMainWindow):
         self.connection: Connection | None = None
         self._http = http
         self._waiting_for = ""  # why Send waits while nothing is connected
-        self.preferred_method = "GET"  # the next endpoint opens on the method chosen last
         self.remember = True  # save size, splitters, tabs and endpoint on close
         self.ask_before_close = True  # unsaved request edits: ask before closing
         self.budgets = BudgetMeters()
@@ -160,7 +158,7 @@ class MainWindow(QMainWindow):
             find_next=_in_front(self, "response", "find_next"),
             find_previous=_in_front(self, "response", "find_previous"),
             filter_endpoints=self.endpoints.filter.setFocus,
-            about=self.show_about,
+            about=lambda: _show_about(self),
             new_tab=self.new_tab,
             duplicate_tab=lambda: self.duplicate_tab(self.tabs.current()),
             close_tab=lambda: self.close_tab(self.tabs.current()),
@@ -193,10 +191,10 @@ class MainWindow(QMainWindow):
         """Open a request tab (on ``draft``, else a new request on the endpoint in view)."""
         tab = RequestTab(self.catalog, self._http, self._confirm)
         panel, s = tab.request_panel, tab.session
-        panel.preferred_method = self.preferred_method
+        panel.preferred_method = self.tabs.preferred_method
         panel.set_connection(self.connection, waiting_for=self._waiting_for)
-        panel.endpoint_shown.connect(lambda _e, method: self._remember_method(method))
-        panel.tracker.dirty_changed.connect(lambda _d: self._show_title())
+        panel.endpoint_shown.connect(lambda _e, method: self.tabs.prefer_method(method))
+        panel.tracker.dirty_changed.connect(lambda _d: self._show_current())
         tab.outcome_shown.connect(lambda outcome: self._show_outcome(tab, outcome))
         tab.answered.connect(self._answered)
         tab.response.remember_filters_in(self.settings)
@@ -205,13 +203,13 @@ class MainWindow(QMainWindow):
         tab.response.link_followed.connect(self._follow_link)
         # Esc cancels a send in flight, or the retry waiting out a rate limit.
         for changed in (s.busy_changed, s.wait_started, s.retry_cancelled):
-            changed.connect(lambda *_: self._show_busy())
-        s.wait_started.connect(lambda seconds: self._share_wait(tab, seconds))
+            changed.connect(lambda *_: self._show_current())
+        s.wait_started.connect(lambda seconds: self.tabs.share_wait(tab, seconds))
         current = self.tabs.currentWidget() if self.tabs.count() else None
         self.tabs.add(tab, after=after)
         self.layout_fit.watch(tab)
         if not self.layout_fit.fitting and isinstance(current, RequestTab):
-            _copy_layout(current, tab)
+            tab_state.copy_layout(current, tab)
         if draft is not None:
             self.load_draft(draft)
         else:
@@ -243,31 +241,14 @@ class MainWindow(QMainWindow):
                 self.endpoints.select(name)
             finally:
                 self.endpoints.blockSignals(False)
-        self._show_title()
-        self._show_busy()
+        self._show_current()
 
-    def _show_title(self) -> None:
+    def _show_current(self) -> None:
+        """The window's title and Esc follow the tab in front."""
         if self.tabs.count():
             self.setWindowTitle(self.tracker.title(APP_NAME))
-
-    def _show_busy(self) -> None:
-        if self.tabs.count():
             s = self.session
             self.actions.set_busy(s.busy or s.retry_pending)
-
-    def _remember_method(self, method: str) -> None:
-        self.preferred_method = method
-        for tab in self.tabs.all():
-            tab.request_panel.preferred_method = method
-
-    def _share_wait(self, tab: RequestTab, seconds: float) -> None:
-        """A throttle scope that says "wait" says it to every tab sending on that scope."""
-        scope = _scope(tab)
-        for other in self.tabs.all():
-            if other is tab or scope is None or _scope(other) != scope:
-                continue
-            if other.session.wait_left < seconds - 1:  # not the same wait heard back again
-                other.session.hold(seconds)
 
     @property
     def http(self) -> httpx.AsyncClient | None:
@@ -289,41 +270,32 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1440, 860)
-        self.preferred_method = str(self.settings.value("request/method", "GET"))
+        self.tabs.preferred_method = str(self.settings.value("request/method", "GET"))
         last = str(self.settings.value("request/endpoint", "contacts"))
         self.endpoints.blockSignals(True)
         self.endpoints.select(last if last in self.catalog else "contacts")
         self.endpoints.blockSignals(False)
-        drafts = [
-            d for d in _drafts(self.settings.value("tabs/open")) if d.endpoint in self.catalog
-        ]
+        drafts = [d for d in tab_state.drafts(self.settings) if d.endpoint in self.catalog]
         state = self.settings.value("window/mainSplitter")
         if isinstance(state, QByteArray | bytes):
             self.layout_fit.stop()  # the person's own layout
         for draft in drafts or [None]:
             tab = self.new_tab(draft)
-            _restore_layout(tab, self.settings)
+            tab_state.restore_layout(tab, self.settings)
         if isinstance(state, QByteArray | bytes):
             self.splitter.restoreState(state)
-        current = _int(self.settings.value("tabs/current"))
+        current = tab_state.current(self.settings)
         if 0 <= current < self.tabs.count():
             self.tabs.setCurrentIndex(current)
 
     def _save(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/mainSplitter", self.splitter.saveState())
-        tab = self.tabs.current()
-        for splitter in (tab.splitter, tab.request_panel.request_splitter):
-            self.settings.setValue(f"window/{splitter.objectName()}", splitter.saveState())
-        docs = tab.request_panel.docs_splitter
-        self.settings.setValue(f"window/{docs.objectName()}", docs.saveState())
+        tab_state.save(self.settings, self.tabs.all(), self.tabs.currentIndex())
         self.panels.save_opened_folders()
         if self.form.endpoint is not None:
             self.settings.setValue("request/endpoint", self.form.endpoint.name)
             self.settings.setValue("request/method", self.form.method.value)
-        states = [_draft_state(t.request_panel.draft()) for t in self.tabs.all()]
-        self.settings.setValue("tabs/open", json.dumps([s for s in states if s is not None]))
-        self.settings.setValue("tabs/current", self.tabs.currentIndex())
         self.settings.sync()
 
     # --- the workspace ---------------------------------------------------------------------------
@@ -442,11 +414,6 @@ class MainWindow(QMainWindow):
         self.runner_dock.show()
         runner.run()
 
-    def show_about(self) -> None:
-        from explorer.ui.about_dialog import AboutDialog
-
-        AboutDialog(self).open()  # not exec(): no nested loop inside the asyncio one
-
     # --- closing -------------------------------------------------------------------------------
 
     @guarded("closing the window")
@@ -501,6 +468,12 @@ TAB_PARTS: dict[str, tuple[str, ...]] = {
 """The parts of the tab in front, by the names the window answers to."""
 
 
+def _show_about(window: MainWindow) -> None:
+    from explorer.ui.about_dialog import AboutDialog
+
+    AboutDialog(window).open()  # not exec(): no nested loop inside the asyncio one
+
+
 def _in_front(window: MainWindow, *path: str) -> Callable[..., Any]:
     """A call to the part at ``path`` of the tab in front when it is made, not now."""
 
@@ -513,82 +486,3 @@ def _in_front(window: MainWindow, *path: str) -> Callable[..., Any]:
     return call
 
 
-def _scope(tab: RequestTab) -> str | None:
-    prepared = tab.session.prepared
-    return prepared.endpoint.throttle_scope if prepared is not None else None
-
-
-def _copy_layout(source: RequestTab, tab: RequestTab) -> None:
-    """A new tab opens laid out as the one in front."""
-    tab.splitter.setSizes(source.splitter.sizes())
-    for name in ("request_splitter", "docs_splitter"):
-        getattr(tab.request_panel, name).setSizes(getattr(source.request_panel, name).sizes())
-
-
-def _restore_layout(tab: RequestTab, settings: QSettings) -> None:
-    panel = tab.request_panel
-    for splitter in (tab.splitter, panel.request_splitter, panel.docs_splitter):
-        state = settings.value(f"window/{splitter.objectName()}")
-        if isinstance(state, QByteArray | bytes):
-            splitter.restoreState(state)
-
-
-def _draft_state(draft: Draft | None) -> dict[str, Any] | None:
-    """A tab's draft as JSON for the next start (files to upload are left out)."""
-    if draft is None:
-        return None
-    parts: dict[str, dict[str, Any]] = {}
-    for key, values in (("params", draft.params), ("body", draft.body)):
-        kept = {}
-        for name, value in values.items():
-            if value is not NULL and is_unset(value):
-                continue  # not set: left out, as a saved request leaves it out
-            try:
-                kept[name] = json.loads(json.dumps(value, allow_nan=False, default=_null))
-            except (TypeError, ValueError):
-                continue
-        parts[key] = kept
-    return {"endpoint": draft.endpoint, "method": str(draft.method), **parts}
-
-
-def _null(value: object) -> None:
-    """JSON ``null`` for the draft's "send null" marker; anything else is not kept."""
-    if value is NULL:
-        return None
-    raise TypeError(f"{type(value).__name__} is not kept with the tab")
-
-
-def _drafts(saved: object) -> list[Draft]:
-    """The drafts of the tabs open at the last close (none when unreadable)."""
-    try:
-        docs = json.loads(saved) if isinstance(saved, str) else []
-    except ValueError:
-        log.warning("the open tabs of the last session could not be read; starting afresh")
-        return []
-    drafts = []
-    for doc in docs if isinstance(docs, list) else []:
-        try:
-            drafts.append(
-                Draft(
-                    str(doc["endpoint"]),
-                    HttpMethod(str(doc.get("method", "GET")).upper()),
-                    params=_values(doc.get("params")),
-                    body=_values(doc.get("body")),
-                )
-            )
-        except (KeyError, TypeError, ValueError, AttributeError):
-            continue
-    return drafts
-
-
-def _values(part: object) -> dict[str, Any]:
-    if not isinstance(part, dict):
-        return {}
-    return {str(k): (NULL if v is None else v) for k, v in part.items()}
-
-
-def _int(value: object) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        return -1

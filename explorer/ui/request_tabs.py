@@ -42,6 +42,7 @@ class RequestTabs(QTabWidget):
         self.tabBar().customContextMenuRequested.connect(self._menu)
         self.tabCloseRequested.connect(lambda index: self.close_requested.emit(self.widget(index)))
         self.currentChanged.connect(self._on_current)
+        self.preferred_method = "GET"  # a tab's next endpoint opens on the method chosen last
 
     def add(self, tab: RequestTab, *, after: RequestTab | None = None) -> None:
         """Show ``tab`` (after ``after``, else at the end) and make it the current one."""
@@ -70,6 +71,21 @@ class RequestTabs(QTabWidget):
         if self.count():
             self.setCurrentIndex(self.count() - 1 if number >= 9 else min(number, self.count()) - 1)
 
+    def prefer_method(self, method: str) -> None:
+        """The method chosen last: every tab's next endpoint opens on it."""
+        self.preferred_method = method
+        for tab in self.all():
+            tab.request_panel.preferred_method = method
+
+    def share_wait(self, tab: RequestTab, seconds: float) -> None:
+        """A throttle scope that says "wait" says it to every tab sending on that scope."""
+        scope = _scope(tab)
+        for other in self.all():
+            if other is tab or scope is None or _scope(other) != scope:
+                continue
+            if other.session.wait_left < seconds - 1:  # not the same wait heard back again
+                other.session.hold(seconds)
+
     def _retitle(self, tab: RequestTab) -> None:
         index = self.indexOf(tab)
         if index >= 0:
@@ -90,3 +106,8 @@ class RequestTabs(QTabWidget):
             menu.addAction("Duplicate tab", lambda: self.duplicate_requested.emit(tab))
             menu.addAction("Close tab", lambda: self.close_requested.emit(tab))
         menu.popup(self.tabBar().mapToGlobal(pos))
+
+
+def _scope(tab: RequestTab) -> str | None:
+    prepared = tab.session.prepared
+    return prepared.endpoint.throttle_scope if prepared is not None else None

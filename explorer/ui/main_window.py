@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
@@ -275,15 +275,26 @@ class MainWindow(QMainWindow):
         self.endpoints.blockSignals(True)
         self.endpoints.select(last if last in self.catalog else "contacts")
         self.endpoints.blockSignals(False)
-        drafts = [d for d in tab_state.drafts(self.settings) if d.endpoint in self.catalog]
+        entries = zip(
+            tab_state.drafts(self.settings), tab_state.saved_refs(self.settings), strict=True
+        )
+        kept = [(d, ref) for d, ref in entries if d.endpoint in self.catalog]
         state = self.settings.value("window/mainSplitter")
         if isinstance(state, QByteArray | bytes):
             self.layout_fit.stop()  # the person's own layout
-        for draft in drafts or [None]:
+        for draft, _ref in kept or [(None, None)]:
             tab = self.new_tab(draft)
             tab_state.restore_layout(tab, self.settings)
         if isinstance(state, QByteArray | bytes):
             self.splitter.restoreState(state)
+        refs = [ref for _d, ref in kept]
+        if any(refs):  # after the first paint: the collections are read then
+            tabs, panels = self.tabs.all(), self.panels
+
+            def reattach() -> None:
+                tab_state.reattach(tabs, refs, panels.collections.collections())
+
+            QTimer.singleShot(0, self, reattach)
         current = tab_state.current(self.settings)
         if 0 <= current < self.tabs.count():
             self.tabs.setCurrentIndex(current)

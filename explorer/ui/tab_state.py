@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QByteArray, QSettings
 
 from explorer.core.catalog import HttpMethod
+from explorer.core.errors import ExplorerError
 from explorer.core.request import NULL, Draft, is_unset
 
 if TYPE_CHECKING:
+    from explorer.store.collections import Collection
     from explorer.ui.request_tab import RequestTab
 
 log = logging.getLogger(__name__)
@@ -25,8 +27,15 @@ OPEN_KEY, CURRENT_KEY = "tabs/open", "tabs/current"
 
 
 def save(settings: QSettings, tabs: list[RequestTab], current: int) -> None:
-    """Keep ``tabs``' drafts, which one was in front, and the front one's layout."""
-    states = [draft_state(t.request_panel.draft()) for t in tabs]
+    """Keep ``tabs``' drafts (and the saved requests they were opened from), which one was
+    in front, and the front one's layout."""
+    states = []
+    for tab in tabs:
+        state = draft_state(tab.request_panel.draft())
+        tracker = tab.request_panel.tracker
+        if state is not None and tracker.saved is not None and tracker.collection is not None:
+            state["saved"] = {"root": str(tracker.collection.root), "path": tracker.saved.path}
+        states.append(state)
     settings.setValue(OPEN_KEY, json.dumps([s for s in states if s is not None]))
     settings.setValue(CURRENT_KEY, current)
     if 0 <= current < len(tabs):
@@ -36,7 +45,32 @@ def save(settings: QSettings, tabs: list[RequestTab], current: int) -> None:
 
 def drafts(settings: QSettings) -> list[Draft]:
     """The drafts of the tabs open at the last close (none when unreadable)."""
-    return _drafts(settings.value(OPEN_KEY))
+    return [draft for draft, _saved in _entries(settings.value(OPEN_KEY))]
+
+
+def saved_refs(settings: QSettings) -> list[tuple[str, str] | None]:
+    """For each draft of :func:`drafts`, the saved request it was opened from, if any."""
+    return [saved for _draft, saved in _entries(settings.value(OPEN_KEY))]
+
+
+def reattach(
+    tabs: list[RequestTab], refs: list[tuple[str, str] | None], collections: list[Collection]
+) -> None:
+    """Tie each tab to the saved request it came from again, so Ctrl+S saves in place and
+    the • says whether it differs (a request no longer there leaves its tab a new one)."""
+    by_root = {str(c.root): c for c in collections}
+    for tab, ref in zip(tabs, refs, strict=False):
+        coll = by_root.get(ref[0]) if ref is not None else None
+        if ref is None or coll is None:
+            continue
+        try:
+            saved = coll.get(ref[1])
+        except (KeyError, ValueError, OSError, ExplorerError):
+            continue
+        panel = tab.request_panel
+        panel.tracker.set_saved(saved, coll)
+        panel.tracker.update(panel.form.draft())
+        panel.refresh()
 
 
 def current(settings: QSettings) -> int:
@@ -88,27 +122,30 @@ def _null(value: object) -> None:
     raise TypeError(f"{type(value).__name__} is not kept with the tab")
 
 
-def _drafts(saved: object) -> list[Draft]:
-    """The drafts of the tabs open at the last close (none when unreadable)."""
+def _entries(saved: object) -> list[tuple[Draft, tuple[str, str] | None]]:
+    """The drafts of the tabs open at the last close, with where each was saved."""
     try:
         docs = json.loads(saved) if isinstance(saved, str) else []
     except ValueError:
         log.warning("the open tabs of the last session could not be read; starting afresh")
         return []
-    drafts = []
+    entries = []
     for doc in docs if isinstance(docs, list) else []:
         try:
-            drafts.append(
-                Draft(
-                    str(doc["endpoint"]),
-                    HttpMethod(str(doc.get("method", "GET")).upper()),
-                    params=_values(doc.get("params")),
-                    body=_values(doc.get("body")),
-                )
+            draft = Draft(
+                str(doc["endpoint"]),
+                HttpMethod(str(doc.get("method", "GET")).upper()),
+                params=_values(doc.get("params")),
+                body=_values(doc.get("body")),
             )
         except (KeyError, TypeError, ValueError, AttributeError):
             continue
-    return drafts
+        saved = doc.get("saved")
+        ref = None
+        if isinstance(saved, dict) and isinstance(saved.get("root"), str):
+            ref = (saved["root"], str(saved.get("path") or ""))
+        entries.append((draft, ref))
+    return entries
 
 
 def _values(part: object) -> dict[str, Any]:

@@ -164,3 +164,27 @@ def test_a_rate_limit_holds_every_tab_on_its_scope(
     assert labels.session.blocked_by().startswith("Rate limit: you can send again in 0:")
     assert not contacts.session.waiting and contacts.session.blocked_by() == ""
     fresh_sandbox.faults.throttle_storm = False
+
+
+def test_a_tab_opened_from_a_saved_request_is_still_that_request_after_a_restart(
+    qtbot: Any, qloop: Any, sandbox: Any, tmp_path: Path
+) -> None:
+    from explorer.store.collections import SavedRequest, create_collection
+
+    coll = create_collection("Kept")
+    saved = coll.add(SavedRequest("Farmers group", Draft("groups", params={"name": "Farmers"})))
+    settings = QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
+    http = make_http_client()
+    first = MainWindow(catalog(), http, settings)
+    qtbot.addWidget(first)
+    shown = next(c for c in first.panels.collections.collections() if c.root == coll.root)
+    first.open_saved(shown.get(saved.path or ""), shown)
+    assert first.tabs.tabText(0) == "Farmers group"
+    first.close()
+
+    second = MainWindow(catalog(), http, settings)
+    qtbot.addWidget(second)
+    qtbot.waitUntil(lambda: second.tabs.tabText(0) == "Farmers group", timeout=5000)
+    assert not second.tracker.dirty  # unchanged since it was saved: Ctrl+S saves in place
+    second.ask_before_close = False
+    second.close()

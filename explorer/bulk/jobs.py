@@ -60,15 +60,18 @@ def start_job(
             "continue it with --resume (Resume in the window), or delete that folder to start "
             "again."
         )
-    if existing is not None:
+    digest = fingerprint(source.path)
+    if existing is not None and existing.fingerprint == digest:
         raise JobError(
             f"{source.path.name} was already sent on {existing.created[:16].replace('T', ' ')}; "
             f"its results are in the results file. To send the failed rows again, run the "
             f"results file; to send everything again, delete {job_dir_for(source.path)}."
         )
+    if existing is not None:
+        _set_aside(existing)
     job = Job(
         source.path,
-        fingerprint(source.path),
+        digest,
         given.mapping,
         connection.name,
         connection.base_url,
@@ -80,6 +83,19 @@ def start_job(
     job.requests, job.ready, job.invalid = summary.requests, summary.ready, summary.invalid_count
     job.save()
     return job, summary
+
+
+def _set_aside(job: Job) -> None:
+    """Keep a finished job's folder under another name (a results file run again)."""
+    stamp = job.created.replace(":", "").replace("-", "")[:15]
+    target = job.folder.with_name(f"{job.folder.name}-{stamp}")
+    try:
+        job.folder.rename(target)
+    except OSError as exc:
+        raise JobError(
+            f"The folder of the earlier run, {job.folder}, could not be moved aside "
+            f"({exc.strerror or exc}): move or delete it, then start again."
+        ) from None
 
 
 def _existing(path: object) -> Job | None:

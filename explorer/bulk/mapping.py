@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from explorer.core.catalog import HttpMethod, Kind, Method, catalog
+from explorer.core.catalog import HttpMethod, Kind, Method, TypeSpec, catalog
 from explorer.core.errors import ValidationError
 from explorer.core.request import Draft
 
@@ -25,6 +25,7 @@ COLUMN = "column"
 CONSTANT = "constant"
 TEMPLATE = "template"
 _TEMPLATE_RE = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
+_PHONE_RE = re.compile(r"\+?[0-9][0-9 ().-]{4,}")
 
 
 def normalise(name: str) -> str:
@@ -45,6 +46,9 @@ class Rule:
             return cells.get(self.value, "")
         if self.kind == CONSTANT:
             return self.value
+        filled = [cells.get(name, "").strip() for name in _TEMPLATE_RE.findall(self.value)]
+        if not any(filled):
+            return ""  # "{{first}} {{last}}" with both empty leaves the field out, not " "
         return _TEMPLATE_RE.sub(lambda m: cells.get(m.group(1), ""), self.value)
 
     def describe(self) -> str:
@@ -108,12 +112,15 @@ class Mapping:
             if target.startswith(FIELDS_PREFIX):
                 contact_fields[target[len(FIELDS_PREFIX) :]] = text
             elif target in params:
-                draft.params[target] = text
+                draft.params[target] = _cell_value(self._param_spec(target), text)
             elif target in fields:
-                draft.body[target] = _cell_value(fields[target].spec.kind, text)
+                draft.body[target] = _cell_value(fields[target].spec, text)
         if contact_fields:
             draft.body["fields"] = {**draft.body.get("fields", {}), **contact_fields}
         return draft
+
+    def _param_spec(self, name: str) -> TypeSpec:
+        return self.spec.param(name).spec
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -128,23 +135,36 @@ class Mapping:
         return cls(str(data["endpoint"]), HttpMethod(data["method"]), rules)
 
 
-def _cell_value(kind: Kind, text: str) -> Any:
+def _cell_value(spec: TypeSpec, text: str) -> Any:
     """A cell as the form's editor would hand it over: lists split, JSON objects parsed."""
+    kind = spec.kind
     if kind is Kind.LIST:
+        items: list[Any] | None = None
         if text.startswith("["):
             try:
                 value = json.loads(text)
             except json.JSONDecodeError:
                 value = None
             if isinstance(value, list):
-                return value
-        return [part.strip() for part in text.split(";") if part.strip()]
+                items = value
+        if items is None:
+            items = [part.strip() for part in text.split(";") if part.strip()]
+        if spec.base.kind is Kind.URN:
+            items = [_phone_urn(i) if isinstance(i, str) else i for i in items]
+        return items
+    if kind is Kind.URN:
+        return _phone_urn(text)
     if kind in (Kind.DICT, Kind.STR_DICT, Kind.JSON, Kind.TRANSLATIONS) and text[:1] in "{[":
         try:
             return json.loads(text)
         except json.JSONDecodeError:
             return text  # the parser says what is wrong with it
     return text
+
+
+def _phone_urn(text: str) -> str:
+    """A bare phone number, as spreadsheets hold them, is a ``tel:`` URN."""
+    return f"tel:{text}" if _PHONE_RE.fullmatch(text) else text
 
 
 def auto_mapping(

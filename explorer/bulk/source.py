@@ -10,15 +10,15 @@ ISO dates, empty cells as ``""``.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import hashlib
-import io
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from explorer.core.errors import ExplorerError
 
@@ -153,24 +153,38 @@ def _sniff_delimiter(sample: str) -> str:
         return best if counts[best] else ","
 
 
-def _csv_reader(source: Source, f: io.TextIOBase) -> Iterator[list[str]]:
-    reader = csv.reader(f, delimiter=source.delimiter)
+def _csv_reader(source: Source, lines: Iterator[str]) -> Iterator[list[str]]:
+    reader = csv.reader(lines, delimiter=source.delimiter)
     try:
         yield from reader
-    except UnicodeDecodeError:
-        raise SourceError(
-            f"{source.path.name} is not all {_encoding_name(source.encoding)}: around line "
-            f"{reader.line_num + 1} the text changes encoding. Save it again from the "
-            "spreadsheet as CSV UTF-8 and open that."
-        ) from None
     except csv.Error as exc:
         raise SourceError(
             f"{source.path.name} line {reader.line_num}: {exc}. Check the quotes on that line."
         ) from None
 
 
-def _open_text(source: Source) -> io.TextIOWrapper:
-    return source.path.open(encoding=source.encoding, newline="", errors="strict")
+@contextlib.contextmanager
+def _open_text(source: Source) -> Iterator[Iterator[str]]:
+    """The file's lines as text; a line that does not decode is named by its number."""
+    if source.encoding == "utf-16":  # two bytes a character: a line is not a byte line
+        with source.path.open(encoding="utf-16", newline="") as text:
+            yield iter(text)
+        return
+    with source.path.open("rb") as f:
+        yield _decoded(source, f)
+
+
+def _decoded(source: Source, f: IO[bytes]) -> Iterator[str]:
+    encoding = "utf-8" if source.encoding == "utf-8-sig" else source.encoding
+    for number, raw in enumerate(f, 1):
+        try:
+            yield raw.decode(source.encoding if number == 1 else encoding)
+        except UnicodeDecodeError:
+            raise SourceError(
+                f"{source.path.name} is not all {_encoding_name(source.encoding)}: line "
+                f"{number} is in another encoding. Save it again from the spreadsheet as "
+                "CSV UTF-8 and open that."
+            ) from None
 
 
 def _csv_headers(source: Source) -> tuple[str, ...]:

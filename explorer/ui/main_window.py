@@ -183,6 +183,19 @@ class MainWindow(QMainWindow):
         s.outcome_arrived.connect(self._show_outcome)
         s.answered.connect(self._answered)
         s.page_changed.connect(self._page_changed)
+        panel.bulk_requested.connect(self._open_bulk)
+
+    def _open_bulk(self, endpoint: str, method: str) -> None:
+        """"Send for each row of a file…": the bulk view, on the workspace in use."""
+        if self.connection is None:
+            status.show(self, "Wait for the workspace to connect, then send for each row.")
+            return
+        from explorer.ui.bulk_view import BulkView  # only when asked for: not at start-up
+
+        meter = self.budgets.for_workspace(self.connection.name)
+        self.bulk_view = BulkView(endpoint, HttpMethod(method), self.connection, self.http, meter,
+                                  self)
+        self.bulk_view.show()
 
     @property
     def http(self) -> httpx.AsyncClient | None:

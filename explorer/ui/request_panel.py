@@ -58,9 +58,12 @@ class RequestPanel(QWidget):
 
     Signals:
         endpoint_shown(str, str): the editors now hold this endpoint and method.
+        bulk_requested(str, str): the user asked to send this endpoint and method once for
+            each row of a file.
     """
 
     endpoint_shown = Signal(str, str)
+    bulk_requested = Signal(str, str)
 
     def __init__(
         self, catalog: Catalog, session: RequestSession, parent: QWidget | None = None
@@ -137,6 +140,13 @@ class RequestPanel(QWidget):
         self.cancel_button.setAccessibleName("Cancel request")
         self.cancel_button.setToolTip("Cancel (Esc)")
         self.cancel_button.setEnabled(False)
+        self.bulk_button = QPushButton("For each ro&w…")
+        self.bulk_button.setObjectName("bulkButton")
+        self.bulk_button.setAccessibleName("Send for each row of a file")
+        self.bulk_button.setToolTip(
+            "Send for each row of a file…: one request per row of a CSV or Excel file, "
+            "checked first"
+        )
         # Short, so the row fits a 1024-pixel window; the tooltip says what it does.
         self.auto_retry = QCheckBox("Auto-retry")
         self.auto_retry.setObjectName("autoRetry")
@@ -150,6 +160,7 @@ class RequestPanel(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.copy_button)
         buttons.addWidget(self.send_as_written)
+        buttons.addWidget(self.bulk_button)
         buttons.addStretch(1)
         buttons.addWidget(self.auto_retry)
         buttons.addWidget(self.cancel_button)
@@ -187,6 +198,9 @@ class RequestPanel(QWidget):
         self.request_tabs.currentChanged.connect(lambda _i: self._update_send_state())
         self.send_button.clicked.connect(self.send)
         self.send_as_written.clicked.connect(self.send_written)
+        self.bulk_button.clicked.connect(
+            lambda: self.bulk_requested.emit(self.endpoint_name or "", self.form.method.value)
+        )
         self.cancel_button.clicked.connect(s.cancel)
         self.auto_retry.toggled.connect(lambda on: setattr(s, "auto_retry", on))
         self.rate_limit_banner.remaining_changed.connect(lambda _s: self._update_send_state())
@@ -234,6 +248,7 @@ class RequestPanel(QWidget):
         )
         self.docs.setHtml(method_html(endpoint, spec))
         self.raw.set_has_body(bool(spec.fields))
+        self.bulk_button.setVisible(method is HttpMethod.POST)
         self._extra_params, self._extra_body = {}, {}
         self.form.load(endpoint, method)
         running = (panel := self._fetch_all.get()) is not None and panel.running

@@ -318,9 +318,10 @@ class BulkView(QWidget):
             return "No row is ready: nothing would be sent."
         prepared = Prepared(catalog()[self.endpoint], self.method, tuple(first.query), first.body)
         rows = ", ".join(map(str, first.rows[:10])) + ("…" if len(first.rows) > 10 else "")
+        which = f"row {rows}" if len(first.rows) == 1 else f"rows {rows}"
         conn = self.connection
         text = preview_text(conn.base_url, prepared, has_token=bool(conn.token))
-        return f"Rows {rows}, as the first request:\n\n{text}"
+        return f"The first request ({which}), exactly as it will be sent:\n\n{text}"
 
     # --- running --------------------------------------------------------------------------------
 

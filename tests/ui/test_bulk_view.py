@@ -66,7 +66,7 @@ def test_map_check_and_run_a_file_on_the_sandbox(
     assert rows == ["6", "11", "11"]  # the second bad row has two bad cells
     assert "qqq" in problems[2] or "qqq" in problems[1]
     first = view.first_request.toPlainText()
-    assert first.startswith("Rows 2, as the first request:")
+    assert first.startswith("The first request (row 2), exactly as it will be sent:")
     assert f'"name": "{tag} 0"' in first and '"Farmers"' in first
     assert sandbox.token not in first
     view.grab().save(str(tmp_path / "bulk-checked.png"))

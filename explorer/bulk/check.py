@@ -19,8 +19,11 @@ from explorer.core.request import Prepared, prepare
 from explorer.core.values import parse_uuid
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from explorer.bulk.mapping import Mapping
     from explorer.bulk.source import Row
+    from explorer.core.request import Draft
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +61,18 @@ class Checked:
 
 
 def check_row(
-    mapping: Mapping, row: Row, *, default_country: str | None, facts: Facts | None = None
+    mapping: Mapping,
+    row: Row,
+    *,
+    default_country: str | None,
+    facts: Facts | None = None,
+    drafter: Callable[[dict[str, str]], Draft] | None = None,
 ) -> Checked:
-    """``row`` through the mapping and the form's checks; never raises for a bad value."""
-    draft = mapping.draft(row.cells)
+    """``row`` through the mapping and the form's checks; never raises for a bad value.
+
+    ``drafter`` is ``mapping.drafter()`` made once for many rows.
+    """
+    draft = (drafter or mapping.drafter())(row.cells)
     problems: list[ValidationError] = []
     try:
         prepared: Prepared | None = prepare(draft, default_country=default_country)

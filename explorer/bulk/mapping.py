@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,27 +101,41 @@ class Mapping:
 
     def draft(self, cells: dict[str, str]) -> Draft:
         """One row as the form would hold it; empty values are left out, as in the form."""
-        spec = self.spec
-        params = {p.name for p in spec.form_params}
-        fields = {f.name: f for f in spec.fields}
-        draft = Draft(self.endpoint, self.method)
-        contact_fields: dict[str, Any] = {}
-        for target, rule in self.rules.items():
-            text = rule.text(cells).strip()
-            if not text:
-                continue
-            if target.startswith(FIELDS_PREFIX):
-                contact_fields[target[len(FIELDS_PREFIX) :]] = text
-            elif target in params:
-                draft.params[target] = _cell_value(self._param_spec(target), text)
-            elif target in fields:
-                draft.body[target] = _cell_value(fields[target].spec, text)
-        if contact_fields:
-            draft.body["fields"] = {**draft.body.get("fields", {}), **contact_fields}
-        return draft
+        return self.drafter()(cells)
 
-    def _param_spec(self, name: str) -> TypeSpec:
-        return self.spec.param(name).spec
+    def drafter(self) -> Callable[[dict[str, str]], Draft]:
+        """:meth:`draft` with the targets looked up once, for many rows."""
+        spec = self.spec
+        params = {p.name: p.spec for p in spec.form_params}
+        fields = {f.name: f.spec for f in spec.fields}
+        steps: list[tuple[str, Rule, str, TypeSpec | None]] = []
+        for target, rule in self.rules.items():
+            if target.startswith(FIELDS_PREFIX):
+                steps.append((target[len(FIELDS_PREFIX) :], rule, "fields", None))
+            elif target in params:
+                steps.append((target, rule, "params", params[target]))
+            elif target in fields:
+                steps.append((target, rule, "body", fields[target]))
+        endpoint, method = self.endpoint, self.method
+
+        def draft(cells: dict[str, str]) -> Draft:
+            made = Draft(endpoint, method)
+            contact_fields: dict[str, Any] = {}
+            for name, rule, where, type_spec in steps:
+                text = rule.text(cells).strip()
+                if not text:
+                    continue
+                if type_spec is None:
+                    contact_fields[name] = text
+                elif where == "params":
+                    made.params[name] = _cell_value(type_spec, text)
+                else:
+                    made.body[name] = _cell_value(type_spec, text)
+            if contact_fields:
+                made.body["fields"] = {**made.body.get("fields", {}), **contact_fields}
+            return made
+
+        return draft
 
     def to_json(self) -> dict[str, Any]:
         return {

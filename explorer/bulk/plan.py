@@ -84,6 +84,7 @@ def make_plan(
     columns = {t for t, r in mapping.rules.items() if r.kind == COLUMN}
     chunker = Chunker(chunk_field(mapping.spec, columns))
     summary = PlanSummary()
+    drafter = mapping.drafter()
 
     def emit(planned: Planned) -> None:
         summary.requests += 1
@@ -97,7 +98,8 @@ def make_plan(
         if progress is not None and summary.rows % PROGRESS_EVERY == 0:
             progress(summary.rows)
         checked = check_row(
-            mapping, row, default_country=given.default_country, facts=given.facts
+            mapping, row, default_country=given.default_country, facts=given.facts,
+            drafter=drafter,
         )
         if checked.prepared is None:
             summary.invalid_count += 1

@@ -89,6 +89,7 @@ class BulkView(QWidget):
         self.checked_mapping: Mapping | None = None
         self.engine: BulkEngine | None = None
         self.results_path: Path | None = None
+        self._unfinished: Job | None = None  # read once per file, not at every click
         self._build()
         self._connect()
         self._update_buttons()
@@ -212,7 +213,7 @@ class BulkView(QWidget):
         source = self.source
         headers = input_headers(source)
         mapping = auto_mapping(self.endpoint, self.method, headers, self.facts.field_key_list)
-        saved = self._unfinished_job()
+        saved = self._unfinished = self._unfinished_job()
         if saved is not None:
             mapping = saved.mapping  # the job's own mapping, as it was started
         self.mapping_table.show_mapping(mapping, headers)
@@ -462,6 +463,8 @@ class BulkView(QWidget):
             self.progress_text.setText("Stopping after the request on its way…")
 
     def _running(self, running: bool) -> None:
+        if not running:
+            self._unfinished = self._unfinished_job()  # a cancelled run can be continued
         self.progress_bar.setVisible(True)
         self._is_running = running
         self.pause_button.setText("&Pause")
@@ -476,7 +479,7 @@ class BulkView(QWidget):
         self.mapping_table.setEnabled(not running)
         self.check_button.setEnabled(has_file and not running)
         self.start_button.setEnabled(has_file and not running)
-        self.resume_button.setVisible(self._unfinished_job() is not None and not running)
+        self.resume_button.setVisible(self._unfinished is not None and not running)
         self.pause_button.setVisible(running)
         self.cancel_button.setVisible(running)
 

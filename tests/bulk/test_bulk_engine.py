@@ -213,6 +213,31 @@ def test_a_429_is_waited_out_with_a_countdown(
     assert waits and waits[0][0] == 1 and waits[0][1]
 
 
+def test_requests_keep_to_the_workspace_budget(
+    bulk_connection: Connection, aio: Any, files: Any, tmp_path: Path
+) -> None:
+    from explorer.core.ratelimit import BudgetMeter
+
+    tag = uuid.uuid4().hex[:6]
+    rows = [["name", "urns"]] + [[f"{tag} {i}", f"tel:+25073888{i:04d}"] for i in range(4)]
+    path = files.csv(tmp_path / "paced.csv", rows)
+    meter = BudgetMeter(2, window=1.0)  # two requests a second, as the meter counts them
+    reasons: list[str] = []
+
+    async def run() -> Any:
+        async with make_http_client() as http:
+            source = open_source(path)
+            job, _ = start_job(
+                PlanInput(source, auto_mapping("contacts", POST, source.headers)), bulk_connection
+            )
+            hooks = Hooks(progress=lambda p: reasons.append(p.reason) if p.waiting else None)
+            return await BulkEngine(job, bulk_connection, http, meter=meter, hooks=hooks).run()
+
+    end = aio(run())
+    assert end.state == FINISHED and end.progress.rows_ok == 4
+    assert reasons and set(reasons) == {"Waiting for room in the workspace's hourly budget."}
+
+
 def test_a_changed_file_is_refused_on_resume(
     bulk_connection: Connection, files: Any, tmp_path: Path
 ) -> None:

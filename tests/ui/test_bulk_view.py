@@ -128,3 +128,26 @@ def test_every_post_form_offers_send_for_each_row(
     win.bulk_view.close()
     win.ask_before_close = False
     win.close()
+
+
+def test_an_unfinished_run_is_offered_and_continued(
+    qtbot: Any, view: BulkView, tmp_path: Path
+) -> None:
+    from explorer.bulk.jobs import start_job
+    from explorer.bulk.mapping import Mapping, Rule
+    from explorer.bulk.plan import PlanInput
+    from explorer.bulk.source import open_source
+
+    tag = uuid.uuid4().hex[:6]
+    path = people_csv(tmp_path / "later.csv", tag, count=5)
+    mapping = Mapping("contacts", HttpMethod.POST, {"name": Rule("column", "Full name"),
+                                                     "urns": Rule("column", "Phone")})
+    start_job(PlanInput(open_source(path), mapping), view.connection)  # then the app closed
+    opened(qtbot, view, path)
+    assert view.resume_button.isVisible()
+    assert "An unfinished run of this file was started on" in view.results_text.text()
+    assert view.mapping_table.mapping().rules == mapping.rules  # the run's own mapping
+    view.resume_button.click()
+    qtbot.waitUntil(lambda: view.results_path is not None, timeout=20_000)
+    assert view.results_text.text().startswith("Done: 4 created, 1 invalid.")
+    assert not view.resume_button.isVisible()

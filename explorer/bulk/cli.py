@@ -204,7 +204,7 @@ def _mapping(endpoint: str, method: Any, source: Any, keys: tuple[str, ...], arg
 def _print_mapping(given: Any, err: IO[str]) -> None:
     err.write(f"Reading {given.source.describe()}\n")
     for target, rule in given.mapping.rules.items():
-        err.write(f"  {target:<20} ← {rule.describe()}\n")
+        err.write(f"  {target:<20} from {rule.describe()}\n")
 
 
 def _print_check(summary: PlanSummary, err: IO[str]) -> None:

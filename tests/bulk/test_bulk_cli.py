@@ -45,6 +45,10 @@ def test_exit_statuses_and_a_dry_run(bulk_sandbox: Any, files: Any, tmp_path: Pa
     done = bulk(bulk_sandbox, "contacts", "POST", str(good))
     assert done.returncode == 0, done.stderr
     assert "(1 created)" in done.stdout
+    assert "  urns                 from column URNs" in done.stderr
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(written) >= 4  # the job, its plan and journal, the results file
+    assert not any(bulk_sandbox.token.encode() in p.read_bytes() for p in written)
     again = bulk(bulk_sandbox, "contacts", "POST", str(good))
     assert again.returncode == 2 and "good.csv was already sent" in again.stderr
 

@@ -140,7 +140,7 @@ class RequestPanel(QWidget):
         self.cancel_button.setAccessibleName("Cancel request")
         self.cancel_button.setToolTip("Cancel (Esc)")
         self.cancel_button.setEnabled(False)
-        self.bulk_button = QPushButton("For each ro&w…")
+        self.bulk_button = QPushButton("For ea&ch row…")
         self.bulk_button.setObjectName("bulkButton")
         self.bulk_button.setAccessibleName("Send for each row of a file")
         self.bulk_button.setToolTip(

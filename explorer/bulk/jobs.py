@@ -53,19 +53,21 @@ def start_job(
 ) -> tuple[Job, PlanSummary]:
     """Check the file, write the plan and save the job; refuses over an unfinished run."""
     source = given.source
-    existing = _existing(source.path)
+    existing = _existing(source.path, connection.name)
     if existing is not None and not is_finished(existing):
         raise JobError(
-            f"{source.path.name} has a run that has not finished ({job_dir_for(source.path)}): "
-            "continue it with --resume (Resume in the window), or delete that folder to start "
-            "again."
+            f"{source.path.name} has a run on {connection.name} that has not finished "
+            f"({job_dir_for(source.path, connection.name)}): "
+            "continue it with --resume (Continue the unfinished run in the window), or delete "
+            "that folder to start again."
         )
     digest = fingerprint(source.path)
     if existing is not None and existing.fingerprint == digest:
         raise JobError(
-            f"{source.path.name} was already sent on {existing.created[:16].replace('T', ' ')}; "
-            f"its results are in the results file. To send the failed rows again, run the "
-            f"results file; to send everything again, delete {job_dir_for(source.path)}."
+            f"{source.path.name} was already sent to {connection.name} on "
+            f"{existing.created[:16].replace('T', ' ')}; its results are in the results file. "
+            "To send the failed rows again, run the results file; to send everything again, "
+            f"delete {existing.folder}."
         )
     if existing is not None:
         _set_aside(existing)
@@ -98,13 +100,13 @@ def _set_aside(job: Job) -> None:
         ) from None
 
 
-def _existing(path: object) -> Job | None:
+def _existing(path: object, workspace: str) -> Job | None:
     from pathlib import Path
 
     from explorer.store.errors import StoreError
 
     try:
-        return load_job(Path(str(path)))
+        return load_job(Path(str(path)), workspace)
     except StoreError as exc:
         raise JobError(exc.message) from None
 
@@ -114,9 +116,12 @@ def resume_job(input_path: object, connection: Connection) -> tuple[Job, Source]
     from pathlib import Path
 
     path = Path(str(input_path))
-    job = _existing(path)
+    job = _existing(path, connection.name)
     if job is None:
-        raise JobError(f"There is no run of {path.name} to resume: start one without --resume.")
+        raise JobError(
+            f"There is no run of {path.name} on {connection.name} to resume: start one "
+            "without --resume."
+        )
     if not path.exists() or fingerprint(path) != job.fingerprint:
         raise JobError(
             f"{path.name} has changed since this run started on "

@@ -1,6 +1,8 @@
 """A job's files beside its input: what it is, its plan, and the journal of what was sent.
 
-For ``people.csv`` the job lives in ``people.bulk/``:
+For ``people.csv`` sent to the workspace "Ministry of Health" the job lives in
+``people.bulk/Ministry-of-Health/`` (one job per workspace, so the same file can be run on
+the sandbox first):
 
 - ``job.json`` — the endpoint, method, mapping, sheet, workspace and the input's
   fingerprint (a changed file is refused on resume), written atomically;
@@ -21,6 +23,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -41,9 +44,23 @@ ANSWERED = "answered"
 NOT_SENT = "not_sent"  # it was refused with a 429 and the run was cancelled while waiting
 
 
-def job_dir_for(input_path: Path) -> Path:
-    """``people.csv`` → ``people.bulk/`` beside it."""
-    return input_path.with_name(input_path.stem + ".bulk")
+def job_dir_for(input_path: Path, workspace: str) -> Path:
+    """``people.csv`` on "Ministry of Health" → ``people.bulk/Ministry-of-Health/`` beside it."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", workspace).strip("-.")[:60] or "workspace"
+    return input_path.with_name(input_path.stem + ".bulk") / slug
+
+
+def saved_jobs(input_path: Path) -> list[Job]:
+    """Every readable job of ``input_path``, on any workspace, newest first."""
+    jobs = []
+    for folder in sorted(input_path.with_name(input_path.stem + ".bulk").glob("*/job.json")):
+        try:
+            data = read_json(folder, expected_schema=SCHEMA)
+        except StoreError:
+            continue
+        if data is not None:
+            jobs.append(_job(input_path, data))
+    return sorted(jobs, key=lambda j: j.created, reverse=True)
 
 
 def results_path_for(input_path: Path) -> Path:
@@ -72,7 +89,7 @@ class Job:
 
     @property
     def folder(self) -> Path:
-        return job_dir_for(self.input_path)
+        return job_dir_for(self.input_path, self.workspace)
 
     @property
     def plan_path(self) -> Path:
@@ -103,11 +120,13 @@ class Job:
         }
 
 
-def load_job(input_path: Path) -> Job | None:
-    """The job saved for ``input_path``, or None when there is none (StoreError if unreadable)."""
-    data = read_json(job_dir_for(input_path) / "job.json", expected_schema=SCHEMA)
-    if data is None:
-        return None
+def load_job(input_path: Path, workspace: str) -> Job | None:
+    """The job of ``input_path`` on ``workspace``, or None (StoreError when unreadable)."""
+    data = read_json(job_dir_for(input_path, workspace) / "job.json", expected_schema=SCHEMA)
+    return None if data is None else _job(input_path, data)
+
+
+def _job(input_path: Path, data: dict[str, Any]) -> Job:
     return Job(
         input_path,
         str(data["fingerprint"]),

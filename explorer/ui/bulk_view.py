@@ -214,8 +214,9 @@ class BulkView(QWidget):
         headers = input_headers(source)
         mapping = auto_mapping(self.endpoint, self.method, headers, self.facts.field_key_list)
         saved = self._unfinished = self._unfinished_job()
-        if saved is not None:
-            mapping = saved.mapping  # the job's own mapping, as it was started
+        earlier = saved or self._earlier_job()
+        if earlier is not None:
+            mapping = earlier.mapping  # the mapping this file was sent with (or tried on)
         self.mapping_table.show_mapping(mapping, headers)
         rerun = " · a results file: only its failed and unsent rows are sent" if (
             headers != source.headers
@@ -239,6 +240,17 @@ class BulkView(QWidget):
         if self.source is not None:
             self.open_file(self.source.path, self.sheet.currentText())
 
+    def _earlier_job(self) -> Job | None:
+        """The latest run of this file with this form on any workspace (the sandbox first)."""
+        from explorer.bulk.journal import saved_jobs
+
+        assert self.source is not None
+        return next(
+            (j for j in saved_jobs(self.source.path)
+             if (j.mapping.endpoint, j.mapping.method) == (self.endpoint, self.method)),
+            None,
+        )
+
     def _unfinished_job(self) -> Job | None:
         from explorer.bulk.jobs import is_finished
         from explorer.bulk.journal import load_job
@@ -247,7 +259,7 @@ class BulkView(QWidget):
         if self.source is None:
             return None
         try:
-            job = load_job(self.source.path)
+            job = load_job(self.source.path, self.connection.name)
         except StoreError:
             return None
         return job if job is not None and not is_finished(job) else None

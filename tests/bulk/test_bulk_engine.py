@@ -171,7 +171,7 @@ def test_pause_resume_and_cancel_leave_the_rest_unsent_and_resumable(
 
             engine.hooks = Hooks(progress=progress)
             first = await engine.run()
-            with pytest.raises(JobError, match="has a run that has not finished"):
+            with pytest.raises(JobError, match="that has not finished"):
                 start_job(PlanInput(source, mapping, "RW"), bulk_connection)
             write_results(job, source, results_path_for(path))
             middle = files.results(results_path_for(path))
@@ -236,6 +236,24 @@ def test_requests_keep_to_the_workspace_budget(
     end = aio(run())
     assert end.state == FINISHED and end.progress.rows_ok == 4
     assert reasons and set(reasons) == {"Waiting for room in the workspace's hourly budget."}
+
+
+def test_the_same_file_runs_on_the_sandbox_first_then_for_real(
+    bulk_connection: Connection, aio: Any, files: Any, tmp_path: Path
+) -> None:
+    # By URN (the lookup): created on the first server, updated on the second (the same
+    # sandbox here).
+    path = files.csv(tmp_path / "p.csv", [["name", "urn"], ["A", "tel:+250788111333"]])
+    _, _, tally = aio(_run(path, "contacts", bulk_connection))
+    assert tally.counts == Counter({"created": 1})
+    with pytest.raises(JobError, match=r"p\.csv was already sent to Sandbox on"):
+        aio(_run(path, "contacts", bulk_connection))
+    real = Connection("Ministry of Health", bulk_connection.base_url, bulk_connection.token)
+    _, _, tally = aio(_run(path, "contacts", real))
+    assert tally.counts == Counter({"updated": 1})
+    assert sorted(p.name for p in (tmp_path / "p.bulk").iterdir()) == [
+        "Ministry-of-Health", "Sandbox"
+    ]
 
 
 def test_a_changed_file_is_refused_on_resume(

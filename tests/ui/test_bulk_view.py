@@ -90,9 +90,17 @@ def test_a_real_workspace_asks_in_words_first_and_cancel_sends_nothing(
     view = BulkView("contacts", HttpMethod.POST, real, http)
     qtbot.addWidget(view)
     view.show()
+    from explorer.bulk.jobs import start_job
+    from explorer.bulk.mapping import Mapping, Rule
+    from explorer.bulk.plan import PlanInput
+    from explorer.bulk.source import open_source
+
     path = people_csv(tmp_path / "moh.csv", uuid.uuid4().hex[:6], count=3)
+    tried = Mapping("contacts", HttpMethod.POST, {"urns": Rule("column", "Phone")})
+    start_job(PlanInput(open_source(path), tried), Connection("Sandbox", "http://127.0.0.1:9",
+                                                                None, is_sandbox=True))
     opened(qtbot, view, path)
-    view.mapping_table.set_source("urns", "Column: Phone")
+    assert view.mapping_table.mapping() == tried  # as it was tried on the sandbox
     view.check()
     qtbot.waitUntil(lambda: view.summary is not None, timeout=10_000)
     view.start()
@@ -103,7 +111,7 @@ def test_a_real_workspace_asks_in_words_first_and_cancel_sends_nothing(
     )
     box.button(QMessageBox.StandardButton.Cancel).click()
     qtbot.wait(50)
-    assert not (tmp_path / "moh.bulk").exists()  # nothing planned, nothing sent
+    assert not (tmp_path / "moh.bulk" / "Ministry-of-Health").exists()  # nothing planned
     assert view.results_path is None
 
 

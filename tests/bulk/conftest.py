@@ -1,9 +1,8 @@
-"""Fixtures for bulk runs: a sandbox of this module's own, its connection, file writers."""
+"""Fixtures for bulk runs: a sandbox of the test's own, its connection, file writers."""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,20 +10,12 @@ import pytest
 
 from explorer.core.connection import Connection
 
-BULK_TOKEN = "bulk-token-0123456789abcdef"
 
-
-@pytest.fixture(scope="module")
-def bulk_sandbox() -> Iterator[Any]:
-    """A sandbox for one test module: bulk runs create thousands of contacts."""
-    from explorer.sandbox.server import SandboxServer
-
-    server = SandboxServer(token=BULK_TOKEN, contacts=10, rate="1000000/hour")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+@pytest.fixture
+def bulk_sandbox(fresh_sandbox: Any) -> Any:
+    """A sandbox of the test's own, with a limit no bulk test reaches by accident."""
+    fresh_sandbox.set_rate("1000000/hour")
+    return fresh_sandbox
 
 
 @pytest.fixture

@@ -256,6 +256,23 @@ def test_the_same_file_runs_on_the_sandbox_first_then_for_real(
     ]
 
 
+def test_a_workspace_that_stops_answering_stops_the_run(
+    aio: Any, files: Any, tmp_path: Path
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    gone = Connection("Gone", f"http://127.0.0.1:{port}", "token", rate_limit_per_hour=10_000)
+    rows = [["name", "urns"]] + [[f"N{i}", f"tel:+25078855{i:04d}"] for i in range(6)]
+    path = files.csv(tmp_path / "gone.csv", rows)
+    _, end, tally = aio(_run(path, "contacts", gone))
+    assert end.state == "stopped" and "Nothing is listening" in end.message
+    assert tally.counts == Counter({"failed": 3, "unsent": 3})
+    assert "Nothing is listening" in files.results(tmp_path / "gone.results.csv")[0]["error"]
+
+
 def test_a_changed_file_is_refused_on_resume(
     bulk_connection: Connection, files: Any, tmp_path: Path
 ) -> None:

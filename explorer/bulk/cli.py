@@ -291,21 +291,24 @@ class _ProgressPrinter:
         self.err = err
         self._last = 0.0
         self._waiting = False
+        self._shown = -1  # requests done in the last line printed
 
     def show(self, p: Progress) -> None:
+        from explorer.bulk.jobs import duration_text
         from explorer.core.ratelimit import format_wait
 
         now = time.monotonic()
         if p.waiting and not self._waiting:
             self.err.write(f"{p.reason} Waiting {format_wait(p.waiting)}…\n")
         self._waiting = bool(p.waiting)
-        if now - self._last < PRINT_EVERY and p.left:
+        if (now - self._last < PRINT_EVERY and p.left) or p.done == self._shown:
             return
-        self._last = now
+        self._last, self._shown = now, p.done
         self.err.write(
             f"{p.done:,}/{p.total:,} requests done, {p.left:,} left"
             f" · rows {p.rows_ok:,} ok, {p.rows_failed:,} failed"
-            f" · about {format_wait(p.estimate)} to go\n"
+            + (f" · {duration_text(p.estimate)} to go" if p.left else "")
+            + "\n"
         )
         self.err.flush()
 

@@ -261,11 +261,12 @@ def rows_answer(planned: Planned, outcome: Outcome, token: str | None = None) ->
     n = len(planned.rows)
     status, kind = outcome.status, str(outcome.kind)
     if outcome.ok:
-        result = {
-            Kind.CREATED: CREATED,
-            Kind.OK: UPDATED if planned.chunk_field is None else DONE,
-        }.get(outcome.kind, DONE)
-        uuid = _uuid_of(outcome.json) if planned.chunk_field is None else ""
+        # One row, one object: created or updated. Rows sharing a request are "done".
+        result = DONE
+        if planned.chunk_field is None:
+            result = {Kind.CREATED: CREATED, Kind.OK: UPDATED}.get(outcome.kind, DONE)
+        # A chunked row's uuid is that of what its request made (a broadcast, a flow start).
+        uuid = _uuid_of(outcome.json)
         one = {"result": result, "uuid": uuid} if uuid else {"result": result}
         return Answer(planned.number, "answered", status, kind, [dict(one) for _ in range(n)])
     if outcome.kind in (Kind.TIMEOUT, Kind.CONNECTION_LOST):

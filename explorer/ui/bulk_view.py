@@ -350,21 +350,32 @@ class BulkView(QWidget):
             self._begin()
             return
         from explorer.bulk.jobs import describe_run
-        from explorer.ui.confirm import said_yes, warning_box
+        from explorer.ui.confirm import LARGE_REACH, said_yes, warning_box
 
         assert self.checked_mapping is not None
-        words = describe_run(self.checked_mapping, summary, self.connection)
-        box = warning_box(
-            self,
-            "Send for each row",
-            f"This will {words}.",
-            details="It acts on the workspace's real data. Invalid rows are not sent. "
-            "You can pause or cancel it, and continue it later.",
-            yes="Start",
+        words = f"This will {describe_run(self.checked_mapping, summary, self.connection)}."
+        details = (
+            "It acts on the workspace's real data. Invalid rows are not sent. You can pause "
+            "or cancel it, and continue it later."
         )
+        if summary.ready > LARGE_REACH:  # as for one request reaching as many contacts
+            from PySide6.QtWidgets import QDialog
+
+            from explorer.ui.typed_name_dialog import TypedNameDialog
+
+            dialog = TypedNameDialog(
+                words, self.connection.name, go="Start", details=details, parent=self
+            )
+            dialog.finished.connect(
+                lambda r: self._begin() if r == QDialog.DialogCode.Accepted else None
+            )
+            dialog.open()
+            self.confirmation: QWidget = dialog  # for tests and the self-test
+            return
+        box = warning_box(self, "Send for each row", words, details=details, yes="Start")
         box.finished.connect(lambda _r: self._begin() if said_yes(box) else None)
         box.open()
-        self.confirmation = box  # for tests and the self-test
+        self.confirmation = box
 
     def _begin(self) -> None:
         given = self._plan_input()

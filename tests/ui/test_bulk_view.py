@@ -160,3 +160,26 @@ def test_an_unfinished_run_is_offered_and_continued(
     qtbot.waitUntil(lambda: view.results_path is not None, timeout=20_000)
     assert view.results_text.text().startswith("Done: 4 created, 1 invalid.")
     assert not view.resume_button.isVisible()
+
+
+def test_a_large_run_on_a_real_workspace_needs_its_name_typed(
+    qtbot: Any, qloop: Any, sandbox: Any, http: Any, tmp_path: Path
+) -> None:
+    from explorer.ui.typed_name_dialog import TypedNameDialog
+
+    real = Connection("Ministry of Health", sandbox.base_url, sandbox.token)
+    view = BulkView("contacts", HttpMethod.POST, real, http)
+    qtbot.addWidget(view)
+    view.show()
+    opened(qtbot, view, people_csv(tmp_path / "big.csv", uuid.uuid4().hex[:6], count=1200))
+    view.mapping_table.set_source("urns", "Column: Phone")
+    view.check()
+    qtbot.waitUntil(lambda: view.summary is not None, timeout=20_000)
+    view.start()
+    dialog = view.confirmation
+    assert isinstance(dialog, TypedNameDialog)
+    assert dialog.question.text().startswith("This will create or update 1,198 contacts in "
+                                             "Ministry of Health, in 1,198 requests, about")
+    dialog.reject()
+    qtbot.wait(50)
+    assert not (tmp_path / "big.bulk" / "Ministry-of-Health").exists()

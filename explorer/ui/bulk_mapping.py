@@ -63,11 +63,19 @@ class BulkMapping(QTableWidget):
         self._targets: list[str] = []
         self._columns: list[str] = []
 
-    def show_mapping(self, mapping: Mapping, columns: list[str] | tuple[str, ...]) -> None:
-        """One line per target of ``mapping``'s form, set as ``mapping`` says."""
+    def show_mapping(
+        self,
+        mapping: Mapping,
+        columns: list[str] | tuple[str, ...],
+        field_keys: tuple[str, ...] = (),
+    ) -> None:
+        """One line per target of ``mapping``'s form, set as ``mapping`` says; with a
+        ``fields`` object, one line per contact field key of the workspace as well."""
         self._endpoint, self._method = mapping.endpoint, str(mapping.method)
         self._columns = list(columns)
-        extra = [t for t in mapping.rules if t.startswith(FIELDS_PREFIX)]
+        extra = {t for t in mapping.rules if t.startswith(FIELDS_PREFIX)}
+        if "fields" in mapping.targets():
+            extra |= {FIELDS_PREFIX + key for key in field_keys}
         self._targets = mapping.targets() + sorted(extra)
         self.blockSignals(True)
         self.setRowCount(len(self._targets))

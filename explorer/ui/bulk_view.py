@@ -217,7 +217,7 @@ class BulkView(QWidget):
         earlier = saved or self._earlier_job()
         if earlier is not None:
             mapping = earlier.mapping  # the mapping this file was sent with (or tried on)
-        self.mapping_table.show_mapping(mapping, headers)
+        self.mapping_table.show_mapping(mapping, headers, self.facts.field_key_list)
         rerun = " · a results file: only its failed and unsent rows are sent" if (
             headers != source.headers
         ) else ""

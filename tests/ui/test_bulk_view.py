@@ -55,6 +55,9 @@ def test_map_check_and_run_a_file_on_the_sandbox(
     assert "people.csv (UTF-8, semicolons between columns)" in view.file_label.text()
     mapping = view.mapping_table.mapping()
     assert mapping.column_of("language") == "Language" and "name" not in mapping.rules
+    table = view.mapping_table
+    shown = [table.item(r, 0).text() for r in range(table.rowCount())]
+    assert {"fields.district", "fields.ward"} <= set(shown)  # the workspace's field keys
     view.mapping_table.set_source("name", "Column: Full name")
     view.mapping_table.set_source("urns", "Column: Phone")
     view.mapping_table.set_source("groups", ONE_VALUE, "Farmers")

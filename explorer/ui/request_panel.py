@@ -53,6 +53,18 @@ log = logging.getLogger(__name__)
 SNIPPETS = (("curl", "&curl"), ("httpx", "Python &httpx"), ("temba", "&TembaClient"))
 
 
+NO_PREVIEW = (
+    "The request appears here exactly as it will be sent once it can be sent; "
+    "what stops it now is said beside Send."
+)
+
+
+def compact_width(button: QPushButton) -> int:
+    """The least width that still shows all of ``button``'s words (and its menu arrow)."""
+    extra = 34 if button.menu() is not None else 16
+    return button.fontMetrics().horizontalAdvance(button.text().replace("&", "")) + extra
+
+
 class RequestPanel(QWidget):
     """The editors and controls of one request, subscribed to its session.
 
@@ -157,9 +169,19 @@ class RequestPanel(QWidget):
         )
 
     def _lay_out(self) -> None:
+        # "Send as written" belongs to the Raw text: it sits under it, so the row below keeps
+        # one width in Form and Raw and never widens the pane (and the window). Buttons give
+        # up their style's padding before their words when the pane is narrow.
+        written = QHBoxLayout()
+        written.addStretch(1)
+        written.addWidget(self.send_as_written)
+        self.raw.layout().addLayout(written)
+        for button in (self.copy_button, self.send_as_written, self.cancel_button,
+                       self.bulk_button):
+            button.setMinimumWidth(compact_width(button))
+        self.send_button.setMinimumWidth(compact_width(self.send_button))
         buttons = QHBoxLayout()
         buttons.addWidget(self.copy_button)
-        buttons.addWidget(self.send_as_written)
         buttons.addWidget(self.bulk_button)
         buttons.addStretch(1)
         buttons.addWidget(self.auto_retry)
@@ -177,7 +199,7 @@ class RequestPanel(QWidget):
         self.docs_splitter.addWidget(self.docs)
         self.docs_splitter.setStretchFactor(0, 3)
         self.docs_splitter.setStretchFactor(1, 2)
-        self.docs.setMinimumWidth(200)
+        self.docs.setMinimumWidth(150)  # collapsible: a narrow window gives the form the room
         self.docs_splitter.setSizes([440, 300])
         self.request_splitter.addWidget(self.docs_splitter)
         self.request_splitter.addWidget(self.preview)
@@ -207,7 +229,7 @@ class RequestPanel(QWidget):
         s.prepared_changed.connect(self._on_prepared)
         s.outcome_arrived.connect(self._show_server_errors)
         s.busy_changed.connect(lambda _busy: self._update_send_state())
-        s.wait_started.connect(self.rate_limit_banner.start)
+        s.wait_ticked.connect(self.rate_limit_banner.follow)  # core's countdown, shown
         s.wait_ended.connect(self.rate_limit_banner.finish)
         s.wait_ended.connect(self._update_send_state)
         s.retry_cancelled.connect(self._update_send_state)
@@ -322,7 +344,8 @@ class RequestPanel(QWidget):
         for action in self.copy_actions.values():
             action.setEnabled(copyable)
         if s.prepared is None:
-            self.preview.setPlainText(s.problem)
+            # What stops it is said once, beside Send, not again here.
+            self.preview.setPlainText(NO_PREVIEW)
             return
         # Until a workspace is connected its address is not known: the path alone.
         base = s.connection.base_url if s.connection else ""

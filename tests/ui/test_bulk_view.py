@@ -126,6 +126,7 @@ def test_every_post_form_offers_send_for_each_row(
     win = MainWindow(catalog(), http, settings)
     qtbot.addWidget(win)
     win.set_connection(Connection("Sandbox", sandbox.base_url, sandbox.token, is_sandbox=True))
+    win.resize(1024, 640)
     win.show()
     win.request_panel.show_endpoint("contacts")
     win.request_panel.select_method(HttpMethod.GET)
@@ -133,6 +134,8 @@ def test_every_post_form_offers_send_for_each_row(
     assert not button.isVisible()
     win.request_panel.select_method(HttpMethod.POST)
     assert button.isVisible() and button.accessibleName() == "Send for each row of a file"
+    qtbot.wait(20)
+    assert win.width() == 1024  # the form's rows still fit a 1024-pixel screen
     button.click()
     assert win.bulk_view.isVisible()
     assert win.bulk_view.windowTitle() == "Send for each row of a file — POST contacts"

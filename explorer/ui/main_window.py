@@ -201,6 +201,8 @@ class MainWindow(QMainWindow):
         tab.response.share_kept(self._kept)  # Compare sees the responses of every tab
         # A link's action fills in a request: in a new tab, or this one (asking first).
         tab.response.link_followed.connect(self._follow_link)
+        # "Send for each row of a file…"
+        panel.bulk_requested.connect(lambda endpoint, method: _open_bulk(self, endpoint, method))
         # Esc cancels a send in flight, or the retry waiting out a rate limit.
         for changed in (s.busy_changed, s.wait_started, s.retry_cancelled):
             changed.connect(lambda *_: self._show_current())
@@ -477,6 +479,20 @@ TAB_PARTS: dict[str, tuple[str, ...]] = {
     "copy_temba": ("request_panel", "copy_temba"),
 }
 """The parts of the tab in front, by the names the window answers to."""
+
+
+def _open_bulk(window: MainWindow, endpoint: str, method: str) -> None:
+    """The bulk view for this form, on the workspace in use (built when first asked for)."""
+    connection = window.connection
+    if connection is None:
+        status.show(window, "Wait for the workspace to connect, then send for each row.")
+        return
+    from explorer.ui.bulk_view import BulkView
+
+    meter = window.budgets.for_workspace(connection.name)
+    view = BulkView(endpoint, HttpMethod(method), connection, window.http, meter, window)
+    window.bulk_view = view  # kept while it is open (and for tests)
+    view.show()
 
 
 def _show_about(window: MainWindow) -> None:

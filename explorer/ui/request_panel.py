@@ -70,9 +70,12 @@ class RequestPanel(QWidget):
 
     Signals:
         endpoint_shown(str, str): the editors now hold this endpoint and method.
+        bulk_requested(str, str): the user asked to send this endpoint and method once for
+            each row of a file.
     """
 
     endpoint_shown = Signal(str, str)
+    bulk_requested = Signal(str, str)
 
     def __init__(
         self, catalog: Catalog, session: RequestSession, parent: QWidget | None = None
@@ -149,6 +152,13 @@ class RequestPanel(QWidget):
         self.cancel_button.setAccessibleName("Cancel request")
         self.cancel_button.setToolTip("Cancel (Esc)")
         self.cancel_button.setEnabled(False)
+        self.bulk_button = QPushButton("For ea&ch row…")
+        self.bulk_button.setObjectName("bulkButton")
+        self.bulk_button.setAccessibleName("Send for each row of a file")
+        self.bulk_button.setToolTip(
+            "Send for each row of a file…: one request per row of a CSV or Excel file, "
+            "checked first"
+        )
         # Short, so the row fits a 1024-pixel window; the tooltip says what it does.
         self.auto_retry = QCheckBox("Auto-retry")
         self.auto_retry.setObjectName("autoRetry")
@@ -166,7 +176,8 @@ class RequestPanel(QWidget):
         written.addStretch(1)
         written.addWidget(self.send_as_written)
         self.raw.layout().addLayout(written)
-        for button in (self.copy_button, self.send_as_written, self.cancel_button):
+        for button in (self.copy_button, self.send_as_written, self.cancel_button,
+                       self.bulk_button):
             button.setMinimumWidth(compact_width(button))
         self.send_button.setMinimumWidth(compact_width(self.send_button))
         buttons = QHBoxLayout()
@@ -178,7 +189,12 @@ class RequestPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.addWidget(self.title)
-        layout.addWidget(self.method_selector)
+        # Beside the methods, not among the buttons below: that row must fit 1024 pixels.
+        methods = QHBoxLayout()
+        methods.addWidget(self.method_selector)
+        methods.addStretch(1)
+        methods.addWidget(self.bulk_button)
+        layout.addLayout(methods)
         self.request_splitter = QSplitter(Qt.Orientation.Vertical)
         self.request_splitter.setObjectName("requestSplitter")
         self.docs_splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -208,6 +224,9 @@ class RequestPanel(QWidget):
         self.request_tabs.currentChanged.connect(lambda _i: self._update_send_state())
         self.send_button.clicked.connect(self.send)
         self.send_as_written.clicked.connect(self.send_written)
+        self.bulk_button.clicked.connect(
+            lambda: self.bulk_requested.emit(self.endpoint_name or "", self.form.method.value)
+        )
         self.cancel_button.clicked.connect(s.cancel)
         self.auto_retry.toggled.connect(lambda on: setattr(s, "auto_retry", on))
         self.rate_limit_banner.remaining_changed.connect(lambda _s: self._update_send_state())
@@ -255,6 +274,7 @@ class RequestPanel(QWidget):
         )
         self.docs.setHtml(method_html(endpoint, spec))
         self.raw.set_has_body(bool(spec.fields))
+        self.bulk_button.setVisible(method is HttpMethod.POST)
         self._extra_params, self._extra_body = {}, {}
         self.form.load(endpoint, method)
         running = (panel := self._fetch_all.get()) is not None and panel.running

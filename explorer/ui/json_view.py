@@ -40,6 +40,10 @@ SEARCH_STEP = 256 * 1024
 SYNC_SEARCH_S = 0.015  # find() searches this long before returning; the rest goes on in slices
 COPY_SYNC_ROWS = 20_000  # bigger pretty copies are built in slices
 LINK_STEP = 16 * 1024  # bytes scanned for references between looks at the clock
+# Finding references walks every token of a body in Python: a few seconds for a 14 MB page,
+# half a minute and millions of objects (collected on the GUI thread) for 200 MB. Past this,
+# a body's references stay text; the Table still opens them.
+LINK_LIMIT = 32 * 1024 * 1024
 
 
 class JsonView(QWidget):
@@ -76,6 +80,7 @@ class JsonView(QWidget):
         self._content_type = ""
         self._index: BodyIndex | None = None
         self._links: LinkScanner | None = None
+        self._links_skipped = False  # a body too big to look for references in
         self._pretty = True
         self._note = ""
         self._copy_job: Iterator[str] | None = None
@@ -172,7 +177,9 @@ class JsonView(QWidget):
         self._index = BodyIndex(self._data, is_json=is_json)
         self.area.placeholder = "No content." if not self._data else ""
         self.area.set_index(self._index, self._pretty and self._index.is_json)
-        self._links = LinkScanner.for_response(self._data, endpoint if is_json else None, method)
+        linked = is_json and len(self._data) <= LINK_LIMIT
+        self._links = LinkScanner.for_response(self._data, endpoint if linked else None, method)
+        self._links_skipped = is_json and not linked and endpoint is not None
         self.area.links.set_scanner(self._links)
         self._links.advance(LINK_STEP)
         self._finished_sent = False
@@ -333,6 +340,11 @@ class JsonView(QWidget):
         if index is not None and index.error:
             what = "Too deep to show as JSON" if index.too_deep else "Not valid JSON"
             note = f"{what}: {index.error}. Shown as received."
+        elif self._links_skipped:
+            note = (
+                f"References are not links in a body this big (over {LINK_LIMIT >> 20} MB): "
+                "open them from the Table, or ask for a smaller page."
+            )
         self._set_note(note, keep_save_note=True)
         status = ""
         if index is not None and not index.done and index.size:

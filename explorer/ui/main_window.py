@@ -378,10 +378,12 @@ class MainWindow(QMainWindow):
         self.response.keep_response(entry, outcome)
 
     def _follow_link(self, draft: Draft, new_tab: bool) -> None:
+        # After the link's menu has finished with its signal: a new tab hides (and so
+        # deletes) the menu, which must not happen while it is still emitting.
         if new_tab:
-            self.new_tab(draft, after=self.tabs.current())
+            QTimer.singleShot(0, self, lambda: self.new_tab(draft, after=self.tabs.current()))
         else:
-            self.unless_unsaved(lambda: self.load_draft(draft))
+            QTimer.singleShot(0, self, lambda: self.unless_unsaved(lambda: self.load_draft(draft)))
 
     # --- requests in and out -----------------------------------------------------------------
 

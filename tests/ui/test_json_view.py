@@ -306,3 +306,20 @@ def test_a_failure_while_painting_is_told_and_the_view_goes_on(
     assert "painting the response body failed" in caplog.text
     view.area.viewport().repaint()
     assert lines(view)[1] == '  "next": null,'  # painted again once the cause is gone
+
+
+def test_a_body_too_big_for_links_says_so_and_links_nothing(
+    qtbot: Any, view: JsonView, monkeypatch: Any
+) -> None:
+    from explorer.ui import json_view
+
+    page = json.dumps(
+        {"results": [{"uuid": "5f0c6a3e-8d1b-4e4f-9a2c-7b3d1e6f4a90", "name": "Ben"}] * 50}
+    ).encode()
+    load(qtbot, view, page, endpoint="contacts")
+    assert view.links() is not None and view.links().links  # a page like any other: links
+    assert view.note_label.text() == ""
+    monkeypatch.setattr(json_view, "LINK_LIMIT", len(page) - 1)  # as if it were huge
+    load(qtbot, view, page, endpoint="contacts")
+    assert view.links() is not None and view.links().links == []
+    assert "not links in a body this big" in view.note_label.text()

@@ -145,7 +145,7 @@ class SandboxApp:
             if email.lower() not in self.users or not hmac.compare_digest(
                 secret.encode(), self.token.encode()
             ):
-                raise detail(403, "Invalid username/password.")
+                raise detail(403, "Invalid token or email")  # which of the two is not said
         else:
             raise detail(403, "Authentication credentials were not provided.")
         given = request.headers.get("x-temba-workspace")
@@ -181,10 +181,10 @@ class SandboxApp:
     # --- pages around the API -----------------------------------------------------------------
 
     async def root(self, request: Request) -> Response:
-        """RapidPro's root view: every listed endpoint's JSON URL."""
+        """RapidPro's root view: every listed endpoint's address (without ``.json``)."""
         origin = str(request.base_url).rstrip("/")
         listing = {
-            e.name: f"{origin}{e.path}"
+            e.name: f"{origin}{e.path.removesuffix('.json')}"
             for e in sorted(catalog(), key=lambda e: e.name)
             if e.in_root_listing
         }

@@ -16,6 +16,7 @@ the README's sandbox section ("Deliberate differences") and not asserted here.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Iterator
@@ -971,6 +972,33 @@ def test_a_wrong_token_is_refused_by_name(conformance_api: httpx.Client) -> None
     )
     assert response.status_code == 403
     assert response.json() == {"detail": "Invalid token"}
+
+
+@pytest.mark.parametrize(
+    ("cite", "email", "secret"),
+    [
+        ("test_base.py:134", "admin@sandbox.example", "1234567890"),
+        ("test_base.py:138", "some@name.com", None),
+    ],
+)
+def test_basic_auth_with_a_wrong_token_or_email_is_one_refusal(
+    conformance_api: httpx.Client, cite: str, email: str, secret: str | None
+) -> None:
+    """An unknown email and a wrong token get the same 403: which was wrong is not said."""
+    token = conformance_api.headers["Authorization"].split()[-1]
+    pair = base64.b64encode(f"{email}:{secret or token}".encode()).decode()
+    response = conformance_api.get(
+        "/api/v2/contacts.json", headers={"Authorization": f"Basic {pair}"}
+    )
+    assert response.status_code == 403, cite
+    assert response.json() == {"detail": "Invalid token or email"}, cite
+
+
+def test_the_api_root_lists_endpoints_without_a_suffix(conformance_api: httpx.Client) -> None:
+    """test_base.py:218: the root's JSON lists each endpoint's address, e.g. .../runs."""
+    listing = conformance_api.get("/api/v2.json").json()
+    assert listing["runs"] == f"{conformance_api.base_url}".rstrip("/") + "/api/v2/runs"
+    assert not any(url.endswith(".json") for url in listing.values())
 
 
 def test_answers_name_the_workspace(conformance_api: httpx.Client) -> None:

@@ -188,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--report", metavar="XML", type=_path, help="write a JUnit XML report")
     run.set_defaults(handler=_run_run)
+    from explorer.datasets.cli import add_parser as add_pull_parser  # only argparse loads
+
+    add_pull_parser(commands)
     return parser
 
 

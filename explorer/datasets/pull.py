@@ -343,7 +343,7 @@ class _Pull:
         if spec.before:
             query.append(("before", spec.before))
         report = self.report.of(resource)
-        page = 0
+        page = changed = fetched = 0
         while True:
             page += 1
             what = f"page {page} of {resource}"
@@ -353,15 +353,18 @@ class _Pull:
             records = await self._records(outcome, "pages", what)
             url = outcome.next_url
             write = PageWrite(table, key, filter_key, TIME_FIELDS[resource], records, url)
-            report.changed += await self.dataset.store_page(write)
+            stored = await self.dataset.store_page(write)
+            changed += stored
+            fetched += len(records)
+            report.changed += stored
             report.fetched += len(records)
             report.pages += 1
             self._progress(
                 PullProgress(
                     "pages",
                     resource,
-                    f"{resource.capitalize()}: {what}, {report.fetched:,} received, "
-                    f"{report.changed:,} new or changed",
+                    f"{resource.capitalize()}: {what}, {fetched:,} received, "
+                    f"{changed:,} new or changed",
                     records=report.fetched,
                 )
             )
@@ -414,7 +417,9 @@ class _Pull:
             PullProgress(
                 "archives",
                 resource,
-                f"{resource.capitalize()}: {len(todo)} archives checked",
+                f"{resource.capitalize()}: {len(todo)} new archives stored"
+                if todo
+                else f"{resource.capitalize()}: no new archives",
                 records=report.archive_records,
                 archives_done=len(todo),
                 archives_total=len(todo),

@@ -70,6 +70,12 @@ class Table:
             # repeated page counts no change).
             col = self.newer_wins
             sql += f' WHERE excluded."{col}" > {self.name}."{col}" OR {self.name}."{col}" IS NULL'
+        else:
+            # No time to compare: the newest pull wins, and only a real difference counts.
+            same = " AND ".join(
+                f'{self.name}."{c}" IS excluded."{c}"' for c in self.columns if c != "source"
+            )
+            sql += f" WHERE NOT ({same})"
         return sql
 
 

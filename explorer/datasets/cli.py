@@ -10,7 +10,6 @@ usage errors, 130 when interrupted.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import time
 from typing import IO, TYPE_CHECKING, Any
 
@@ -72,6 +71,8 @@ class UsageError(Exception):
 
 
 def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    import asyncio
+
     try:
         return asyncio.run(_main(args, out, err))
     except UsageError as exc:

@@ -246,9 +246,10 @@ class Dataset:
         try:
             digest = load.md5.hexdigest()
             if listed.hash and digest != listed.hash.lower():
+                log.warning("archive MD5 %s, listed %s", digest, listed.hash)
                 raise ArchiveMismatch(
-                    f"its checksum (MD5 {digest}) is not the one the server listed "
-                    f"({listed.hash}), so the file was damaged on the way"
+                    "its checksum is not the one the server listed, so the file was damaged "
+                    "on the way"
                 )
             if not load.broken:
                 try:
@@ -381,6 +382,7 @@ class Summary:
     last_status: str | None = None
     last_message: str = ""
     base_url: str | None = None
+    last_step: str = ""
 
 
 def read_summary(conn: sqlite3.Connection, path: Path) -> Summary:
@@ -390,8 +392,8 @@ def read_summary(conn: sqlite3.Connection, path: Path) -> Summary:
         "coalesce(message, '') FROM pulls ORDER BY id DESC LIMIT 1"
     ).fetchone()
     base = conn.execute("SELECT value FROM meta WHERE key = 'base_url'").fetchone()
-    when, status, _step, message = last if last else (None, None, "", "")
-    return Summary(path, counts, when, status, message, base[0] if base else None)
+    when, status, step, message = last if last else (None, None, "", "")
+    return Summary(path, counts, when, status, message, base[0] if base else None, step)
 
 
 def summarize(path: Path) -> Summary:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from explorer.core.connection import Connection
     from explorer.store.history import History
     from explorer.ui.collections_panel import CollectionsPanel
+    from explorer.ui.datasets_panel import DatasetsPanel
     from explorer.ui.history_panel import HistoryPanel
     from explorer.ui.request_session import RequestSession
     from explorer.ui.results_table import ResultsTable
@@ -60,6 +61,7 @@ class WindowPanels(QObject):
         self.collections_slot: Deferred[CollectionsPanel] = Deferred(self._make_collections)
         self.history_slot: Deferred[HistoryPanel] = Deferred(self._make_history)
         self.runner_slot: Deferred[RunnerPanel] = Deferred(self._make_runner)
+        self.datasets_slot: Deferred[DatasetsPanel] = Deferred(self._make_datasets)
 
     @property
     def results_table(self) -> ResultsTable:
@@ -90,11 +92,17 @@ class WindowPanels(QObject):
         runner = self.runner_slot.get()
         if runner is not None:
             runner.set_http(http)
+        datasets = self.datasets_slot.get()
+        if datasets is not None:
+            datasets.set_http(http)
 
     def set_connection(self, connection: Connection | None) -> None:
         runner = self.runner_slot.get()
         if runner is not None:
             runner.set_connection(connection)
+        datasets = self.datasets_slot.get()
+        if datasets is not None:
+            datasets.set_connection(connection)
 
     def _make_results_table(self) -> ResultsTable:
         from explorer.ui.results_table import ResultsTable
@@ -144,6 +152,14 @@ class WindowPanels(QObject):
         runner.set_http(self.session.http)
         runner.set_connection(self._connection())
         return runner
+
+    def _make_datasets(self) -> DatasetsPanel:
+        from explorer.ui.datasets_panel import DatasetsPanel
+
+        panel = DatasetsPanel()
+        panel.set_http(self.session.http)
+        panel.set_connection(self._connection())
+        return panel
 
     def save_opened_folders(self) -> None:
         """Remember the collection folders opened from elsewhere, for the next start."""

@@ -302,8 +302,8 @@ class DatasetsPanel(QWidget):
     def spec(self) -> PullSpec:
         return PullSpec(resources=tuple(self.what.currentData() or RESOURCES))
 
-    def pull_now(self) -> Operation[PullReport] | None:
-        """Pull the current workspace into its dataset file."""
+    def pull_now(self, spec: PullSpec | None = None) -> Operation[PullReport] | None:
+        """Pull the current workspace into its dataset file (``spec``: what the combo says)."""
         path = self.current_path()
         if self.pulling or path is None or self.connection is None or self.http is None:
             return None
@@ -314,7 +314,7 @@ class DatasetsPanel(QWidget):
         self.progress.setRange(0, 0)
         self.progress.show()
         self._operation = (
-            Operation(self, self._pull(path, self.spec()), doing="pulling the dataset")
+            Operation(self, self._pull(path, spec or self.spec()), doing="pulling the dataset")
             .success(self._pulled)
             .failure(self._failed)
             .finally_(self._ended)

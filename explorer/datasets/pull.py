@@ -230,8 +230,13 @@ class _Pull:
         await self.dataset.remember("base_url", self.connection.base_url)
         # No token and no cookies: archive links are pre-signed, and the file store is
         # another host that must never see the API token.
+        # Loading the certificate store takes tens of milliseconds: not on the GUI thread.
+        tls = await asyncio.to_thread(httpx.create_ssl_context)
         files = httpx.AsyncClient(
-            timeout=httpx.Timeout(120.0, connect=10.0), follow_redirects=True, trust_env=False
+            timeout=httpx.Timeout(120.0, connect=10.0),
+            follow_redirects=True,
+            trust_env=False,
+            verify=tls,
         )
         try:
             await self._lookups()
@@ -342,34 +347,32 @@ class _Pull:
             query.append(("after", after))
         if spec.before:
             query.append(("before", spec.before))
-        report = self.report.of(resource)
-        page = changed = fetched = 0
-        while True:
-            page += 1
-            what = f"page {page} of {resource}"
-            outcome = await self._send(
-                self._page_request(resource, tuple(query), url), "pages", what
-            )
-            records = await self._records(outcome, "pages", what)
-            url = outcome.next_url
-            write = PageWrite(table, key, filter_key, TIME_FIELDS[resource], records, url)
-            stored = await self.dataset.store_page(write)
-            changed += stored
-            fetched += len(records)
-            report.changed += stored
-            report.fetched += len(records)
-            report.pages += 1
-            self._progress(
-                PullProgress(
-                    "pages",
-                    resource,
-                    f"{resource.capitalize()}: {what}, {fetched:,} received, "
-                    f"{changed:,} new or changed",
-                    records=report.fetched,
+        query_items = tuple(query)
+        counts = _PageCounts(resource, self.report.of(resource))
+        # While a page is stored on the dataset's worker, the next one is already asked for:
+        # the stores still run one after another, in page order, each its own transaction.
+        storing: asyncio.Future[int] | None = None
+        try:
+            while True:
+                counts.page += 1
+                what = f"page {counts.page} of {resource}"
+                outcome = await self._send(
+                    self._page_request(resource, query_items, url), "pages", what
                 )
-            )
-            if url is None:
-                return
+                await asyncio.to_thread(_parse, outcome)  # a big page is not parsed on the loop
+                records = await self._records(outcome, "pages", what)
+                url = outcome.next_url
+                write = PageWrite(table, key, filter_key, TIME_FIELDS[resource], records, url)
+                if storing is not None:
+                    self._progress(counts.stored(await storing))
+                storing = asyncio.ensure_future(self.dataset.store_page(write))
+                counts.received(len(records))
+                if url is None:
+                    self._progress(counts.stored(await storing))
+                    return
+        finally:
+            if storing is not None and not storing.done():
+                await asyncio.wait([storing])  # never leave a write running unawaited
 
     # --- archives -------------------------------------------------------------------------------
 
@@ -544,6 +547,40 @@ class _Pull:
             ) from exc
         finally:
             await self.dataset.archive_abandon()
+
+
+@dataclass
+class _PageCounts:
+    """One resource's live pass: pages asked for, records received, rows changed."""
+
+    resource: str
+    report: ResourceReport
+    page: int = 0
+    fetched: int = 0
+    changed: int = 0
+    done: int = 0
+
+    def received(self, records: int) -> None:
+        self.fetched += records
+        self.report.fetched += records
+        self.report.pages += 1
+
+    def stored(self, changed: int) -> PullProgress:
+        self.done += 1
+        self.changed += changed
+        self.report.changed += changed
+        return PullProgress(
+            "pages",
+            self.resource,
+            f"{self.resource.capitalize()}: page {self.done} of {self.resource} stored, "
+            f"{self.fetched:,} received, {self.changed:,} new or changed",
+            records=self.fetched,
+        )
+
+
+def _parse(outcome: Outcome) -> None:
+    """Parse the body now (in a worker thread); later reads use the parsed value."""
+    _ = outcome.json
 
 
 def _failure(outcome: Outcome, what: str) -> str:

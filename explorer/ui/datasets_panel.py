@@ -126,6 +126,12 @@ class DatasetsPanel(QWidget):
     # --- layout -------------------------------------------------------------------------------
 
     def _build(self) -> None:
+        heading = QLabel(
+            "<b>Datasets</b>: local copies of workspaces' runs, messages and contacts, "
+            "archives included, to query or export.",
+            self,
+        )
+        heading.setWordWrap(True)
         self.files = QListWidget(self)
         self.files.setObjectName("datasetFiles")
         self.files.setAccessibleName("Datasets")
@@ -143,7 +149,13 @@ class DatasetsPanel(QWidget):
         details.addRow("Last pull:", self.last_pull)
         details.addRow("Rows:", self.counts)
         details.addRow("File:", self.path_label)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(self.files, 1)
+        layout.addLayout(details)
+        self._build_controls(layout)
 
+    def _build_controls(self, layout: QVBoxLayout) -> None:
         self.what = QComboBox(self)
         self.what.setAccessibleName("What to pull")
         for text, resources in WHAT:
@@ -184,9 +196,6 @@ class DatasetsPanel(QWidget):
         export_row.addWidget(self.export_what, 1)
         export_row.addWidget(self.export_button)
 
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.files, 1)
-        layout.addLayout(details)
         layout.addLayout(pull_row)
         layout.addLayout(control_row)
         layout.addWidget(self.progress)

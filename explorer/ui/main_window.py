@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
         self.side_tabs.setObjectName("sideTabs")
         self.side_tabs.addTab(self.endpoints, "&Endpoints")
         self.side_tabs.addTab(self.panels.collections_slot, "C&ollections")
-        self.side_tabs.addTab(self.panels.datasets_slot, "Datasets")
+        self.side_tabs.addTab(self.panels.datasets_slot, "Data")
         self.side_tabs.addTab(self.panels.history_slot, "Histor&y")
         self.side_tabs.setMinimumWidth(200)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)

@@ -373,6 +373,7 @@ class _Pull:
         finally:
             if storing is not None and not storing.done():
                 await asyncio.wait([storing])  # never leave a write running unawaited
+            await self.dataset.flush()  # a pass that stops keeps the pages it stored
 
     # --- archives -------------------------------------------------------------------------------
 

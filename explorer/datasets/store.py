@@ -30,6 +30,7 @@ from explorer.datasets.rows import Record, Table, utc_text
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 BATCH = 2000  # archive records written per executemany
+COMMIT_ROWS = 5000  # live rows per transaction: each commit rewrites the index pages touched
 
 
 def now_text() -> str:
@@ -81,13 +82,19 @@ class Dataset:
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dataset")
         self._conn: sqlite3.Connection | None = None
         self._load: _ArchiveLoad | None = None
+        self._pending = 0  # page rows stored since the last commit
 
     async def open(self) -> Dataset:
-        self._conn = await self._call(schema.connect, self.path)
+        try:
+            self._conn = await self._call(schema.connect, self.path)
+        except BaseException:
+            self._worker.shutdown(wait=False)  # nothing to close: the file was not opened
+            raise
         return self
 
     async def close(self) -> None:
         if self._conn is not None:
+            await self._call(self._flush)
             conn, self._conn = self._conn, None
             await self._call(conn.close)
         self._worker.shutdown(wait=True)
@@ -142,15 +149,28 @@ class Dataset:
     # --- live pages -------------------------------------------------------------------------
 
     async def store_page(self, page: PageWrite) -> int:
-        """Store a page's records and move its resource's mark, in one transaction.
+        """Store a page's records and move its resource's mark in the same transaction.
 
-        Returns how many rows changed (new, or newer than the stored version).
+        The transaction is committed once :data:`COMMIT_ROWS` rows wait in it, at the last
+        page of a pass, or on :meth:`flush`: a page's rows and its mark are always in the
+        same one, so a crash loses only pages the next pull asks for again. Returns how
+        many rows changed (new, or newer than the stored version).
         """
         return await self._call(self._store_page, page)
 
+    async def flush(self) -> None:
+        """Commit the pages stored so far (a pull that stops keeps what it stored)."""
+        await self._call(self._flush)
+
+    def _flush(self) -> None:
+        if self._conn is not None and self._conn.in_transaction and self._load is None:
+            self._conn.execute("COMMIT")
+            self._pending = 0
+
     def _store_page(self, page: PageWrite) -> int:
         conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
+        if not conn.in_transaction:
+            conn.execute("BEGIN IMMEDIATE")
         try:
             before = conn.total_changes
             rows = [page.table.row(r, "api") for r in page.records]
@@ -175,9 +195,13 @@ class Dataset:
                 "pass_high = excluded.pass_high, updated_at = excluded.updated_at",
                 (page.resource, page.filter_key, *values, now_text()),
             )
-            conn.execute("COMMIT")
+            self._pending += len(page.records)
+            if page.next_url is None or self._pending >= COMMIT_ROWS:
+                self._flush()
         except BaseException:
+            # The pages before this one in the transaction go too: their marks with them.
             conn.execute("ROLLBACK")
+            self._pending = 0
             raise
         return changed
 
@@ -188,6 +212,7 @@ class Dataset:
         await self._call(self._archive_begin, table, keep)
 
     def _archive_begin(self, table: Table, keep: Callable[[Record], bool]) -> None:
+        self._flush()
         self.conn.execute("BEGIN IMMEDIATE")
         self._load = _ArchiveLoad(table, keep)
 
@@ -286,7 +311,7 @@ class Dataset:
         """Record an archive as pulled without a download (empty, or its days all covered)."""
 
         def write() -> None:
-            with _transaction(self.conn):
+            with self._transaction():
                 self._record_archive(key, filter_key, listed)
 
         await self._call(write)
@@ -306,6 +331,13 @@ class Dataset:
             ),
         )
 
+    @contextlib.contextmanager
+    def _transaction(self) -> Any:
+        """A small write of its own, after the pages waiting in a transaction are committed."""
+        self._flush()
+        with _transaction(self.conn):
+            yield
+
     def _loading(self) -> _ArchiveLoad:
         if self._load is None:
             raise RuntimeError("no archive is being loaded")
@@ -315,7 +347,7 @@ class Dataset:
 
     async def pull_started(self, what: str) -> int:
         def write() -> int:
-            with _transaction(self.conn):
+            with self._transaction():
                 cur = self.conn.execute(
                     "INSERT INTO pulls (started_at, what, status) VALUES (?, ?, 'running')",
                     (now_text(), what),
@@ -328,7 +360,7 @@ class Dataset:
         self, pull_id: int, status: str, step: str = "", message: str = ""
     ) -> None:
         def write() -> None:
-            with _transaction(self.conn):
+            with self._transaction():
                 self.conn.execute(
                     "UPDATE pulls SET finished_at = ?, status = ?, step = ?, message = ? "
                     "WHERE id = ?",
@@ -341,7 +373,7 @@ class Dataset:
         """Keep a fact about the dataset (its workspace's address) in its ``meta`` table."""
 
         def write() -> None:
-            with _transaction(self.conn):
+            with self._transaction():
                 self.conn.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value)
                 )

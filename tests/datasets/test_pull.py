@@ -129,3 +129,26 @@ def test_a_pull_of_one_flow_stores_only_its_runs(
     flow = live(server, "flows")[0]["uuid"]
     run_pull(PullSpec(resources=("runs",), flow=flow))
     assert {f for (f,) in rows(db_path, "SELECT DISTINCT flow_uuid FROM runs")} == {flow}
+
+
+def test_a_pull_limited_to_a_date_range_stores_only_that_range(
+    server: Any, run_pull: Any, db_path: Path, live: Any
+) -> None:
+    after, before = "2025-05-01T00:00:00.000000Z", "2025-05-31T23:59:59.999999Z"
+    report = run_pull(PullSpec(resources=("runs",), after=after, before=before))
+    times = [t for (t,) in rows(db_path, "SELECT modified_on FROM runs")]
+    assert times and all(after <= t <= before for t in times)
+    assert report.of("runs").archives_downloaded <= 31  # only May's dailies were read
+
+
+def test_contact_fields_has_one_row_per_contact_and_field(
+    server: Any, run_pull: Any, db_path: Path, live: Any
+) -> None:
+    run_pull(PullSpec(resources=("contacts",)))
+    expected = {
+        (c["uuid"], key, value)
+        for c in live(server, "contacts")
+        for key, value in c["fields"].items()
+    }
+    got = set(rows(db_path, "SELECT contact, field, value FROM contact_fields"))
+    assert expected and got == expected

@@ -231,7 +231,7 @@ class SandboxApp:
         store = self.file_store
         given = request.headers.get("authorization")
         if store is not None and given:
-            store.authorizations.append(given)
+            store.authorizations.append(given.split()[0] if given.split() else "?")
         name = request.path_params["name"]
         parsed = archive_files.parse_name(name)
         problem = archive_files.link_problem(

@@ -214,8 +214,8 @@ class FileStore:
     as a real store or network can, for tests: ``stale_links`` links handed out next are
     already expired (a listing read long ago), ``corrupt_downloads`` downloads next have one
     byte changed (so their MD5 no longer matches the listing). ``authorizations`` keeps the
-    ``Authorization`` header of every request that carried one: a client that leaks its API
-    token to the store shows up there.
+    scheme (``Token``, ``Basic``…) of every request that carried an ``Authorization`` header,
+    never the credential itself: a client that sends its API token to the store shows up.
     """
 
     origin: str
@@ -223,7 +223,7 @@ class FileStore:
     stale_links: int = 0
     corrupt_downloads: int = 0
     downloads: int = 0
-    authorizations: list[str] = field(default_factory=list)
+    authorizations: list[str] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def take_stale_link(self) -> bool:

@@ -135,3 +135,10 @@ def test_runs_and_messages_before_the_cutoff_are_only_in_archives(
     assert not walk(api, "/api/v2/messages.json", {"before": cutoff})
     archived = listing(api)
     assert archived and all(a["start_date"] < cutoff for a in archived)
+
+
+def test_the_file_store_notices_a_token_sent_to_it(sandbox: Any, api: httpx.Client) -> None:
+    archive = next(a for a in listing(api, period="monthly") if a["record_count"])
+    before = len(sandbox.file_store.authorizations)
+    httpx.get(archive["download_url"], headers={"Authorization": "Token leaked"}, timeout=10)
+    assert sandbox.file_store.authorizations[before:] == ["Token"]  # the scheme, not the token

@@ -68,6 +68,7 @@ class _ArchiveLoad:
     stored: int = 0
     size: int = 0
     broken: str = ""  # why the bytes could not be read; the hash is still worked out
+    changes_before: int = 0  # the connection's total_changes when the load began
 
 
 class ArchiveMismatch(Exception):
@@ -214,7 +215,7 @@ class Dataset:
     def _archive_begin(self, table: Table, keep: Callable[[Record], bool]) -> None:
         self._flush()
         self.conn.execute("BEGIN IMMEDIATE")
-        self._load = _ArchiveLoad(table, keep)
+        self._load = _ArchiveLoad(table, keep, changes_before=self.conn.total_changes)
 
     async def archive_feed(self, chunk: bytes) -> int:
         """Hash, inflate and store the next bytes of the file; records read so far."""
@@ -262,7 +263,8 @@ class Dataset:
     async def archive_commit(self, key: ArchiveKey, filter_key: str, listed: Listed) -> int:
         """Check the whole file against the listing; store it (commit) or refuse it (roll back).
 
-        Returns the records kept. Raises :class:`ArchiveMismatch` when the hash or count differ.
+        Returns the rows it changed (new, or newer than the stored version). Raises
+        :class:`ArchiveMismatch` when the hash or count differ.
         """
         return await self._call(self._archive_commit, key, filter_key, listed)
 
@@ -289,6 +291,7 @@ class Dataset:
                     f"it holds {load.records:,} records, but the server listed "
                     f"{listed.record_count:,}"
                 )
+            changed = self.conn.total_changes - load.changes_before
             self._record_archive(key, filter_key, listed)
             self.conn.execute("COMMIT")
         except BaseException:
@@ -296,7 +299,7 @@ class Dataset:
             raise
         finally:
             self._load = None
-        return load.stored
+        return changed
 
     async def archive_abandon(self) -> None:
         """Roll back an archive whose download stopped half way."""

@@ -101,6 +101,8 @@ def test_an_archive_corrupted_twice_is_refused_and_nothing_of_it_stored(
 def test_an_expired_link_is_listed_again_for_a_fresh_one(server: Any, run_pull: Any) -> None:
     server.file_store.stale_links = 1  # the first link handed out is already expired
     report = run_pull(PullSpec(resources=("messages",)))
+    # The stale link was handed out and refused; the pull listed again and went on.
+    assert server.file_store.stale_links == 0
     assert report.of("messages").archives_downloaded > 0
 
 
@@ -152,3 +154,15 @@ def test_contact_fields_has_one_row_per_contact_and_field(
     }
     got = set(rows(db_path, "SELECT contact, field, value FROM contact_fields"))
     assert expected and got == expected
+
+
+def test_a_full_pull_fetches_everything_again_and_still_stores_each_once(
+    server: Any, run_pull: Any, db_path: Path
+) -> None:
+    first = run_pull(PullSpec(resources=("runs",)))
+    again = run_pull(PullSpec(resources=("runs",), full=True))
+    assert again.of("runs").archives_downloaded == first.of("runs").archives_downloaded
+    assert again.of("runs").fetched == first.of("runs").fetched
+    assert again.of("runs").changed == 0
+    total = first.of("runs").fetched + first.of("runs").archive_records
+    assert rows(db_path, "SELECT count(*) FROM runs") == [(total,)]

@@ -188,6 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--report", metavar="XML", type=_path, help="write a JUnit XML report")
     run.set_defaults(handler=_run_run)
+
+    from explorer.bulk.cli import add_parser as add_bulk_parser  # options only: cheap
+
+    add_bulk_parser(commands)
     from explorer.datasets.cli import add_parser as add_pull_parser  # only argparse loads
 
     add_pull_parser(commands)

@@ -34,7 +34,7 @@ from explorer.core.catalog import PAGE_SIZE, HttpMethod, Pagination, catalog
 from explorer.core.errors import ExplorerError, ValidationError
 from explorer.core.export import FORMATS, JSONL, ExportError, RecordSink, writer_for
 from explorer.core.ratelimit import format_wait
-from explorer.core.request import Prepared, build_follow_request, build_request
+from explorer.core.request import Prepared
 from explorer.core.retry import OnWait, RetryPolicy, send_retrying, wait_seconds
 
 if TYPE_CHECKING:
@@ -95,20 +95,11 @@ class Pager:
     never sent there).
     """
 
-    def __init__(
-        self,
-        base_url: str,
-        token: str | None,
-        prepared: Prepared,
-        *,
-        deadline: float | None = None,
-    ) -> None:
+    def __init__(self, connection: Connection, prepared: Prepared) -> None:
         if prepared.method is not HttpMethod.GET:
             raise ValueError("only a GET of a listing has pages")
-        self.base_url = base_url
-        self.token = token
+        self.connection = connection  # its deadline holds for each page's request
         self.prepared = prepared
-        self.deadline = deadline  # for each page's request; None: the client's default
         self.mode = pagination_of(prepared)
         paged_by_offset = self.mode is Pagination.LIMIT_OFFSET
         limit = _int_param(prepared.query, "limit") if paged_by_offset else None
@@ -122,17 +113,9 @@ class Pager:
         self.previous_url: str | None = None
 
     @classmethod
-    def from_outcome(
-        cls,
-        base_url: str,
-        token: str | None,
-        prepared: Prepared,
-        outcome: Outcome,
-        *,
-        deadline: float | None = None,
-    ) -> Pager:
+    def from_outcome(cls, connection: Connection, prepared: Prepared, outcome: Outcome) -> Pager:
         """A pager standing on the page ``outcome`` holds (the answer to sending ``prepared``)."""
-        pager = cls(base_url, token, prepared, deadline=deadline)
+        pager = cls(connection, prepared)
         pager.accept(pager.first(), outcome)
         return pager
 
@@ -141,7 +124,7 @@ class Pager:
     def first(self) -> PageRequest:
         if self.mode is Pagination.LIMIT_OFFSET:
             return self._at_offset(self._start_offset)
-        return PageRequest(build_request(self.base_url, self.token, self.prepared), 1)
+        return PageRequest(self.connection.request(self.prepared), 1)
 
     def next(self) -> PageRequest | None:
         """The next page's request, or None on the last page."""
@@ -151,9 +134,7 @@ class Pager:
             assert self.offset is not None
             return self._at_offset(self.offset + self.limit)
         assert self.next_url is not None
-        return PageRequest(
-            build_follow_request(self.next_url, self.base_url, self.token), self.number + 1
-        )
+        return PageRequest(self.connection.follow(self.next_url), self.number + 1)
 
     def previous(self) -> PageRequest | None:
         """The previous page's request, or None on the first page."""
@@ -163,10 +144,7 @@ class Pager:
             assert self.offset is not None
             return self._at_offset(max(0, self.offset - self.limit))
         assert self.previous_url is not None
-        return PageRequest(
-            build_follow_request(self.previous_url, self.base_url, self.token),
-            max(1, self.number - 1),
-        )
+        return PageRequest(self.connection.follow(self.previous_url), max(1, self.number - 1))
 
     def page(self, number: int) -> PageRequest:
         """Page ``number`` (1-based) of a limit/offset listing: offsets are computed."""
@@ -178,7 +156,7 @@ class Pager:
 
     def resume_at(self, url: str, number: int) -> PageRequest:
         """A request for a saved page URL (checked to stay on the workspace's origin)."""
-        request = build_follow_request(url, self.base_url, self.token)
+        request = self.connection.follow(url)
         offset = None
         if self.mode is Pagination.LIMIT_OFFSET:
             query = dict(parse_qsl(urlsplit(url).query))
@@ -195,8 +173,7 @@ class Pager:
         if offset:
             query.append(("offset", str(offset)))
         prepared = dataclasses.replace(self.prepared, query=tuple(query))
-        request = build_request(self.base_url, self.token, prepared)
-        return PageRequest(request, offset // self.limit + 1, offset)
+        return PageRequest(self.connection.request(prepared), offset // self.limit + 1, offset)
 
     # --- answers ----------------------------------------------------------------------------
 
@@ -221,13 +198,11 @@ class Pager:
 
         Returns the outcome (whatever it is), or None when there is no such page.
         """
-        from explorer.core.client import send
-
         moves = {"first": self.first, "next": self.next, "previous": self.previous}
         page = moves[which]()
         if page is None:
             return None
-        outcome = await send(http, page.request, base_url=self.base_url, deadline=self.deadline)
+        outcome = await self.connection.send(http, page.request)
         self.accept(page, outcome)
         return outcome
 
@@ -614,7 +589,7 @@ class _Fetch:
 
     def __post_init__(self) -> None:
         conn = self.connection
-        self.pager = Pager(conn.base_url, conn.token, self.prepared, deadline=conn.deadline)
+        self.pager = Pager(conn, self.prepared)
         self.resuming = self.state.started
         self.session_start = self.retry.clock()
         self.elapsed_before = self.state.elapsed

@@ -328,7 +328,10 @@ def prepare(draft: Draft, *, default_country: str | None = None) -> Prepared:
                 continue
             errors.append(ValidationError(_required_message(fld, endpoint), (fld.name,)))
     errors.extend(_check_action(spec, body))
-    errors.extend(_check_rules(endpoint, spec, body, is_update))
+    # A field given with a bad value is still given: its own message says what is wrong,
+    # and "give text or attachments" beside it would only mislead.
+    attempted = {str(e.path[0]) for e in errors if e.path}
+    errors.extend(_check_rules(spec, body, is_update, attempted))
 
     if errors:
         raise ValidationErrors(errors)
@@ -486,15 +489,18 @@ def _check_action(spec: Method, body: dict[str, Any]) -> list[ValidationError]:
 
 
 def _check_rules(
-    endpoint: Endpoint, spec: Method, body: dict[str, Any], is_update: bool
+    spec: Method, body: dict[str, Any], is_update: bool, attempted: set[str]
 ) -> list[ValidationError]:
-    """The cross-field rules the catalog declares (one of text or attachments, …)."""
+    """The cross-field rules the catalog declares (one of text or attachments, …).
+
+    ``attempted`` names the fields given with values that did not pass their own checks.
+    """
     if spec.method is not HttpMethod.POST:
         return []
     errors: list[ValidationError] = []
 
     def given(name: str) -> bool:
-        return body.get(name) not in (None, "", [], {})
+        return name in attempted or body.get(name) not in (None, "", [], {})
 
     for group in spec.one_of:
         if not any(given(f) for f in group):

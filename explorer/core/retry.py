@@ -78,6 +78,9 @@ class RetryPolicy:
 NO_RETRY = RetryPolicy(max_waits=0)
 """Send once: a 429 is the answer (the user asked not to wait)."""
 
+AUTO_RETRY = RetryPolicy()
+"""The window's auto-retry: wait out up to :data:`DEFAULT_MAX_WAITS` 429s for one send."""
+
 
 @dataclass(frozen=True)
 class Retried:
@@ -106,6 +109,12 @@ def wait_seconds(outcome: Outcome) -> float:
     from explorer.core.client import DEFAULT_RETRY_AFTER
 
     return DEFAULT_RETRY_AFTER if outcome.retry_after is None else outcome.retry_after
+
+
+def will_wait(policy: RetryPolicy, outcome: Outcome, waits: int) -> bool:
+    """Whether :func:`send_retrying` waits out ``outcome`` after ``waits`` waits (a caller's
+    ``on_outcome`` can tell a 429 that will go again from one that is the answer)."""
+    return _is_rate_limited(outcome) and policy.allows(wait_seconds(outcome), waits)
 
 
 async def wait_out(
@@ -151,11 +160,9 @@ async def send_retrying(
         elapsed += outcome.elapsed
         if on_outcome is not None:
             on_outcome(outcome)
-        if not _is_rate_limited(outcome):
+        if not will_wait(policy, outcome, waits):
             return Retried(outcome, waits, elapsed)
         seconds = wait_seconds(outcome)
-        if not policy.allows(seconds, waits):
-            return Retried(outcome, waits, elapsed)
         waits += 1
         reason = outcome.wait_advice()
         log.info("rate limited: waiting %.0f s before sending again (wait %d)", seconds, waits)

@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 from explorer.core.catalog import Kind, Method, Param, TypeSpec
 from explorer.core.errors import ValidationError
@@ -212,9 +212,15 @@ def check_int(param: Param, value: Any) -> int:
     return value
 
 
+NOT_ALLOWED_LANGUAGE = "Not an allowed ISO 639-3 language code."
+
+
 def check_language(param: Param, value: Any) -> str:
     if not isinstance(value, str):
         raise fail("Not a valid string.")
+    if param.name != "language":
+        return check_allowed_language(param, value)
+    # a contact's language: a three-letter string first, then any ISO 639-3 code
     if param.min_length and len(value) < param.min_length:
         raise fail(f"Ensure this field has at least {param.min_length} characters.")
     if param.max_length and len(value) > param.max_length:
@@ -223,6 +229,30 @@ def check_language(param: Param, value: Any) -> str:
         return parse_language(value)
     except ValidationError:
         raise fail("Not a valid ISO639-3 language code.") from None
+
+
+def check_allowed_language(param: Param, value: str) -> str:
+    """A language RapidPro lets flows and messages use (``base_language``, translation keys).
+
+    Like its serializer field, every check runs and every failure is named together.
+    """
+    problems = []
+    limit = param.max_length or 3
+    if len(value) > limit:
+        problems.append(f"Ensure this field has no more than {limit} characters.")
+    if not is_allowed_language(value):
+        problems.append(NOT_ALLOWED_LANGUAGE)
+    if problems:
+        raise FieldError(problems)
+    return value
+
+
+def is_allowed_language(code: Any) -> bool:
+    """Exactly a code RapidPro's language list has: lower case, an ISO 639-1 equivalent."""
+    try:
+        return isinstance(code, str) and parse_language(code, for_translations=True) == code
+    except ValidationError:
+        return False
 
 
 def check_dict(param: Param, value: Any, *, strings: bool) -> dict[str, Any]:
@@ -323,29 +353,32 @@ def quick_reply_rule(reply: Mapping[str, Any]) -> str | None:
 
 
 def check_translations(ctx: Ctx, param: Param, value: Any) -> dict[str, Any]:
-    """A translations object, or a bare value taken as the workspace's default language."""
+    """A translations object, or a bare value taken as the workspace's default language.
+
+    In RapidPro's order: the object itself, then each translation (all failures named by
+    language), then how many there are, then the language codes.
+    """
     value_spec = param.value_spec or TypeSpec(Kind.STRING)
-    if not isinstance(value, dict):
-        if value_spec.kind is Kind.STRING and not isinstance(value, str):
-            raise fail("Value must be a string or dict of strings.")
+    if isinstance(value, str | list):
         value = {DEFAULT_LANGUAGE: value}
+    if not isinstance(value, dict):
+        raise fail(f'Expected a dictionary of items but got type "{type_name(value)}".')
     if not value:
-        raise fail("Must include at least one translation.")
-    if param.max_languages and len(value) > param.max_languages:
-        raise fail(f"Ensure this field has no more than {param.max_languages} elements.")
+        raise fail("This dictionary may not be empty.")
     out: dict[str, Any] = {}
     nested: dict[str, Any] = {}
     for lang, item in value.items():
         try:
-            code = parse_language(lang, for_translations=True)
-        except ValidationError:
-            raise fail(f"Language code {lang} is not valid.") from None
-        try:
-            out[code] = check_translation_value(ctx, param, value_spec, item)
+            out[lang] = check_translation_value(ctx, param, value_spec, item)
         except FieldError as exc:
-            nested[code] = exc.detail
+            nested[lang] = exc.detail
     if nested:
         raise FieldError(nested)
+    if param.max_languages and len(value) > param.max_languages:
+        raise fail(f"Ensure this field has no more than {param.max_languages} elements.")
+    unknown = {lang: [NOT_ALLOWED_LANGUAGE] for lang in value if not is_allowed_language(lang)}
+    if unknown:
+        raise FieldError(unknown)
     return out
 
 
@@ -381,6 +414,11 @@ def check_translation_value(ctx: Ctx, param: Param, spec: TypeSpec, item: Any) -
 _CONTENT_TYPE_URL = re.compile(r"^[a-z]+/[a-z0-9.+_-]+:https?://\S+$", re.I)
 
 
+def media_url(ctx: Ctx, row: Any) -> str:
+    """Where an upload is served; its file name percent-encoded, as RapidPro's storage links are."""
+    return f"{ctx.origin}/media/{row['uuid']}/{quote(row['filename'])}"
+
+
 def check_attachment(ctx: Ctx, raw: Any) -> str:
     """A media UUID (becomes ``type:url``) or a ``content-type:url`` string."""
     if not isinstance(raw, str):
@@ -389,7 +427,7 @@ def check_attachment(ctx: Ctx, raw: Any) -> str:
     if media is not None:
         row = ctx.db.row("SELECT uuid, content_type, filename FROM media WHERE id = ?", (media,))
         if row is not None:
-            return f"{row['content_type']}:{ctx.origin}/media/{row['uuid']}/{row['filename']}"
+            return f"{row['content_type']}:{media_url(ctx, row)}"
     if _CONTENT_TYPE_URL.match(raw):
         return raw
     raise fail(f"No such object: {raw}")

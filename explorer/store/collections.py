@@ -31,7 +31,7 @@ import re
 import secrets
 import shutil
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
@@ -320,6 +320,25 @@ def check_folder_name(name: str) -> str:
 # --- collections ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CollectionChange:
+    """One change made through a :class:`Collection`, as its listeners hear of it.
+
+    ``path`` is the entry to show (the request or folder added, saved, renamed, moved or
+    restored; the folder a deletion emptied; "" for the collection's own settings).
+    ``folders`` are those whose entries changed (None: the one ``path`` is in), ``before``
+    the :attr:`Collection.revision` before the change.
+    """
+
+    collection: Collection
+    path: str
+    before: int
+    folders: tuple[str, ...] | None = None
+
+
+CollectionListener = Callable[[CollectionChange], None]
+
+
 class Collection:
     """A collection folder: its tree of requests, variables and environments.
 
@@ -337,6 +356,7 @@ class Collection:
         self.root = Path(root)
         self.name = self.root.name
         self.revision = 0
+        self._listeners: list[CollectionListener] = []
         self.variables: dict[str, str] = {}
         self.environments: dict[str, dict[str, str]] = {}
         self._order: dict[str, list[str]] = {}
@@ -539,6 +559,27 @@ class Collection:
         env = self.environments.get(env_name, {}) if env_name else {}
         return scope(self.variables, env, base_url=base_url)
 
+    # --- listening -------------------------------------------------------------------------
+
+    def subscribe(self, listener: CollectionListener) -> Callable[[], None]:
+        """Call ``listener(change)`` after every change made through this object; returns
+        what stops it."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _announce(self, path: str, before: int, folders: tuple[str, ...] | None = None) -> None:
+        change = CollectionChange(self, path, before, folders)
+        for listener in list(self._listeners):
+            try:
+                listener(change)
+            except Exception:  # a view that failed to update must not undo a saved change
+                log.exception("a listener of collection %s failed", self.name)
+
     # --- changing requests -----------------------------------------------------------------
 
     def add(
@@ -546,6 +587,7 @@ class Collection:
     ) -> SavedRequest:
         """Save ``request`` as a new file in ``folder`` (a unique name from its own)."""
         self._check_writable()
+        before = self.revision
         folder = self._folder(folder)
         text = request_text(request)
         file_name = self._unique_file(folder, slugify(request.name))
@@ -556,6 +598,7 @@ class Collection:
         saved = _as_saved(request, rel)
         self._requests[rel] = saved
         log.info("collection %s: added %s", self.name, rel)
+        self._announce(rel, before)
         return copy.deepcopy(saved)
 
     def save(self, request: SavedRequest) -> SavedRequest:
@@ -585,6 +628,7 @@ class Collection:
         saved = _as_saved(request, rel)
         self._requests[rel] = saved
         self.revision += 1
+        self._announce(rel, self.revision - 1)
         return copy.deepcopy(saved)
 
     def rename(self, path: str, new_name: str) -> str:
@@ -593,8 +637,11 @@ class Collection:
         A request's file is renamed after its new name, keeping its place in the order.
         """
         rel = self._rel(path)
+        before = self.revision
         if rel in self._folders:
-            return self._rename_folder(rel, new_name)
+            new_rel = self._rename_folder(rel, new_name)
+            self._announce(new_rel, before)
+            return new_rel
         request = self.get(rel)
         new_name = new_name.strip()
         if not new_name:
@@ -615,6 +662,7 @@ class Collection:
             del self._requests[rel]
             self._requests[new_rel] = _as_saved(request, new_rel)
         self._write_meta()
+        self._announce(new_rel, before)
         return new_rel
 
     def duplicate(self, path: str) -> SavedRequest:
@@ -640,6 +688,7 @@ class Collection:
             raise ValidationError("A folder cannot be moved into itself")
         old_folder, entry = _split(rel)
         is_dir = rel in self._folders
+        before = self.revision
         if target == old_folder:
             entries = [e for e in self._entries(old_folder) if e != entry]
             entries.insert(len(entries) if index is None else max(0, index), entry)
@@ -647,6 +696,7 @@ class Collection:
             if is_dir:
                 self._sort_folders()  # folders() lists them in tree order
             self._write_meta()
+            self._announce(rel, before, (old_folder,))
             return rel
         new_entry = self._unique_entry(target, entry, is_dir=is_dir)
         new_rel = _join(target, new_entry)
@@ -658,6 +708,7 @@ class Collection:
         if is_dir:
             self._sort_folders()
         self._write_meta()
+        self._announce(new_rel, before, (old_folder, target))
         return new_rel
 
     def delete(self, path: str) -> Deleted:
@@ -668,6 +719,7 @@ class Collection:
             raise StoreError(f"There is nothing at {rel} in {self.name}", self.root / rel)
         folder, entry = _split(rel)
         index = self._entries(folder).index(entry)
+        before = self.revision
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         trash_rel = f"{TRASH_DIR}/{stamp}-{secrets.token_hex(3)}/{entry}"
         trash_dir = self.root / TRASH_DIR
@@ -684,6 +736,7 @@ class Collection:
         self._remove_from_order(folder, entry)
         self._write_meta()
         log.info("collection %s: deleted %s (kept in %s)", self.name, rel, trash_rel)
+        self._announce(folder, before, (folder,))
         return Deleted(rel, trash_rel, index, inner)
 
     def undo(self, deleted: Deleted) -> str:
@@ -693,6 +746,7 @@ class Collection:
         if not source.exists():
             raise StoreError(f"{deleted.path} is no longer in the trash", source)
         folder, entry = _split(deleted.path)
+        before = self.revision
         if folder and not (self.root / folder).is_dir():
             (self.root / folder).mkdir(parents=True)
         new_entry = self._unique_entry(folder, entry, is_dir=source.is_dir())
@@ -713,6 +767,7 @@ class Collection:
         if read in self._folders:
             self._sort_folders()
         self._write_meta()
+        self._announce(new_rel, before)
         return new_rel
 
     def empty_trash(self) -> None:
@@ -731,6 +786,7 @@ class Collection:
         if self._exists_in(parent, name):
             raise ValidationError(f"There is already something called {name} here")
         rel = _join(parent, name)
+        before = self.revision
         try:
             (self.root / rel).mkdir(parents=True)
         except OSError as exc:
@@ -739,6 +795,7 @@ class Collection:
         self._insert(parent, name, index)
         self._sort_folders()
         self._write_meta()
+        self._announce(rel, before)
         return rel
 
     def _rename_folder(self, rel: str, new_name: str) -> str:
@@ -789,6 +846,7 @@ class Collection:
 
     def _change_meta(self, change: Any) -> None:
         self._check_writable()
+        revision = self.revision
         before = (self.name, dict(self.variables), copy.deepcopy(self.environments))
         change()
         try:
@@ -796,6 +854,7 @@ class Collection:
         except StoreError:
             self.name, self.variables, self.environments = before
             raise
+        self._announce("", revision, ())
 
     def _check_writable(self) -> None:
         if self._meta_problem is not None:

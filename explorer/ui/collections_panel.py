@@ -10,9 +10,10 @@ reason, and are never written over.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -49,6 +50,7 @@ from explorer.core.errors import ValidationError
 from explorer.store import paths
 from explorer.store.collections import (
     Collection,
+    CollectionChange,
     Deleted,
     SavedRequest,
     TreeFolder,
@@ -105,6 +107,8 @@ class CollectionsPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("collectionsPanel")
         self._collections: dict[str, Collection] = {}
+        self._unsubscribe: dict[str, Callable[[], None]] = {}
+        self._writing = False  # the panel's own change: it updates the tree itself
         self._undo: list[_Undo] = []
         # Collection.revision as the tree shows it, by collection folder: a change made
         # elsewhere (a save from the editor, a reload before a run) leaves it behind.
@@ -190,7 +194,7 @@ class CollectionsPanel(QWidget):
         """Open every collection in the app's collections folder."""
         for info in list_collections(paths.collections_dir()):
             try:
-                self._collections[str(info.path)] = Collection.open(info.path)
+                self._keep(Collection.open(info.path))
             except StoreError as exc:
                 log.warning("collection %s not opened: %s", info.path, exc)
         self.refresh()
@@ -201,18 +205,44 @@ class CollectionsPanel(QWidget):
 
     def add_collection(self, collection: Collection) -> None:
         """Show ``collection`` (already open) in the tree."""
-        self._collections[str(collection.root)] = collection
+        self._keep(collection)
         self.refresh()
         self.collections_changed.emit()
 
+    def _keep(self, collection: Collection) -> None:
+        """Hold ``collection`` and hear of every change made to it from now on."""
+        key = str(collection.root)
+        old = self._unsubscribe.pop(key, None)
+        if old is not None:
+            old()
+        self._collections[key] = collection
+        self._unsubscribe[key] = collection.subscribe(self._on_changed)
+
+    def _on_changed(self, change: CollectionChange) -> None:
+        """A change made elsewhere (a save from the editor, say): show it and select it."""
+        if not self._writing and str(change.collection.root) in self._collections:
+            folders = list(change.folders) if change.folders is not None else None
+            self._after_change(change.collection, change.path, folders, before=change.before)
+
+    @contextlib.contextmanager
+    def _own_change(self) -> Iterator[None]:
+        self._writing = True
+        try:
+            yield
+        finally:
+            self._writing = False
+
     def show_saved(self, saved: SavedRequest, collection: Collection) -> None:
-        """Show a request just saved elsewhere (the save dialog) and select it."""
+        """Select a request just saved elsewhere (the save dialog); a collection the tree did
+        not show yet (made by that save) is added first."""
         if str(collection.root) not in self._collections:
-            self._collections[str(collection.root)] = collection
-        self.collections_changed.emit()
-        path = saved.path or ""
-        # Saved by the dialog: what else changed since the tree was updated is not known.
-        self._after_change(collection, path, before=None)
+            self._keep(collection)
+            self.collections_changed.emit()
+            # Not shown before: what else it holds is not in the tree yet.
+            self._after_change(collection, saved.path or "", before=None)
+            return
+        self.select(collection.root, saved.path or "")
+        self.tree.scrollTo(self.tree.currentIndex())
 
     def open_folder(self, folder: Path | str) -> Collection | None:
         """Open ``folder`` as a collection, making it one first if it is not yet."""
@@ -442,7 +472,8 @@ class CollectionsPanel(QWidget):
             return False
         before = coll.revision
         try:
-            new_path = coll.rename(index.data(PATH_ROLE), name)
+            with self._own_change():
+                new_path = coll.rename(index.data(PATH_ROLE), name)
         except (StoreError, ValidationError) as exc:
             self.show_message(str(exc))
             return False
@@ -464,7 +495,8 @@ class CollectionsPanel(QWidget):
             return
         before = coll.revision
         try:
-            copy = coll.duplicate(index.data(PATH_ROLE))
+            with self._own_change():
+                copy = coll.duplicate(index.data(PATH_ROLE))
         except (StoreError, ValidationError) as exc:
             self.show_message(str(exc))
             return
@@ -500,7 +532,8 @@ class CollectionsPanel(QWidget):
             return None
         before = coll.revision
         try:
-            path = coll.create_folder(name, parent)
+            with self._own_change():
+                path = coll.create_folder(name, parent)
         except (StoreError, ValidationError) as exc:
             self.show_message(str(exc))
             return None
@@ -517,7 +550,8 @@ class CollectionsPanel(QWidget):
         name = str(index.data())
         before = coll.revision
         try:
-            record = coll.delete(index.data(PATH_ROLE))
+            with self._own_change():
+                record = coll.delete(index.data(PATH_ROLE))
         except (StoreError, ValidationError) as exc:
             self.show_message(str(exc))
             return
@@ -536,7 +570,8 @@ class CollectionsPanel(QWidget):
             return
         before = coll.revision
         try:
-            path = coll.undo(undo.record)
+            with self._own_change():
+                path = coll.undo(undo.record)
         except (StoreError, ValidationError) as exc:
             self.show_message(str(exc))
             return
@@ -736,7 +771,8 @@ class CollectionsPanel(QWidget):
                 if entry in names and names.index(entry) < at:
                     at -= 1
             try:
-                new_path = coll.move(path, folder, at)
+                with self._own_change():
+                    new_path = coll.move(path, folder, at)
             except (StoreError, ValidationError) as exc:
                 self.show_message(str(exc))
                 break

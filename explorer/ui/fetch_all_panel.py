@@ -49,6 +49,7 @@ from explorer.core.request import Prepared, request_url
 from explorer.core.retry import NO_RETRY
 from explorer.store import fetch_state
 from explorer.store.errors import StoreError
+from explorer.ui.operation import Operation
 
 if TYPE_CHECKING:
     import httpx
@@ -110,7 +111,7 @@ class FetchAllPanel(QWidget):
         self.setAccessibleName("Fetch all pages")
         self.http: httpx.AsyncClient | None = None
         self._target: _Target | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._operation: Operation[None] | None = None
         self._state: FetchState | None = None
         self._waiting = False
         self.last_progress: Progress | None = None
@@ -225,7 +226,7 @@ class FetchAllPanel(QWidget):
 
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        return self._operation is not None and self._operation.running
 
     @property
     def workspace(self) -> str:
@@ -368,8 +369,8 @@ class FetchAllPanel(QWidget):
 
     def cancel(self) -> None:
         """Stop the running fetch; what was written stays, ready to resume."""
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
+        if self._operation is not None:
+            self._operation.cancel()
 
     def forget_selected(self) -> None:
         item = self.resumable.currentItem()
@@ -393,7 +394,8 @@ class FetchAllPanel(QWidget):
 
     def _launch(self, state: FetchState, target: _Target) -> None:
         self._state = state
-        self._task = asyncio.ensure_future(self._run(state, target))
+        work = self._run(state, target)
+        self._operation = Operation(self, work, doing="fetching every page").run()
         self.refresh_resumable()  # the running fetch leaves the list of stopped ones
 
     async def _run(self, state: FetchState, target: _Target) -> None:
@@ -466,7 +468,7 @@ class FetchAllPanel(QWidget):
             self._show_status(done, OK_COLOUR)
             self.finished.emit(state.output)
         finally:
-            self._task = None
+            self._operation = None
             self.refresh_resumable()
             self._update_buttons()
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -163,11 +164,15 @@ class HistoryPanel(QWidget):
     It subscribes to ``history`` for as long as it exists: a send recorded there by anyone
     shows at the top (if the search matches it), a reload or clear shows afresh.
 
+    Two entries selected can be compared (their responses, while the app keeps them).
+
     Signals:
         request_opened(object): the Draft of the entry to load into the editor.
+        compare_requested(object, object): compare the responses of these two entries.
     """
 
     request_opened = Signal(object)
+    compare_requested = Signal(object, object)
 
     def __init__(self, history: History | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -184,7 +189,7 @@ class HistoryPanel(QWidget):
         self.table.setAccessibleName("History")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(22)
@@ -218,6 +223,15 @@ class HistoryPanel(QWidget):
         layout.setSpacing(4)
         layout.addWidget(self.search)
         layout.addWidget(self.table, 1)
+        self.compare_button = QPushButton("Compare the two responses", self)
+        self.compare_button.setObjectName("historyCompareButton")
+        self.compare_button.setToolTip("Select two requests (Ctrl+click) to see what changed")
+        self.compare_button.setEnabled(False)
+        self.compare_button.clicked.connect(self.compare_selected)
+        self.table.selectionModel().selectionChanged.connect(
+            lambda *_: self.compare_button.setEnabled(len(self.selected_entries()) == 2)
+        )
+        layout.addWidget(self.compare_button)
         layout.addWidget(self.notice)
 
         self._search_timer = QTimer(self)
@@ -263,6 +277,16 @@ class HistoryPanel(QWidget):
     def entries(self) -> list[HistoryEntry]:
         """The entries shown, top to bottom."""
         return list(self.model.entries)
+
+    def selected_entries(self) -> list[HistoryEntry]:
+        rows = self.table.selectionModel().selectedRows()
+        found = [index.data(ENTRY_ROLE) for index in rows]
+        return [e for e in found if isinstance(e, HistoryEntry)]
+
+    def compare_selected(self) -> None:
+        chosen = self.selected_entries()
+        if len(chosen) == 2:
+            self.compare_requested.emit(chosen[0], chosen[1])
 
     def open_row(self, row: int) -> None:
         self._open(self.model.index(row, 0))

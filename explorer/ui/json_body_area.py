@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from pygments.token import _TokenType
-from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QFontDatabase,
     QFontMetricsF,
@@ -28,7 +28,9 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
 from explorer.core.json_text import BodyIndex, Finder, Row
+from explorer.core.links import Link
 from explorer.ui.errors import guarded
+from explorer.ui.json_links import LINK, BodyLinks, link_colour, paint_marks, spans_with_links
 from explorer.ui.json_theme import JsonTheme
 
 ROW_CACHE = 4096
@@ -54,13 +56,20 @@ class JsonBodyArea(QAbstractScrollArea):
     Positions are (row, character) pairs in the rows as displayed. The vertical scroll bar
     counts rows; the horizontal one pixels.
 
+    References the catalog types are drawn as links (:mod:`~explorer.ui.json_links`): the
+    pointer turns to a hand over one, Tab and Shift+Tab move between those on screen, and
+    Enter or a click asks for its menu.
+
     Signals:
         first_painted(): a body's first screen was painted (emitted inside the paint).
         copy_requested(): the user pressed the copy keys.
+        link_activated(object, object, bool): a link (a Link) was clicked or Entered; where
+            its menu goes (a global QPoint); whether Ctrl or Shift was held (this tab).
     """
 
     first_painted = Signal()
     copy_requested = Signal()
+    link_activated = Signal(object, object, bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,6 +77,9 @@ class JsonBodyArea(QAbstractScrollArea):
         self.setAccessibleName("Response body text")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.viewport().setCursor(Qt.CursorShape.IBeamCursor)
+        self.viewport().setMouseTracking(True)  # the pointer shows a link under it
+        self.links = BodyLinks()
+        self._press_link: Link | None = None
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.index: BodyIndex | None = None
         self.pretty = True
@@ -82,7 +94,7 @@ class JsonBodyArea(QAbstractScrollArea):
         self._max_cols = 0
         self._painted_once = False
         self._gutter_seen = 0.0
-        self.theme = JsonTheme.for_palette(self.palette())
+        self._set_theme()
         self._drag_timer = QTimer(self)
         self._drag_timer.setInterval(50)
         self._drag_timer.timeout.connect(self._drag_scroll)
@@ -91,6 +103,11 @@ class JsonBodyArea(QAbstractScrollArea):
         self._metrics()
 
     # --- state ------------------------------------------------------------------------------
+
+    def _set_theme(self) -> None:
+        self.theme = JsonTheme.for_palette(self.palette())
+        self.link_colour = link_colour(self.palette(), self.theme.dark)
+        self._pens = {**self.theme.tokens, LINK: self.link_colour}
 
     def _metrics(self) -> None:
         fm = QFontMetricsF(self.font())
@@ -109,6 +126,7 @@ class JsonBodyArea(QAbstractScrollArea):
         self.current_match = -1
         self.anchor = None
         self.caret = (0, 0)
+        self.links.set_scanner(None)
         self._cache.clear()
         self._xs_cache.clear()
         self._max_cols = 0
@@ -419,15 +437,27 @@ class JsonBodyArea(QAbstractScrollArea):
             cb = row.col_of(data, min(b, end))
             colour = theme.current_match if i == self.current_match else theme.match
             p.fillRect(QRectF(x0 + xat(ca), y, max(2.0, xat(cb) - xat(ca)), lh), colour)
+        cols = self.links.in_row(self.index, self.pretty, r, row)
+        spans = spans_with_links(row.spans, cols)
         if xs is None:
-            self._paint_uniform_text(frame, row, y + self._ascent)
+            self._paint_uniform_text(frame, row, spans, y + self._ascent)
         else:
-            self._paint_spaced_text(frame, row, xs, y + self._ascent)
-            if xs[-1] > self._max_cols * cw:
-                self._max_cols = int(xs[-1] / cw) + 1
-                QTimer.singleShot(0, self._update_scrollbars)
+            self._paint_spaced_text(frame, row, spans, xs, y + self._ascent)
+        if cols:
+            focused = self.links.current if self.hasFocus() else None
+            marks = [(x0 + xat(a), x0 + xat(b), link) for a, b, link in cols]
+            paint_marks(p, marks, y, lh, self.link_colour, focused)
+        if xs is not None and xs[-1] > self._max_cols * cw:
+            self._max_cols = int(xs[-1] / cw) + 1
+            QTimer.singleShot(0, self._update_scrollbars)
 
-    def _paint_uniform_text(self, frame: _Frame, row: Row, baseline: float) -> None:
+    def _paint_uniform_text(
+        self,
+        frame: _Frame,
+        row: Row,
+        spans: tuple[tuple[int, int, _TokenType], ...],
+        baseline: float,
+    ) -> None:
         """A row of characters all one width: only its part on screen, one draw per colour.
 
         Not one draw per token: in a fixed-pitch font, blanking the other colours'
@@ -438,7 +468,7 @@ class JsonBodyArea(QAbstractScrollArea):
         c_hi = c_lo + int(frame.width / cw) + 3
         runs: dict[_TokenType, list[str]] = {}
         ends: dict[_TokenType, int] = {}
-        for first, end, kind in row.spans:
+        for first, end, kind in spans:
             if end <= c_lo or first >= c_hi:
                 continue
             a, b = max(first, c_lo), min(end, c_hi)
@@ -449,17 +479,24 @@ class JsonBodyArea(QAbstractScrollArea):
             run.append(" " * (a - ends[kind]))
             run.append(text[a:b])
             ends[kind] = b
-        p, pen_for = frame.painter, self.theme.tokens
+        p, pen_for = frame.painter, self._pens
         for kind, run in runs.items():
             p.setPen(pen_for.get(kind, self.theme.text))
             p.drawText(QPointF(frame.x0 + c_lo * cw, baseline), "".join(run))
 
-    def _paint_spaced_text(self, frame: _Frame, row: Row, xs: list[float], baseline: float) -> None:
+    def _paint_spaced_text(
+        self,
+        frame: _Frame,
+        row: Row,
+        spans: tuple[tuple[int, int, _TokenType], ...],
+        xs: list[float],
+        baseline: float,
+    ) -> None:
         """A row with wider characters (emoji, CJK): each coloured run at its own place."""
         c_lo = max(0, bisect_left(xs, frame.hx - PAD) - 1)
         c_hi = bisect_right(xs, frame.hx + frame.width) + 1
-        p, pen_for = frame.painter, self.theme.tokens
-        for first, end, kind in row.spans:
+        p, pen_for = frame.painter, self._pens
+        for first, end, kind in spans:
             if end <= c_lo or first >= c_hi:
                 continue
             a, b = max(first, c_lo), min(end, c_hi)
@@ -479,7 +516,7 @@ class JsonBodyArea(QAbstractScrollArea):
     def changeEvent(self, event: QEvent) -> None:
         kind = event.type()
         if kind in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            self.theme = JsonTheme.for_palette(self.palette())
+            self._set_theme()
             self.viewport().update()
         elif kind == QEvent.Type.FontChange:
             self._metrics()
@@ -504,6 +541,7 @@ class JsonBodyArea(QAbstractScrollArea):
         if event.button() != Qt.MouseButton.LeftButton or not self.row_count():
             return
         pos = self.hit(event.position())
+        self._press_link = self.link_at(event.position())
         if not event.modifiers() & Qt.KeyboardModifier.ShiftModifier or self.anchor is None:
             self.anchor = pos
         self.caret = pos
@@ -511,7 +549,10 @@ class JsonBodyArea(QAbstractScrollArea):
 
     @guarded("selecting with the mouse")
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if not event.buttons() & Qt.MouseButton.LeftButton or not self.row_count():
+        if not self.row_count():
+            return
+        if not event.buttons() & Qt.MouseButton.LeftButton:
+            self._hover(self.link_at(event.position()))
             return
         self._drag_pos = event.position()
         self.caret = self.hit(self._drag_pos)
@@ -525,6 +566,77 @@ class JsonBodyArea(QAbstractScrollArea):
     @guarded("selecting with the mouse")
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._drag_timer.stop()
+        link, self._press_link = self._press_link, None
+        if (
+            link is not None
+            and event.button() == Qt.MouseButton.LeftButton
+            and self.selection() is None  # a drag that began on a link selects text
+            and self.link_at(event.position()) == link
+        ):
+            self.links.current = link
+            self.viewport().update()
+            in_place = _in_place(event.modifiers())
+            self.link_activated.emit(link, event.globalPosition().toPoint(), in_place)
+
+    # --- links ------------------------------------------------------------------------------
+
+    def link_at(self, pos: QPointF) -> Link | None:
+        """The link under a point of the viewport."""
+        if self.index is None or not self.row_count() or self.links.scanner is None:
+            return None
+        r = self.top_row() + int(max(0.0, pos.y()) // self.line_h)
+        if r >= self.row_count():
+            return None
+        row = self.row(r)
+        x = pos.x() - self._gutter_width() - PAD + self.horizontalScrollBar().value()
+        for a, b, link in self.links.in_row(self.index, self.pretty, r, row):
+            if self.x_of(r, row, a) <= x < self.x_of(r, row, b):
+                return link
+        return None
+
+    def _hover(self, link: Link | None) -> None:
+        if link != self.links.hover:
+            self.links.hover = link
+            shape = Qt.CursorShape.PointingHandCursor if link else Qt.CursorShape.IBeamCursor
+            self.viewport().setCursor(shape)
+            self.setToolTip(f"{link.ref.title}: click for what you can do with it" if link else "")
+
+    def link_point(self, link: Link) -> QPoint:
+        """Where a link's menu opens: under its first character, in global coordinates."""
+        assert self.index is not None
+        r, c = self.pos_at_offset(link.start + 1)
+        x = self._gutter_width() + PAD - self.horizontalScrollBar().value()
+        x += self.x_of(r, self.row(r), c)
+        y = (r - self.top_row() + 1) * self.line_h
+        return self.viewport().mapToGlobal(QPointF(x, y).toPoint())
+
+    def focus_link(self, link: Link | None) -> None:
+        """Make ``link`` the current one (framed while the body has focus), caret on it."""
+        self.links.current = link
+        if link is not None and self.index is not None:
+            self.anchor = None
+            self.caret = self.pos_at_offset(link.start + 1)
+            self.ensure_visible(self.caret)
+        self.viewport().update()
+
+    def open_current_link(self, *, in_place: bool = False) -> bool:
+        link = self.links.current
+        if link is None or self.index is None:
+            return False
+        self.ensure_visible(self.pos_at_offset(link.start + 1))  # scrolled away since
+        self.link_activated.emit(link, self.link_point(link), in_place)
+        return True
+
+    @guarded("moving between links", False)
+    def focusNextPrevChild(self, next: bool) -> bool:
+        if self.index is not None:
+            top = self.top_row()
+            shown = range(top, min(self.row_count(), top + self.page_rows()))
+            link = self.links.step(self.index, self.pretty, shown, next)
+            if link is not None:
+                self.focus_link(link)
+                return True
+        return super().focusNextPrevChild(next)
 
     @guarded("selecting a token")
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
@@ -560,6 +672,8 @@ class JsonBodyArea(QAbstractScrollArea):
         if event.matches(QKeySequence.StandardKey.SelectAll):
             self.select_all()
             return True
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Menu):
+            return self.open_current_link(in_place=_in_place(event.modifiers()))
         n = self.row_count()
         if n == 0:
             return False
@@ -615,3 +729,8 @@ class JsonBodyArea(QAbstractScrollArea):
             self.anchor = (0, 0)
             self.caret = (n - 1, len(self.row(n - 1).text))
             self.viewport().update()
+
+
+def _in_place(mods: Qt.KeyboardModifier) -> bool:
+    """Ctrl or Shift with a click or Enter: open in this request rather than a new one."""
+    return bool(mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier))

@@ -10,6 +10,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
+from explorer.ui.elided_label import ElidedLabel
 from explorer.ui.errors import guarded
 
 
@@ -42,7 +43,7 @@ class JsonToolbar(QWidget):
         self.copy_button.setToolTip("Copy the selection (or, with none, the whole body)")
         self.save_button = self._tool("Save…", "jsonSaveButton")
         self.save_button.setToolTip("Save the body exactly as received")
-        self.status_label = QLabel(self)
+        self.status_label = ElidedLabel(self)  # a long status never widens the window
         self.status_label.setObjectName("jsonStatus")
         bar = QHBoxLayout(self)
         bar.setContentsMargins(0, 0, 0, 0)
@@ -69,13 +70,16 @@ class JsonToolbar(QWidget):
         self.find_edit = QLineEdit(self)
         self.find_edit.setObjectName("jsonFindEdit")
         self.find_edit.setAccessibleName("Find in body")
-        self.find_edit.setPlaceholderText("Find (Ctrl+F)")
+        self.find_edit.setPlaceholderText("Find")
+        self.find_edit.setToolTip("Find in the body (Ctrl+F); Enter: next, Shift+Enter: previous")
         self.find_edit.setClearButtonEnabled(True)
         self.find_edit.setMaximumWidth(260)
+        # Room for the placeholder, however narrow the pane.
+        self.find_edit.setMinimumWidth(self.fontMetrics().horizontalAdvance("Find") + 24)
         self.find_edit.installEventFilter(self)
         self.find_count = QLabel(self)
         self.find_count.setObjectName("jsonFindCount")
-        self.find_count.setMinimumWidth(self.fontMetrics().horizontalAdvance("00 of 0,000+") + 4)
+        self.find_count.setMinimumWidth(self.fontMetrics().horizontalAdvance("00 of 000") + 4)
         self.prev_button = self._arrow(Qt.ArrowType.UpArrow, "Previous match", "Shift+Enter")
         self.prev_button.clicked.connect(self.previous_requested)
         self.next_button = self._arrow(Qt.ArrowType.DownArrow, "Next match", "Enter")

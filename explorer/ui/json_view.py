@@ -25,6 +25,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QFileDialog, QLabel, QVBoxLayout, QWidget
 
 from explorer.core.json_text import BodyIndex, Finder, is_json_type, needle_pattern
+from explorer.core.links import LinkScanner
 from explorer.store.atomic import write_atomic
 from explorer.ui.body_saver import BodySaver
 from explorer.ui.errors import guarded
@@ -38,6 +39,7 @@ INDEX_STEP = 32 * 1024
 SEARCH_STEP = 256 * 1024
 SYNC_SEARCH_S = 0.015  # find() searches this long before returning; the rest goes on in slices
 COPY_SYNC_ROWS = 20_000  # bigger pretty copies are built in slices
+LINK_STEP = 16 * 1024  # bytes scanned for references between looks at the clock
 
 
 class JsonView(QWidget):
@@ -55,6 +57,8 @@ class JsonView(QWidget):
         search_finished(int): a search went through the whole body; the number of matches.
         saved(str): the body was saved to this path.
         save_failed(str): the body could not be saved; a sentence saying why.
+        link_activated(object, object, bool): a reference (a Link) was clicked or Entered;
+            where its menu goes (a global QPoint); whether to open it in this request.
     """
 
     loaded = Signal()
@@ -62,6 +66,7 @@ class JsonView(QWidget):
     search_finished = Signal(int)
     saved = Signal(str)
     save_failed = Signal(str)
+    link_activated = Signal(object, object, bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,6 +75,7 @@ class JsonView(QWidget):
         self._data = b""
         self._content_type = ""
         self._index: BodyIndex | None = None
+        self._links: LinkScanner | None = None
         self._pretty = True
         self._note = ""
         self._copy_job: Iterator[str] | None = None
@@ -121,6 +127,7 @@ class JsonView(QWidget):
         self.area = JsonBodyArea(self)
         self.area.first_painted.connect(self._first_paint)
         self.area.copy_requested.connect(self.copy_selection)
+        self.area.link_activated.connect(self.link_activated)
         bar.find_left.connect(self.area.setFocus)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -140,8 +147,18 @@ class JsonView(QWidget):
 
     # --- loading ----------------------------------------------------------------------------
 
-    def load(self, data: bytes, *, content_type: str = "application/json") -> None:
-        """Show a body. Returns at once; ``loaded`` and ``finished`` follow."""
+    def load(
+        self,
+        data: bytes,
+        *,
+        content_type: str = "application/json",
+        endpoint: str | None = None,
+        method: str = "GET",
+    ) -> None:
+        """Show a body. Returns at once; ``loaded`` and ``finished`` follow.
+
+        ``endpoint`` and ``method``: what answered, so the catalog's references are links.
+        """
         self.load_started_at = time.perf_counter()
         self.first_paint_at = self.finished_at = 0.0
         self._data = data if isinstance(data, bytes) else bytes(data)
@@ -155,6 +172,9 @@ class JsonView(QWidget):
         self._index = BodyIndex(self._data, is_json=is_json)
         self.area.placeholder = "No content." if not self._data else ""
         self.area.set_index(self._index, self._pretty and self._index.is_json)
+        self._links = LinkScanner.for_response(self._data, endpoint if is_json else None, method)
+        self.area.links.set_scanner(self._links)
+        self._links.advance(LINK_STEP)
         self._finished_sent = False
         self._loaded_pending = True
         self._index_for(SLICE_S)
@@ -169,6 +189,7 @@ class JsonView(QWidget):
         self._timer.stop()
         self._data = b""
         self._index = None
+        self._links = None
         self._copy_job = None
         self._loaded_pending = False
         self._finished_sent = True
@@ -268,6 +289,10 @@ class JsonView(QWidget):
             more = not index.done
             if index.done:
                 self.area.viewport().update()
+        links = self._links
+        if links is not None and not links.done:
+            self._scan_links(links)
+            more = more or not links.done
         if self._searching():
             self._search_for(SLICE_S / 2 if more else SLICE_S)
             more = more or self._searching()
@@ -276,12 +301,25 @@ class JsonView(QWidget):
             more = more or self._copy_job is not None
             if self._copy_job is None:
                 self._show_state()
-        if index is not None and index.done and not self._finished_sent:
+        links_done = self._links is None or self._links.done
+        if index is not None and index.done and links_done and not self._finished_sent:
             self._finished_sent = True
             self.finished_at = time.perf_counter()
             self.finished.emit()
         if more:
             self._timer.start()
+
+    def _scan_links(self, links: LinkScanner) -> None:
+        deadline = time.perf_counter() + SLICE_S / 2
+        before = len(links.links)
+        while not links.advance(LINK_STEP) and time.perf_counter() < deadline:
+            pass
+        if len(links.links) != before or links.done:
+            self.area.viewport().update()  # links on screen are drawn as links now
+
+    def links(self) -> LinkScanner | None:
+        """The references found in the body (so far: see ``LinkScanner.done``)."""
+        return self._links
 
     def _show_state(self) -> None:
         index = self._index

@@ -73,6 +73,9 @@ class RequestForm(QScrollArea):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         form.setVerticalSpacing(8)
+        # In a narrow pane a field that would not fit beside its label goes under it, whole,
+        # instead of the form scrolling sideways.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         if spec.form_params:
             form.addRow(_heading("Query parameters", page, first=True))
             self._section(form, spec.form_params, body=False, parent=page)

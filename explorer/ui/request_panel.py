@@ -53,14 +53,29 @@ log = logging.getLogger(__name__)
 SNIPPETS = (("curl", "&curl"), ("httpx", "Python &httpx"), ("temba", "&TembaClient"))
 
 
+NO_PREVIEW = (
+    "The request appears here exactly as it will be sent once it can be sent; "
+    "what stops it now is said beside Send."
+)
+
+
+def compact_width(button: QPushButton) -> int:
+    """The least width that still shows all of ``button``'s words (and its menu arrow)."""
+    extra = 34 if button.menu() is not None else 16
+    return button.fontMetrics().horizontalAdvance(button.text().replace("&", "")) + extra
+
+
 class RequestPanel(QWidget):
     """The editors and controls of one request, subscribed to its session.
 
     Signals:
         endpoint_shown(str, str): the editors now hold this endpoint and method.
+        bulk_requested(str, str): the user asked to send this endpoint and method once for
+            each row of a file.
     """
 
     endpoint_shown = Signal(str, str)
+    bulk_requested = Signal(str, str)
 
     def __init__(
         self, catalog: Catalog, session: RequestSession, parent: QWidget | None = None
@@ -137,6 +152,13 @@ class RequestPanel(QWidget):
         self.cancel_button.setAccessibleName("Cancel request")
         self.cancel_button.setToolTip("Cancel (Esc)")
         self.cancel_button.setEnabled(False)
+        self.bulk_button = QPushButton("For ea&ch row…")
+        self.bulk_button.setObjectName("bulkButton")
+        self.bulk_button.setAccessibleName("Send for each row of a file")
+        self.bulk_button.setToolTip(
+            "Send for each row of a file…: one request per row of a CSV or Excel file, "
+            "checked first"
+        )
         # Short, so the row fits a 1024-pixel window; the tooltip says what it does.
         self.auto_retry = QCheckBox("Auto-retry")
         self.auto_retry.setObjectName("autoRetry")
@@ -147,9 +169,19 @@ class RequestPanel(QWidget):
         )
 
     def _lay_out(self) -> None:
+        # "Send as written" belongs to the Raw text: it sits under it, so the row below keeps
+        # one width in Form and Raw and never widens the pane (and the window). Buttons give
+        # up their style's padding before their words when the pane is narrow.
+        written = QHBoxLayout()
+        written.addStretch(1)
+        written.addWidget(self.send_as_written)
+        self.raw.layout().addLayout(written)
+        for button in (self.copy_button, self.send_as_written, self.cancel_button,
+                       self.bulk_button):
+            button.setMinimumWidth(compact_width(button))
+        self.send_button.setMinimumWidth(compact_width(self.send_button))
         buttons = QHBoxLayout()
         buttons.addWidget(self.copy_button)
-        buttons.addWidget(self.send_as_written)
         buttons.addStretch(1)
         buttons.addWidget(self.auto_retry)
         buttons.addWidget(self.cancel_button)
@@ -157,7 +189,12 @@ class RequestPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.addWidget(self.title)
-        layout.addWidget(self.method_selector)
+        # Beside the methods, not among the buttons below: that row must fit 1024 pixels.
+        methods = QHBoxLayout()
+        methods.addWidget(self.method_selector)
+        methods.addStretch(1)
+        methods.addWidget(self.bulk_button)
+        layout.addLayout(methods)
         self.request_splitter = QSplitter(Qt.Orientation.Vertical)
         self.request_splitter.setObjectName("requestSplitter")
         self.docs_splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -166,7 +203,7 @@ class RequestPanel(QWidget):
         self.docs_splitter.addWidget(self.docs)
         self.docs_splitter.setStretchFactor(0, 3)
         self.docs_splitter.setStretchFactor(1, 2)
-        self.docs.setMinimumWidth(200)
+        self.docs.setMinimumWidth(150)  # collapsible: a narrow window gives the form the room
         self.docs_splitter.setSizes([440, 300])
         self.request_splitter.addWidget(self.docs_splitter)
         self.request_splitter.addWidget(self.preview)
@@ -187,13 +224,16 @@ class RequestPanel(QWidget):
         self.request_tabs.currentChanged.connect(lambda _i: self._update_send_state())
         self.send_button.clicked.connect(self.send)
         self.send_as_written.clicked.connect(self.send_written)
+        self.bulk_button.clicked.connect(
+            lambda: self.bulk_requested.emit(self.endpoint_name or "", self.form.method.value)
+        )
         self.cancel_button.clicked.connect(s.cancel)
         self.auto_retry.toggled.connect(lambda on: setattr(s, "auto_retry", on))
         self.rate_limit_banner.remaining_changed.connect(lambda _s: self._update_send_state())
         s.prepared_changed.connect(self._on_prepared)
         s.outcome_arrived.connect(self._show_server_errors)
         s.busy_changed.connect(lambda _busy: self._update_send_state())
-        s.wait_started.connect(self.rate_limit_banner.start)
+        s.wait_ticked.connect(self.rate_limit_banner.follow)  # core's countdown, shown
         s.wait_ended.connect(self.rate_limit_banner.finish)
         s.wait_ended.connect(self._update_send_state)
         s.retry_cancelled.connect(self._update_send_state)
@@ -234,6 +274,7 @@ class RequestPanel(QWidget):
         )
         self.docs.setHtml(method_html(endpoint, spec))
         self.raw.set_has_body(bool(spec.fields))
+        self.bulk_button.setVisible(method is HttpMethod.POST)
         self._extra_params, self._extra_body = {}, {}
         self.form.load(endpoint, method)
         running = (panel := self._fetch_all.get()) is not None and panel.running
@@ -307,7 +348,8 @@ class RequestPanel(QWidget):
         for action in self.copy_actions.values():
             action.setEnabled(copyable)
         if s.prepared is None:
-            self.preview.setPlainText(s.problem)
+            # What stops it is said once, beside Send, not again here.
+            self.preview.setPlainText(NO_PREVIEW)
             return
         # Until a workspace is connected its address is not known: the path alone.
         base = s.connection.base_url if s.connection else ""

@@ -13,13 +13,13 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from explorer.core.catalog import HttpMethod, Pagination
 from explorer.core.connection import Connection
 from explorer.core.errors import ValidationError, ValidationErrors
 from explorer.core.ratelimit import Countdown
-from explorer.core.request import Draft, Prepared, as_written, build_request, prepare
+from explorer.core.request import Draft, Prepared, as_written, prepare
 from explorer.ui.operation import Operation
 from explorer.ui.send_problem import problem_text
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from explorer.core.client import Outcome
     from explorer.core.pagination import Pager
+    from explorer.core.retry import RetryPolicy
     from explorer.store.collections import Collection
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,8 @@ class RequestSession(QObject):
         send_ended(str): a send ended without an outcome; why, for the response pane.
         busy_changed(bool): a send or a page load started (True) or ended (False).
         wait_started(float): the server asked to wait this many seconds (HTTP 429).
+        wait_ticked(int, str): whole seconds of the wait left (1 or more), as they change,
+            and why: the one countdown a banner shows; ``wait_ended`` follows the last.
         wait_ended(): that wait is over; Send may go again.
         retry_cancelled(): the user called off the send scheduled after the wait.
         page_changed(): the pager stands on another page (or there is a new pager).
@@ -66,6 +69,7 @@ class RequestSession(QObject):
     send_ended = Signal(str)
     busy_changed = Signal(bool)
     wait_started = Signal(float)
+    wait_ticked = Signal(int, str)
     wait_ended = Signal()
     retry_cancelled = Signal()
     page_changed = Signal()
@@ -94,12 +98,10 @@ class RequestSession(QObject):
         self._waiting_for = "Starting the sandbox…"  # why Send waits while not connected
         self._operation: Operation[None] | None = None
         self._in_flight = False
-        self._retry: Prepared | None = None
+        self._retrying = False  # the send waits out a 429 to go again by itself
+        self._calling_off = False  # cancel() called the retry off; its send ends quietly
         self._wait: Countdown | None = None  # the server's wait, while it lasts
-        self._wait_timer = QTimer(self)
-        self._wait_timer.setSingleShot(True)
-        self._wait_timer.setTimerType(Qt.TimerType.PreciseTimer)  # never after the banner ends
-        self._wait_timer.timeout.connect(self._end_wait)
+        self._hold: Operation[None] | None = None  # counts a wait no send will follow
 
     # --- what Send would do -----------------------------------------------------------------
 
@@ -107,7 +109,6 @@ class RequestSession(QObject):
         """Send on ``connection`` from now; None (with why) while one is being connected."""
         if connection is not self.connection:
             self.cancel()
-            self._retry = None
             self.pager = None
         self.connection = connection
         if connection is None and waiting_for:
@@ -162,7 +163,7 @@ class RequestSession(QObject):
 
     @property
     def busy(self) -> bool:
-        """A send or a page load is in flight (or a retry waits its turn)."""
+        """A send or a page load is on its way (not while a retry waits its turn)."""
         return self._in_flight
 
     @property
@@ -177,14 +178,15 @@ class RequestSession(QObject):
 
     @property
     def retry_pending(self) -> bool:
-        return self._retry is not None
+        """The last send waits out a 429 and goes again by itself when the wait is over."""
+        return self._retrying
 
     def blocked_by(self) -> str:
         """Why Send cannot go now ("" when it can): a problem, a wait, a send in flight."""
         if self.waiting:
             left = self.wait_left
             text = f"Rate limit: you can send again in {left // 60}:{left % 60:02d}."
-            return text + (" The request will go again then." if self._retry else "")
+            return text + (" The request will go again then." if self._retrying else "")
         if self.busy:
             return "Sending…"
         return self.problem
@@ -226,37 +228,80 @@ class RequestSession(QObject):
         try:
             await work
         finally:
-            self._in_flight = False
-            self.busy_changed.emit(False)
+            self._retrying = False
+            self._set_in_flight(False)
+
+    def _set_in_flight(self, in_flight: bool) -> None:
+        if in_flight != self._in_flight:
+            self._in_flight = in_flight
+            self.busy_changed.emit(in_flight)
 
     async def _send(self, prepared: Prepared, connection: Connection, fails: str = "") -> None:
+        """Send once, or (auto-retry on) until the answer is not a 429 the policy waits out:
+        the one retry path of the app, :func:`~explorer.core.retry.send_retrying`."""
         import asyncio
+
+        from explorer.core.retry import AUTO_RETRY, NO_RETRY, send_retrying
 
         draft = self.draft
         self.sent = prepared
+        policy = AUTO_RETRY if self.auto_retry else NO_RETRY
         try:
             if not connection.is_sandbox and not await self.confirm(prepared, connection):
                 self.send_ended.emit("Not sent: you cancelled it.")
                 return
-            request = build_request(connection.base_url, connection.token, prepared)
-            sending = f"Sending {request.method} {request.url.path}"
+            sending = f"Sending {prepared.method.value} {connection.request(prepared).url.path}"
             if fails:
                 sending += f" as written, though it fails the app's checks: {fails}"
-            self.send_started.emit(sending + "…")
-            from explorer.core.client import send
+            waits = [0]
 
-            assert self.http is not None, "the HTTP client exists before any connection"
-            outcome = await send(
-                self.http, request, base_url=connection.base_url, deadline=connection.deadline
+            async def once() -> Outcome:
+                assert self.http is not None, "the HTTP client exists before any connection"
+                self.send_started.emit(sending + "…")
+                return await connection.send(self.http, connection.request(prepared))
+
+            def answered(outcome: Outcome) -> None:
+                self._answered(draft, outcome, policy, waits)
+
+            retried = await send_retrying(
+                once, policy=policy, on_outcome=answered, on_wait=self._retry_ticked
             )
         except asyncio.CancelledError:
-            self.send_ended.emit("Cancelled: the request was abandoned.")
+            self._cancelled_send()
             raise
-        self.pager = self._pager_for(prepared, connection, outcome)
-        self._arrived(outcome, retry=prepared)
+        self.pager = self._pager_for(prepared, connection, retried.outcome)
+        self.page_changed.emit()
+
+    def _answered(
+        self, draft: Draft | None, outcome: Outcome, policy: RetryPolicy, waits: list[int]
+    ) -> None:
+        """Each answer, each 429 on the way too: shown, recorded, and waited out."""
+        from explorer.core.retry import will_wait
+
+        if will_wait(policy, outcome, waits[0]):
+            waits[0] += 1
+            self._retrying = True
+            self._begin_wait(outcome.retry_after or 0.0)
+            self._set_in_flight(False)  # nothing is on the wire while the wait lasts
+        elif outcome.retry_after is not None:
+            self._hold_for(outcome.retry_after, outcome.wait_advice())
+        self._arrived(outcome)
         if draft is not None:
             self.answered.emit(draft, outcome)
-        self.page_changed.emit()
+
+    def _retry_ticked(self, seconds_left: int, reason: str) -> None:
+        if seconds_left > 0:
+            self.wait_ticked.emit(seconds_left, reason)
+        else:
+            self._retrying = False
+            self._end_wait()
+            self._set_in_flight(True)  # the same request goes again now
+
+    def _cancelled_send(self) -> None:
+        if self._calling_off:
+            self._calling_off = False  # :meth:`cancel` has said so already
+        else:
+            self.send_ended.emit("Cancelled: the request was abandoned.")
 
     def _pager_for(
         self, prepared: Prepared, connection: Connection, outcome: Outcome
@@ -268,53 +313,70 @@ class RequestSession(QObject):
             return None
         from explorer.core.pagination import Pager
 
-        return Pager.from_outcome(
-            connection.base_url, connection.token, prepared, outcome, deadline=connection.deadline
-        )
+        return Pager.from_outcome(connection, prepared, outcome)
 
-    def _arrived(self, outcome: Outcome, *, retry: Prepared | None) -> None:
+    def _arrived(self, outcome: Outcome) -> None:
         self.outcome = outcome
         self.outcome_arrived.emit(outcome)
-        if outcome.retry_after is not None:
-            if self.auto_retry and retry is not None:
-                self._retry = retry
-            self.hold(outcome.retry_after)
 
     def cancel(self) -> None:
-        """Abandon the send or page in flight, or else the retry scheduled after a wait."""
-        if self._operation is not None and self._in_flight:
-            self._operation.cancel()
-        elif self._retry is not None:
-            self._retry = None
+        """Abandon the send or page in flight, or else the send scheduled after a wait."""
+        if self._operation is None:
+            return
+        if self._retrying:
+            # Only the send again is called off: the server's wait still holds for Send.
+            self._retrying = False
+            self._calling_off = True
+            self._hold_for(self._wait.remaining if self._wait is not None else 0.0)
             self.retry_cancelled.emit()
+            self._operation.cancel()
+        elif self._in_flight:
+            self._operation.cancel()
 
     def close(self) -> None:
         """Stop everything (the tab or window is closing)."""
-        self._retry = None
         self.cancel()
-        self._wait_timer.stop()
+        if self._hold is not None:
+            self._hold.cancel()
 
     # --- rate limits --------------------------------------------------------------------------
 
-    def hold(self, seconds: float) -> None:
-        """The server asks to wait ``seconds`` before the next request (a 429 here, or one
-        fetch-all met on the same workspace); a later wait replaces an earlier one."""
+    def hold(self, seconds: float, reason: str = "") -> None:
+        """The server asks to wait ``seconds`` before the next request (one fetch-all met on
+        the same workspace, say); a later wait replaces an earlier one."""
+        if not self._retrying:  # that send counts its own wait, and meets any new one
+            self._hold_for(seconds, reason)
+
+    def _hold_for(self, seconds: float, reason: str = "") -> None:
+        """Keep Send waiting ``seconds``, counted down by core's one wait."""
+        from explorer.core.retry import wait_out
+
+        if self._hold is not None:
+            self._hold.cancel()
+        self._begin_wait(seconds)
+        ticks = wait_out(seconds, lambda left: self._hold_ticked(left, reason))
+        self._hold = Operation(self, ticks, doing="waiting out the rate limit").run()
+
+    def _hold_ticked(self, seconds_left: int, reason: str) -> None:
+        if seconds_left > 0:
+            self.wait_ticked.emit(seconds_left, reason)
+        else:
+            self._hold = None
+            self._end_wait()
+
+    def _begin_wait(self, seconds: float) -> None:
         self._wait = Countdown(seconds)
-        self._wait_timer.start(int(self._wait.total * 1000))
         self.wait_started.emit(self._wait.total)
 
     def _end_wait(self) -> None:
         self._wait = None
         self.wait_ended.emit()
-        retry, self._retry = self._retry, None
-        if retry is not None and self.connection is not None and not self.busy:
-            self._start_send(retry)
 
     # --- pages ----------------------------------------------------------------------------------
 
     def go_page(self, which: str) -> bool:
         """``"next"`` or ``"previous"`` page of the last listing; False when there is none."""
-        if self.busy or self.pager is None or self.http is None:
+        if self.busy or self._retrying or self.pager is None or self.http is None:
             return False
         self._run(self._page(self.pager, which), "loading the page")
         return True
@@ -327,7 +389,9 @@ class RequestSession(QObject):
         try:
             outcome = await pager.go(self.http, which)
             if outcome is not None:
-                self._arrived(outcome, retry=None)
+                self._arrived(outcome)
+                if outcome.retry_after is not None:
+                    self._hold_for(outcome.retry_after, outcome.wait_advice())
         except ValidationError as exc:  # a page link pointing at another host
             self.send_ended.emit(str(exc))
         except asyncio.CancelledError:

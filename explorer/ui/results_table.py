@@ -5,6 +5,10 @@ values are shown as their values (``{uuid, name}`` → the name, groups → ``Fa
 30``, URNs → ``tel:+250…; whatsapp:…``) with the whole value in the tooltip. A single
 object (a 201, a GET by uuid) is one row. Ctrl+C copies the selected cells as TSV; the
 Export buttons write CSV or JSON Lines through :mod:`explorer.core.export`.
+
+References the catalog types (:mod:`explorer.core.links`) are links: shown by name, with
+the UUID in the tooltip and in *Copy UUID*; a click or Enter opens their menu. A contact's
+fields can be spread into a column each.
 """
 
 from __future__ import annotations
@@ -25,9 +29,19 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QFontMetricsF, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QBrush,
+    QFont,
+    QFontMetricsF,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QPalette,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -52,6 +66,7 @@ from explorer.core.export import (
     to_jsonl,
     truncate,
 )
+from explorer.core.links import ITEM, Ref, record_refs
 from explorer.ui.errors import guarded
 
 if TYPE_CHECKING:
@@ -61,6 +76,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RAW_ROLE = Qt.ItemDataRole.UserRole + 1
+FIELD_PREFIX = "fields."  # a contact field spread into a column of its own
 TOOLTIP_LIMIT = 4000
 MAX_COLUMN_WIDTH = 320
 SIZE_SAMPLE_ROWS = 100  # columns are sized to fit the first this many rows
@@ -153,6 +169,35 @@ class ResultsModel(QAbstractTableModel):
         self._order: list[int] | None = None  # shown row → record, once sorted
         self._summaries: dict[tuple[int, int], str] = {}  # by (record, column)
         self._sort_keys: dict[int, list[tuple[Any, ...]]] = {}
+        self.refs: dict[str, tuple[str, str, bool]] = {}  # column → kind, key, is a list
+        self.link_brush: QBrush | None = None
+        self.link_font: QFont | None = None
+
+    def set_refs(self, endpoint: str | None) -> None:
+        """Which columns hold references, from the catalog (none for a filter's rows)."""
+        self.refs = {
+            path[0]: (spec.kind, spec.key, len(path) == 3 and path[1] == ITEM)
+            for path, spec in (record_refs(endpoint) if endpoint else {}).items()
+        }
+
+    def refs_at(self, row: int, column: int) -> list[tuple[Ref, str]]:
+        """The references in a shown cell, with their identity key (uuid, key, email)."""
+        name = self.columns[column] if 0 <= column < len(self.columns) else ""
+        found = self.refs.get(name)
+        if found is None:
+            return []
+        kind, key, is_list = found
+        value = self.value(row, column)
+        if name == key:  # the record's own identity
+            record = self.records[self.record_at(row)]
+            title = record.get("name") if isinstance(record, dict) else None
+            return [(Ref(kind, value, _name(title)), key)] if isinstance(value, str) else []
+        items = value if is_list and isinstance(value, list) else [value]
+        return [
+            (Ref(kind, item[key], _name(item.get("name"))), key)
+            for item in items
+            if isinstance(item, dict) and isinstance(item.get(key), str)
+        ]
 
     def set_records(
         self, records: Sequence[Any], columns: list[str], first_number: int = 1
@@ -242,8 +287,12 @@ class ResultsModel(QAbstractTableModel):
         row, column = index.row(), index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self.summary(row, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == Qt.ItemDataRole.ToolTipRole:  # a reference's UUID is in it, with its name
             return full_text(self.value(row, column))
+        linkish = (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole)
+        if role in linkish and self.columns[column] in self.refs and self.refs_at(row, column):
+            link = role == Qt.ItemDataRole.ForegroundRole
+            return self.link_brush if link else self.link_font
         if role == RAW_ROLE:
             return self.value(row, column)
         if role == Qt.ItemDataRole.TextAlignmentRole:
@@ -262,6 +311,24 @@ class ResultsModel(QAbstractTableModel):
             # A record keeps its number when sorted: "record 17 of the page", wherever shown.
             return f"{self.record_at(section) + self.first_number:,}"
         return None
+
+
+def _name(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def spread_fields(records: Sequence[Any]) -> list[Any]:
+    """Each record with its ``fields`` as columns of their own (``fields.age``)."""
+    out: list[Any] = []
+    for record in records:
+        fields = record.get("fields") if isinstance(record, dict) else None
+        if not isinstance(fields, dict):
+            out.append(record)
+            continue
+        flat = {k: v for k, v in record.items() if k != "fields"}
+        flat.update({f"{FIELD_PREFIX}{k}": v for k, v in fields.items()})
+        out.append(flat)
+    return out
 
 
 def _inverse(order: list[int]) -> list[int]:
@@ -283,6 +350,9 @@ class ResultsTable(QWidget):
         copied(int): this many cells went to the clipboard.
         exported(str): the rows were written to this file.
         export_failed(str): a sentence saying why an export was not written.
+        link_activated(object, object, bool): a reference cell was clicked or Entered: its
+            references (a list of (Ref, key)), where a menu goes (a global QPoint), and
+            whether Ctrl or Shift was held (open in this request).
     """
 
     previous_requested = Signal()
@@ -290,6 +360,7 @@ class ResultsTable(QWidget):
     copied = Signal(int)
     exported = Signal(str)
     export_failed = Signal(str)
+    link_activated = Signal(object, object, bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -297,6 +368,12 @@ class ResultsTable(QWidget):
         self.setAccessibleName("Results table")
         self.endpoint: str | None = None
         self.model = ResultsModel(self)
+        self._unfiltered: tuple[list[Any], str | None, tuple[str, ...] | None, int] = (
+            [],
+            None,
+            None,
+            1,
+        )
         self._dialog: QFileDialog | None = None
         self._build_view()
         self._build_bar()
@@ -326,12 +403,27 @@ class ResultsTable(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         self.view.installEventFilter(self)
+        self.view.setMouseTracking(True)  # the pointer turns to a hand over a link
+        self.view.entered.connect(self._hover)
+        self.view.clicked.connect(self._clicked)
+        self.model.link_brush = QBrush(self.palette().color(QPalette.ColorRole.Link))
+        font = QFont(self.view.font())
+        font.setUnderline(True)
+        self.model.link_font = font
 
         self.copy_action = QAction("Copy", self)
         self.copy_action.setShortcut(QKeySequence.StandardKey.Copy)
         self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.copy_action.triggered.connect(self.copy_selection)
         self.view.addAction(self.copy_action)
+        self.copy_uuid_action = QAction("Copy UUID", self)
+        self.copy_uuid_action.setToolTip("Copy the UUID of the reference in this cell")
+        self.copy_uuid_action.triggered.connect(self.copy_uuid)
+        self.view.addAction(self.copy_uuid_action)
+        self.view.selectionModel().currentChanged.connect(
+            lambda index, _old: self.copy_uuid_action.setEnabled(bool(self.refs_at(index)))
+        )
+        self.copy_uuid_action.setEnabled(False)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
     def _build_bar(self) -> None:
@@ -361,24 +453,37 @@ class ResultsTable(QWidget):
         self.export_jsonl_action = export_menu.addAction("JSON Lines, one record a line…")
         self.export_jsonl_action.triggered.connect(lambda: self.choose_export(JSONL))
         self.export_button.setMenu(export_menu)
+        self.fields_box = QCheckBox("Fields as columns", self)
+        self.fields_box.setObjectName("fieldsAsColumns")
+        self.fields_box.setToolTip("Show each contact field in a column of its own")
+        self.fields_box.toggled.connect(lambda _on: self._show_unfiltered())
+        self.fields_box.hide()  # until a page of contacts is shown
         # Where the last export went, for as long as these rows are shown.
         self.export_note = QLabel(self)
         self.export_note.setObjectName("exportNote")
         self.export_note.setWordWrap(True)
         self.export_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        # The page and count texts grow with the numbers ("251–500 of 4,812 records"); were
-        # their full widths the minimum, a long page would widen the whole window.
+        # The page and count texts grow with the numbers ("Page 2 of 20 · 251–500 of 4,812"):
+        # they get a line of their own under the buttons, wrapping rather than widening the
+        # window or being cut off.
         for label in (self.page_label, self.count_label):
-            label.setMinimumWidth(1)
-        bar = QHBoxLayout()
-        bar.addWidget(self.previous_button)
-        bar.addWidget(self.page_label)
-        bar.addWidget(self.next_button)
-        bar.addSpacing(12)
-        bar.addWidget(self.count_label, 1)
-        bar.addWidget(self.copy_button)
-        bar.addWidget(self.export_button)
+            label.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.previous_button)
+        buttons.addWidget(self.next_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.copy_button)
+        buttons.addWidget(self.export_button)
+        where = QHBoxLayout()
+        where.addWidget(self.page_label)
+        where.addSpacing(12)
+        where.addWidget(self.count_label, 1)
+        where.addWidget(self.fields_box)  # this line has room to spare; the buttons' has not
+        bar = QVBoxLayout()
+        bar.setSpacing(2)
+        bar.addLayout(buttons)
+        bar.addLayout(where)
         self._bar = bar
 
     # --- content ------------------------------------------------------------------------------
@@ -402,6 +507,12 @@ class ResultsTable(QWidget):
         are the records' keys when they are known already, and the rows are numbered from
         ``first_number`` (a later page goes on from the one before)."""
         self.endpoint = endpoint
+        self._unfiltered = (records, endpoint, keys, first_number)
+        has_fields = bool(records) and isinstance(records[0], dict) and "fields" in records[0]
+        self.fields_box.setVisible(has_fields)
+        if has_fields and self.fields_box.isChecked():
+            records, keys = spread_fields(records), None
+        self.model.set_refs(endpoint)
         self.model.set_records(records, columns_of(records, endpoint, keys), first_number)
         # After the reset, so clearing the indicator has no old order to undo.
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
@@ -435,6 +546,25 @@ class ResultsTable(QWidget):
         """Show the page a :class:`Pager` stands on, with its position and neighbours."""
         self.show_outcome(outcome, first_number=pager.first_record)
         self.set_page(pager.describe(), has_previous=pager.has_previous, has_next=pager.has_next)
+
+    def show_filtered(self, rows: list[Any] | None) -> None:
+        """Show the rows a response filter selected (None: the page's own rows again).
+
+        Export writes what is shown, so it follows the filter too.
+        """
+        page = self._unfiltered
+        if rows is None:
+            self._show_unfiltered()
+            return
+        self.set_results(rows, None)  # the filter's own keys, in its own order
+        self.fields_box.setVisible(False)
+        self._unfiltered = page
+        n = len(rows)
+        self.count_label.setText(f"{n:,} filtered row{'s' if n != 1 else ''}" if n else "No rows.")
+
+    def _show_unfiltered(self) -> None:
+        records, endpoint, keys, first = self._unfiltered
+        self.set_results(records, endpoint, keys, first_number=first)
 
     def set_page(self, text: str, *, has_previous: bool, has_next: bool) -> None:
         """What the paging bar says (``Page 2 · 251–500``) and which ways it can go."""
@@ -530,11 +660,49 @@ class ResultsTable(QWidget):
             watched is self.view
             and event.type() == QEvent.Type.KeyPress
             and isinstance(event, QKeyEvent)
-            and event.matches(QKeySequence.StandardKey.Copy)
         ):
-            self.copy_selection()
-            return True
+            if event.matches(QKeySequence.StandardKey.Copy):
+                self.copy_selection()
+                return True
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Menu):
+                return self._open_links(self.view.currentIndex(), event.modifiers())
         return super().eventFilter(watched, event)
+
+    # --- links ------------------------------------------------------------------------------
+
+    def refs_at(self, index: Index) -> list[tuple[Ref, str]]:
+        if not index.isValid():
+            return []
+        return self.model.refs_at(index.row(), index.column())
+
+    def _hover(self, index: QModelIndex) -> None:
+        link = bool(self.refs_at(index))
+        shape = Qt.CursorShape.PointingHandCursor if link else Qt.CursorShape.ArrowCursor
+        self.view.viewport().setCursor(shape)
+
+    def _clicked(self, index: QModelIndex) -> None:
+        # Ctrl- and Shift-clicks select cells, as in any table; a plain click follows.
+        if not QGuiApplication.keyboardModifiers() & (
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+        ):
+            self._open_links(index, Qt.KeyboardModifier.NoModifier)
+
+    def _open_links(self, index: Index, mods: Qt.KeyboardModifier) -> bool:
+        refs = self.refs_at(index)
+        if not refs:
+            return False
+        rect = self.view.visualRect(index)
+        where = self.view.viewport().mapToGlobal(rect.bottomLeft())
+        held = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+        self.link_activated.emit(refs, where, bool(mods & held))
+        return True
+
+    def copy_uuid(self) -> None:
+        """Copy the identity (UUID) of each reference in the current cell, one a line."""
+        refs = self.refs_at(self.view.currentIndex())
+        if refs:
+            QGuiApplication.clipboard().setText("\n".join(r.value for r, _key in refs))
+            self.copied.emit(len(refs))
 
     # --- export -----------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from explorer.core.catalog import catalog
 from explorer.run import engine
 from explorer.store.collections import Collection
 from explorer.ui.confirm import said_yes, warning_box
+from explorer.ui.operation import Operation
 
 if TYPE_CHECKING:
     import httpx
@@ -86,7 +87,7 @@ class RunnerPanel(QWidget):
         self.http: httpx.AsyncClient | None = None
         self.history = history
         self.report: engine.RunReport | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._operation: Operation[None] | None = None
         self._collections: list[Collection] = []
         self._items: dict[int, QTreeWidgetItem] = {}
         self._total = 0
@@ -176,7 +177,7 @@ class RunnerPanel(QWidget):
 
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        return self._operation is not None and self._operation.running
 
     def _update_buttons(self) -> None:
         ready = self.connection is not None and self.target.currentData() is not None
@@ -240,14 +241,15 @@ class RunnerPanel(QWidget):
         self.summary.setText(
             f"Running {name}: {len(steps)} request{'s' if len(steps) != 1 else ''}…"
         )
-        self._task = asyncio.ensure_future(self._run(steps, coll, name))
+        work = self._run(steps, coll, name)
+        self._operation = Operation(self, work, doing="running the collection").run()
         self._update_buttons()
-        return self._task
+        return self._operation.task
 
     def stop(self) -> None:
         """Cancel the run; the results so far stay."""
-        if self.running and self._task is not None:
-            self._task.cancel()
+        if self._operation is not None:
+            self._operation.cancel()
 
     async def _run(self, steps: list[engine.Step], coll: Collection, name: str) -> None:
         conn = self.connection
@@ -283,7 +285,7 @@ class RunnerPanel(QWidget):
             self.summary.setText(f"The run stopped: {exc}")
         finally:
             self.countdown.hide()
-            self._task = None
+            self._operation = None
             self._update_buttons()
             self.run_finished.emit(report)
 

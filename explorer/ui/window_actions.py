@@ -34,6 +34,12 @@ class Commands:
     find_previous: Callable[[], None]
     filter_endpoints: Callable[[], None]
     about: Callable[[], None]
+    new_tab: Callable[[], None]
+    duplicate_tab: Callable[[], None]
+    close_tab: Callable[[], None]
+    next_tab: Callable[[], None]
+    previous_tab: Callable[[], None]
+    go_to_tab: Callable[[int], None]
 
 
 class WindowActions(QObject):
@@ -91,8 +97,22 @@ class WindowActions(QObject):
             QKeySequence.StandardKey.FindPrevious,
         )
 
+        self._add_tabs_menu(bar.addMenu("Tabs"), commands)  # no Alt letter left, as Request
+
         about = _add(bar.addMenu("&Help"), f"&About {app_name}", commands.about)
         about.setMenuRole(QAction.MenuRole.AboutRole)  # the app menu on macOS
+
+    def _add_tabs_menu(self, menu: QMenu, commands: Commands) -> None:
+        _add(menu, "&New tab", commands.new_tab, QKeySequence.StandardKey.AddTab)
+        _add(menu, "&Duplicate tab", commands.duplicate_tab, "Ctrl+Shift+D")
+        _add(menu, "&Close tab", commands.close_tab, QKeySequence.StandardKey.Close)
+        menu.addSeparator()
+        _add(menu, "Ne&xt tab", commands.next_tab, "Ctrl+Tab")
+        _add(menu, "&Previous tab", commands.previous_tab, "Ctrl+Shift+Tab")
+        go = menu.addMenu("&Go to tab")
+        for number in range(1, 10):
+            text = "Last tab" if number == 9 else f"Tab &{number}"
+            _add(go, text, lambda n=number: commands.go_to_tab(n), f"Ctrl+{number}")
 
     def set_busy(self, busy: bool) -> None:
         """A send is running (Cancel and Esc work) or not."""

@@ -1,6 +1,6 @@
 """The window's panels that the first screen does not show, built when first needed.
 
-The results table, the Collections and History tabs, the runner and the history store
+The Collections and History tabs, the runner and the history store
 behind them cost start-up time that the first paint should not wait for: each is a
 :class:`~explorer.ui.deferred.Deferred` placeholder until it is looked at (or
 :meth:`WindowPanels.warm_up` builds it while the app is idle).
@@ -26,8 +26,6 @@ if TYPE_CHECKING:
     from explorer.ui.collections_panel import CollectionsPanel
     from explorer.ui.datasets_panel import DatasetsPanel
     from explorer.ui.history_panel import HistoryPanel
-    from explorer.ui.request_session import RequestSession
-    from explorer.ui.results_table import ResultsTable
     from explorer.ui.runner_panel import RunnerPanel
 
 
@@ -39,33 +37,30 @@ class WindowPanels(QObject):
             opened from the Collections tab.
         history_request_opened(object): a Draft was opened from the History tab.
         run_requested(object, str): run a collection (or one of its folders).
+        history_compare_requested(object, object): compare two history entries' responses.
     """
 
     saved_request_opened = Signal(object, object)
     history_request_opened = Signal(object)
     run_requested = Signal(object, str)
+    history_compare_requested = Signal(object, object)
 
     def __init__(
         self,
-        session: RequestSession,
+        http: Callable[[], httpx.AsyncClient | None],
         settings: QSettings,
         connection: Callable[[], Connection | None],
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.session = session
+        self._http = http
         self.settings = settings
         self._connection = connection
         self._history_store: History | None = None
-        self.results_table_slot: Deferred[ResultsTable] = Deferred(self._make_results_table)
         self.collections_slot: Deferred[CollectionsPanel] = Deferred(self._make_collections)
         self.history_slot: Deferred[HistoryPanel] = Deferred(self._make_history)
         self.runner_slot: Deferred[RunnerPanel] = Deferred(self._make_runner)
         self.datasets_slot: Deferred[DatasetsPanel] = Deferred(self._make_datasets)
-
-    @property
-    def results_table(self) -> ResultsTable:
-        return self.results_table_slot.widget()
 
     @property
     def collections(self) -> CollectionsPanel:
@@ -104,18 +99,6 @@ class WindowPanels(QObject):
         if datasets is not None:
             datasets.set_connection(connection)
 
-    def _make_results_table(self) -> ResultsTable:
-        from explorer.ui.results_table import ResultsTable
-
-        table = ResultsTable()
-        session = self.session
-        table.next_requested.connect(lambda: session.go_page("next"))
-        table.previous_requested.connect(lambda: session.go_page("previous"))
-        session.busy_changed.connect(
-            lambda busy: table.set_loading(busy and session.pager is not None)
-        )
-        return table
-
     def _make_collections(self) -> CollectionsPanel:
         from explorer.ui.collections_panel import CollectionsPanel
 
@@ -142,6 +125,7 @@ class WindowPanels(QObject):
 
         panel = HistoryPanel(self.history_store)
         panel.request_opened.connect(self.history_request_opened)
+        panel.compare_requested.connect(self.history_compare_requested)
         return panel
 
     def _make_runner(self) -> RunnerPanel:
@@ -149,7 +133,7 @@ class WindowPanels(QObject):
 
         runner = RunnerPanel(history=self.history_store)
         runner.set_collections(self.collections.collections())
-        runner.set_http(self.session.http)
+        runner.set_http(self._http())
         runner.set_connection(self._connection())
         return runner
 
@@ -157,7 +141,7 @@ class WindowPanels(QObject):
         from explorer.ui.datasets_panel import DatasetsPanel
 
         panel = DatasetsPanel()
-        panel.set_http(self.session.http)
+        panel.set_http(self._http())
         panel.set_connection(self._connection())
         return panel
 

@@ -202,7 +202,7 @@ def run_case(case: str, mode: str, *, trace: bool = False, warm: bool = False) -
         out["worst_gap_ms"] = 1000 * beat.worst_gap(m0, m1)[0]
         out["peak_mb"] = peak_rss() / 1e6
         out["shown"] = outcome.summary()[:70]
-        out["rows"] = win.panels.results_table.row_count()
+        out["rows"] = win.results_table.row_count()
         if tracer is not None:
             print(tracer.report(), file=sys.stderr)
         win.ask_before_close = False

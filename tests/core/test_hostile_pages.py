@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from explorer.core.connection import Connection
 from explorer.core.errors import ValidationError
 from explorer.core.pagination import FetchFailed, FetchStatus, Pager
 from explorer.core.request import Draft, build_follow_request, prepare
@@ -83,7 +84,7 @@ def test_the_pager_refuses_a_link_with_a_tab(aio: Aio, sandbox: Any) -> None:
 
     async def go() -> Any:
         async with httpx.AsyncClient(transport=Rewrite(tab_in_next)) as http:
-            pager = Pager(sandbox.base_url, sandbox.token, prepared)
+            pager = Pager(Connection("Sandbox", sandbox.base_url, sandbox.token), prepared)
             await pager.go(http, "first")
             return pager
 

@@ -149,11 +149,13 @@ def test_next_and_previous_walk_the_pages_both_ways(aio: Aio, sandbox: Any) -> N
         backward: list[list[str]] = []
         labels: list[str] = []
         async with httpx.AsyncClient() as http:
-            pager = Pager(sandbox.base_url, sandbox.token, prepared)
+            pager = Pager(Connection("Sandbox", sandbox.base_url, sandbox.token), prepared)
             outcome = await pager.go(http, "first")
             assert outcome is not None and not pager.has_previous
             # The window sends the first page itself, then stands a pager on its answer.
-            same = Pager.from_outcome(sandbox.base_url, sandbox.token, prepared, outcome)
+            same = Pager.from_outcome(
+                Connection("Sandbox", sandbox.base_url, sandbox.token), prepared, outcome
+            )
             assert same.number == 1 and same.has_next and same.next_url == pager.next_url
             forward.append(uuids(outcome.results or []))
             labels.append(pager.describe())
@@ -189,7 +191,7 @@ def test_limit_offset_pages_compute_offsets_and_know_the_count(aio: Aio, sandbox
 
     async def go() -> tuple[list[str], list[Any]]:
         async with httpx.AsyncClient() as http:
-            pager = Pager(sandbox.base_url, sandbox.token, prepared)
+            pager = Pager(Connection("Sandbox", sandbox.base_url, sandbox.token), prepared)
             await pager.go(http, "first")
             labels = [pager.describe()]
             assert pager.count == len(expected) and pager.page_count == -(-len(expected) // 5)
@@ -284,7 +286,7 @@ def test_a_page_link_to_another_host_stops_and_sends_no_token(
     assert saved is not None
     again = run_fetch(aio, sandbox, prepared, saved)
     assert isinstance(again.error, FetchFailed) and elsewhere in again.error.message
-    pager = Pager(sandbox.base_url, sandbox.token, prepared)
+    pager = Pager(Connection("Sandbox", sandbox.base_url, sandbox.token), prepared)
     pager.number, pager.next_url = 1, elsewhere + "/api/v2/contacts.json"
     with pytest.raises(ValidationError, match="not sent to another host"):
         pager.next()

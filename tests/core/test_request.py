@@ -327,3 +327,19 @@ def test_campaign_event_takes_a_message_or_a_flow_not_both() -> None:
     both = {**base, "message": "Hi", "flow": "f5901b62-ba76-4003-9c62-72fdacc1b7b7"}
     assert "not both" in errors_of(Draft("campaign_events", POST, body=both))["flow"][0]
     assert prepare(Draft("campaign_events", POST, body={**base, "message": "Hi"}))
+
+
+def test_a_bad_translation_is_named_and_not_called_missing() -> None:
+    """Text given under a wrong language code is given: only the code is wrong."""
+    with pytest.raises(ValidationErrors) as caught:
+        prepare(
+            Draft(
+                "broadcasts",
+                HttpMethod.POST,
+                body={"text": {"english": "Hi"}, "urns": ["tel:+250788123123"]},
+            )
+        )
+    messages = [(e.path, e.message) for e in caught.value]
+    assert messages == [
+        (("text", "english"), '"english" is not an ISO-639-3 language code, e.g. eng, fra, kin')
+    ]

@@ -5,17 +5,21 @@ Reference: nyaruka/rapidpro @ c4e8d48, ``temba/api/v2/tests/test_*.py`` (the tes
 message; a ``None`` field means ``{"detail": ...}``). Every case below cites the file and line
 of the assertion it restates, in our words, with the sandbox's seeded objects standing in for
 the test's fixtures (its "Customers" group is our "Reporters", and so on). Nothing is copied.
+A few cases cite ``temba/api/v2/fields.py`` or ``views.py`` instead, where the tests leave a
+behaviour to the code (a bare ``fields.py:344``).
 
-All cases run over real HTTP against one sandbox of this module's own, seeded like the
-others: the cases that write leave the seeded objects they look up as they were. What a
-sandbox cannot do the way a real server does is listed in the README's "Deliberate
-differences" and not asserted here.
+The cases run over real HTTP against sandboxes of this module's own, seeded like the others:
+the cases that write make their own objects (``{new_group:...}``) or leave the seeded ones
+they look up as they were. What a sandbox cannot do the way a real server does is listed in
+the README's sandbox section ("Deliberate differences") and not asserted here.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +37,8 @@ class Case:
 
     ``errors`` maps a field (``None``: the ``detail``; a ``(field, key)`` pair: a nested
     key) to a message its list must hold; ``body_is`` is the whole body, when the test
-    asserts all of it. Strings may name seeded objects as ``{kind:name}`` (see ``Refs``).
+    asserts all of it; ``body_has`` some of its keys (a compiled pattern matches a value's
+    format). Strings may name seeded objects as ``{kind:name}`` (see ``Refs``).
     """
 
     cite: str
@@ -41,13 +46,17 @@ class Case:
     method: str
     endpoint: str
     status: int
-    params: dict[str, str] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
     json: Any = None
     errors: dict[Any, str] = field(default_factory=dict)
     body_is: Any = None
+    body_has: dict[str, Any] = field(default_factory=dict)
 
 
 C = Case
+# RapidPro writes every datetime of a result in UTC with microseconds (views.py, "Date Values").
+DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 X65 = "x" * 65
 REQUIRED = "This field is required."
 UNIQUE = "This field must be unique."
@@ -65,6 +74,7 @@ EVENT = {
 }
 START = {"flow": "{flow:Registration}", "contacts": ["{contact}"]}
 GROUP = {"group": "{group:Farmers}"}
+
 
 # fmt: off
 CASES: list[Case] = [
@@ -428,8 +438,277 @@ CASES: list[Case] = [
     C("test_statistics.py:29", "more than 366 days is a 400", "GET", "statistics", 400,
       {"since": "2024-01-01", "until": "2025-06-01"},
       errors={None: "Date range can't be more than 366 days."}),
+    # --- creates, updates and deletes that succeed, with what the body says --------------------
+    C("test_groups.py:99", "a new group is created, ready and empty", "POST", "groups", 201,
+      json={"name": "Conformance Group"},
+      body_has={"uuid": UUID, "name": "Conformance Group", "query": None, "status": "ready",
+                "system": False, "count": 0}),
+    C("test_groups.py:158", "deleting a group is a 204", "DELETE", "groups", 204,
+      {"uuid": "{new_group:Short Lived}"}),
+    C("test_labels.py:59", "a new label is created with no messages", "POST", "labels", 201,
+      json={"name": "Conformance Label"},
+      body_has={"uuid": UUID, "name": "Conformance Label", "count": 0}),
+    C("test_labels.py:97", "deleting a label is a 204", "DELETE", "labels", 204,
+      {"uuid": "{new_label:Short Lived}"}),
+    C("test_topics.py:61", "a new topic has no tickets and a creation time", "POST", "topics", 201,
+      json={"name": "Conformance Topic"},
+      body_has={"uuid": UUID, "name": "Conformance Topic", "counts": {"open": 0, "closed": 0},
+                "system": False, "created_on": DATETIME}),
+    C("test_campaigns.py:68", "a new campaign names its group", "POST", "campaigns", 201,
+      json={"name": "Conformance Campaign"} | GROUP,
+      body_has={"uuid": UUID, "name": "Conformance Campaign", "archived": False,
+                "group": {"uuid": "{group:Farmers}", "name": "Farmers"}, "created_on": DATETIME}),
+    C("test_globals.py:107", "a new global's key comes from its name", "POST", "globals", 201,
+      json={"name": "Conformance Global", "value": "23464373"},
+      body_has={"key": "conformance_global", "name": "Conformance Global", "value": "23464373",
+                "modified_on": DATETIME}),
+    C("test_fields.py:121", "a new field is created", "POST", "fields", 201,
+      json={"name": "Conformance Field", "type": "number"},
+      body_has={"key": "conformance_field", "name": "Conformance Field", "type": "number"}),
+    C("test_fields.py:134", "updating a field by a key nobody has is a 404", "POST", "fields", 404,
+      {"key": "deleted"}, {"name": "Something", "type": "text"}),
+    C("test_contacts.py:264", "an empty contact can be created", "POST", "contacts", 201, json={},
+      body_has={"uuid": UUID, "name": None, "status": "active", "language": None, "urns": [],
+                "groups": [], "notes": [], "flow": None, "created_on": DATETIME,
+                "modified_on": DATETIME, "last_seen_on": None, "blocked": False,
+                "stopped": False}),
+    C("test_contacts.py:288", "so can one whose every field is empty", "POST", "contacts", 201,
+      json={"name": None, "language": None, "urns": [], "groups": [], "fields": {}},
+      body_has={"name": None, "language": None, "urns": [], "groups": []}),
+    C("test_contacts.py:304", "a contact with every field set is created", "POST", "contacts", 201,
+      json={"name": "Jean", "language": "fra", "urns": ["tel:+250783333333", "twitter:JEAN"],
+            "groups": ["{group:Reporters}"], "fields": {"nickname": "Jado"}},
+      body_has={"name": "Jean", "language": "fra",
+                "groups": [{"uuid": "{group:Reporters}", "name": "Reporters"}]}),
+    C("test_contacts.py:447", "a URN in the URL that nobody has creates a contact", "POST",
+      "contacts", 201, {"urn": "tel:+250-78-5555555"}, {"name": "Bobby"},
+      body_has={"name": "Bobby", "urns": ["tel:+250785555555"]}),
+    C("test_contacts.py:528", "deleting a contact is a 204", "DELETE", "contacts", 204,
+      {"uuid": "{new_contact:Short Lived}"}),
+    C("test_contacts.py:728", "a datetime value is written in the workspace's time zone", "POST",
+      "contacts", 201,
+      json={"name": "Clock", "fields": {"next_appointment": "2017-11-11T11:12:13Z"}},
+      body_has={"fields": {"next_appointment": "2017-11-11T13:12:13+02:00"}}),
+    C("test_contacts.py:740", "a datetime without a time zone is no value", "POST", "contacts", 201,
+      json={"name": "Clockless", "fields": {"next_appointment": "2017-11-11T11:12:13"}},
+      body_has={"fields": {"next_appointment": None}}),
+    C("test_contact_actions.py:84", "contacts named by uuid or URN join a group by name", "POST",
+      "contact_actions", 204,
+      json={"contacts": ["{new_contact:Joiner}", "{new_urn:tel:+250788000002}"], "action": "add",
+            "group": "Volunteers"}),
+    C("test_contact_actions.py:115", "a group uuid nothing has is no such object", "POST",
+      "contact_actions", 400,
+      json={"contacts": ["{contact}"], "action": "add", "group": "{unknown}"},
+      errors={"group": "No such object: {unknown}"}),
+    C("test_contact_actions.py:131", "removing by name ignores its case", "POST",
+      "contact_actions", 204,
+      json={"contacts": ["{new_contact:Joiner}"], "action": "remove", "group": "volunteers"}),
+    C("test_contact_actions.py:157", "contacts can be blocked", "POST", "contact_actions", 204,
+      json={"contacts": ["{new_contact:Blockee}"], "action": "block"}),
+    C("test_contact_actions.py:168", "and unblocked", "POST", "contact_actions", 204,
+      json={"contacts": ["{new_contact:Blockee}"], "action": "unblock"}),
+    C("test_contact_actions.py:178", "interrupted", "POST", "contact_actions", 204,
+      json={"contacts": ["{new_contact:Blockee}"], "action": "interrupt"}),
+    C("test_contact_actions.py:188", "have their messages archived", "POST", "contact_actions",
+      204, json={"contacts": ["{new_contact:Blockee}"], "action": "archive_messages"}),
+    C("test_contact_actions.py:198", "and be deleted", "POST", "contact_actions", 204,
+      json={"contacts": ["{new_contact:Deletee}"], "action": "delete"}),
+    C("test_message_actions.py:28", "messages are labelled by label name", "POST",
+      "message_actions", 204, json={"messages": ["{msg_in}"], "action": "label", "label": "Spam"}),
+    C("test_message_actions.py:34", "or by label uuid", "POST", "message_actions", 204,
+      json={"messages": ["{msg_in}"], "action": "label", "label": "{label:Spam}"}),
+    C("test_message_actions.py:57", "and unlabelled", "POST", "message_actions", 204,
+      json={"messages": ["{msg_in}"], "action": "unlabel", "label": "{label:Spam}"}),
+    C("test_message_actions.py:66", "a new label_name makes the label", "POST", "message_actions",
+      204, json={"messages": ["{msg_in}"], "action": "label", "label_name": "Conformance New"}),
+    C("test_message_actions.py:94", "unlabelling by a name nobody has does nothing", "POST",
+      "message_actions", 204,
+      json={"messages": ["{msg_in}"], "action": "unlabel", "label_name": "XYZ"}),
+    C("test_message_actions.py:134", "messages are archived", "POST", "message_actions", 204,
+      json={"messages": ["{msg_in}"], "action": "archive"}),
+    C("test_message_actions.py:140", "and restored", "POST", "message_actions", 204,
+      json={"messages": ["{msg_in}"], "action": "restore"}),
+    C("test_message_actions.py:145", "and deleted", "POST", "message_actions", 204,
+      json={"messages": ["{msg_in_spare}"], "action": "delete"}),
+    C("test_message_actions.py:157", "a deleted message is a failure, the rest succeed", "POST",
+      "message_actions", 200, json={"messages": ["{msg_in_spare}", "{msg_in}"],
+                                    "action": "restore"},
+      body_is={"failures": ["{msg_in_spare}"]}),
+    C("test_ticket_actions.py:82", "tickets are assigned by email", "POST", "ticket_actions", 204,
+      json={"tickets": ["{open_ticket}"], "action": "assign", "assignee": "{agent_email}"}),
+    C("test_ticket_actions.py:95", "and unassigned with a null assignee", "POST",
+      "ticket_actions", 204,
+      json={"tickets": ["{open_ticket}"], "action": "assign", "assignee": None}),
+    C("test_ticket_actions.py:109", "a note is added", "POST", "ticket_actions", 204,
+      json={"tickets": ["{open_ticket}"], "action": "add_note", "note": "Looks important"}),
+    C("test_ticket_actions.py:122", "the topic is changed", "POST", "ticket_actions", 204,
+      json={"tickets": ["{open_ticket}"], "action": "change_topic",
+            "topic": "{topic:Billing}"}),
+    C("test_ticket_actions.py:143", "closing a closed ticket is a failure, the rest close",
+      "POST", "ticket_actions", 200,
+      json={"tickets": ["{closed_ticket}", "{open_ticket}"], "action": "close"},
+      body_is={"failures": ["{closed_ticket}"]}),
+    C("test_ticket_actions.py:151", "and tickets are reopened", "POST", "ticket_actions", 204,
+      json={"tickets": ["{open_ticket}"], "action": "reopen"}),
+    C("test_broadcasts.py:154", "the base language needs its attachments, when there are any",
+      "POST", "broadcasts", 400,
+      json={"text": {"eng": "Hello"}, "attachments": {"spa": ["{media}"]},
+            "base_language": "eng", "contacts": ["{contact}"]},
+      errors={"non_field_errors": "No attachment translations provided in base language."}),
+    C("test_broadcasts.py:231", "a broadcast of text and media is created", "POST", "broadcasts",
+      201, json={"text": "Hello", "attachments": ["{media}"], "contacts": ["{contact}"]},
+      body_has={"text": {"eng": "Hello"}, "base_language": "eng", "created_on": DATETIME}),
+    C("test_broadcasts.py:267", "so is one of media alone, its text null", "POST", "broadcasts",
+      201, json={"attachments": ["{media}"], "contacts": ["{contact}"]},
+      body_has={"text": {"eng": None}, "quick_replies": {"eng": []}}),
+    C("test_messages.py:193", "a message is queued to the contact", "POST", "messages", 201,
+      json={"contact": "{contact}", "text": "Interesting"},
+      body_has={"type": "text", "text": "Interesting", "attachments": [], "quick_replies": [],
+                "archived": False, "broadcast": None, "direction": "out", "flow": None,
+                "labels": [], "media": None, "sent_on": None, "status": "queued",
+                "visibility": "visible", "created_on": DATETIME, "modified_on": DATETIME}),
+    C("test_messages.py:258", "an attachment may be a content type and URL", "POST", "messages",
+      201, json={"contact": "{contact}", "attachments": ["image/jpeg:https://example.com/a.jpg"]},
+      body_has={"attachments": [{"content_type": "image/jpeg",
+                                 "url": "https://example.com/a.jpg"}]}),
+    C("test_messages.py:270", "at most 10 attachments", "POST", "messages", 400,
+      json={"contact": "{contact}", "attachments": ["{media}"] * 11},
+      errors={"attachments": "Ensure this field has no more than 10 elements."}),
+    C("test_messages.py:367", "quick replies keep extra only where it was given", "POST",
+      "messages", 201,
+      json={"contact": "{contact}", "text": "What is your preferred color?",
+            "quick_replies": [{"text": "Red"}, {"text": "Green", "extra": "Like grass"},
+                              {"type": "form", "text": "Book now", "extra": "123456"}]},
+      body_has={"quick_replies": [{"type": "text", "text": "Red"},
+                                  {"type": "text", "text": "Green", "extra": "Like grass"},
+                                  {"type": "form", "text": "Book now", "extra": "123456"}]}),
+    C("test_campaign_events.py:170", "a message event is created", "POST", "campaign_events", 201,
+      json=EVENT | {"message": "You are @fields.age"},
+      body_has={"uuid": UUID, "relative_to": {"key": "registration_date",
+                                             "name": "Registration Date",
+                                             "label": "Registration Date"},
+                "offset": 15, "unit": "weeks", "delivery_hour": -1, "flow": None,
+                "message": {"eng": "You are @fields.age"}, "created_on": DATETIME}),
+    C("test_campaign_events.py:211", "an event may be relative to when a contact was created",
+      "POST", "campaign_events", 201,
+      json=EVENT | {"relative_to": "created_on", "unit": "days", "message": "Nice unit"},
+      body_has={"relative_to": {"key": "created_on", "name": "Created On",
+                                "label": "Created On"}, "unit": "days"}),
+    # fields.py:344: relative_to is looked up by key among all fields, system ones included
+    C("fields.py:344", "an event may be relative to when a contact was last seen",
+      "POST", "campaign_events", 201,
+      json=EVENT | {"relative_to": "last_seen_on", "message": "Missed you"},
+      body_has={"relative_to": {"key": "last_seen_on", "name": "Last Seen On",
+                                "label": "Last Seen On"}}),
+    C("test_campaign_events.py:235", "a flow event is created", "POST", "campaign_events", 201,
+      json=EVENT | {"flow": "{flow:Registration}"},
+      body_has={"flow": {"uuid": "{flow:Registration}", "name": "Registration"},
+                "message": None}),
+    C("test_campaign_events.py:385", "deleting an event is a 204", "DELETE", "campaign_events",
+      204, {"uuid": "{new_event:Short Lived}"}),
+    C("test_flow_starts.py:29", "a start is created for a contact", "POST", "flow_starts", 201,
+      json=START,
+      body_has={"uuid": UUID, "flow": {"uuid": "{flow:Registration}", "name": "Registration"},
+                "status": "pending", "created_on": DATETIME, "modified_on": DATETIME}),
+    C("test_flow_starts.py:194", "params must be an object, not a list", "POST", "flow_starts",
+      400, json=START | {"params": [1]}, errors={"params": "Must be a valid JSON object"}),
+    C("test_flow_starts.py:263", "at most 100 groups", "POST", "flow_starts", 400,
+      json={"flow": "{flow:Registration}",
+            "groups": [f"0c0c0c0c-0000-4000-8000-{g:012d}" for g in range(101)]},
+      errors={"groups": OVER100}),
+    C("test_resthooks.py:73", "a subscriber is created", "POST", "resthook_subscribers", 201,
+      json={"resthook": "new-report", "target_url": "https://foo.bar/mothers"},
+      body_has={"resthook": "new-report", "target_url": "https://foo.bar/mothers",
+                "created_on": DATETIME}),
+    # --- updates that succeed -----------------------------------------------------------------
+    C("test_groups.py:134", "a group is renamed", "POST", "groups", 200,
+      {"uuid": "{new_group:To Rename}"}, {"name": "U-Reporters"},
+      body_has={"uuid": "{new_group:To Rename}", "name": "U-Reporters"}),
+    C("test_labels.py:84", "a label is renamed", "POST", "labels", 200,
+      {"uuid": "{new_label:To Rename}"}, {"name": "More Interesting"},
+      body_is={"uuid": "{new_label:To Rename}", "name": "More Interesting", "count": 0}),
+    C("test_topics.py:93", "a topic is renamed", "POST", "topics", 200,
+      {"uuid": "{new_topic:To Rename}"}, {"name": "Support Tickets"},
+      body_has={"uuid": "{new_topic:To Rename}", "name": "Support Tickets"}),
+    C("test_campaigns.py:126", "a campaign's name and group change together", "POST",
+      "campaigns", 200, {"uuid": "{new_campaign:To Change}"},
+      {"name": "Reminders III", "group": "{group:Nurses}"},
+      body_has={"name": "Reminders III", "group": {"uuid": "{group:Nurses}", "name": "Nurses"}}),
+    C("test_globals.py:73", "a global's value changes by its key", "POST", "globals", 200,
+      {"key": "{new_global:Company Name}"}, {"value": "Acme LLC"},
+      body_has={"key": "company_name", "name": "Company Name", "value": "Acme LLC",
+                "modified_on": DATETIME}),
+    C("test_fields.py:128", "a field's name and type change by its key", "POST", "fields", 200,
+      {"key": "{new_field:Fake Age}"}, {"name": "Real Age", "type": "datetime"},
+      body_has={"key": "fake_age", "name": "Real Age", "type": "datetime"}),
+    C("test_contacts.py:353", "updating a contact with nothing changes nothing", "POST",
+      "contacts", 200, {"uuid": "{new_contact:Jean}"}, {},
+      body_has={"uuid": "{new_contact:Jean}", "name": "Jean"}),
+    C("test_contacts.py:365", "every field of a contact changes at once", "POST", "contacts", 200,
+      {"uuid": "{new_contact:Jean}"},
+      {"name": "Jason Undead", "language": "ita", "urns": ["tel:+250784444444"], "groups": [],
+       "fields": {"nickname": "Žan", "gender": "frog"}},
+      body_has={"name": "Jason Undead", "language": "ita", "urns": ["tel:+250784444444"],
+                "groups": [], "fields": {"nickname": "Žan", "gender": "frog"}}),
+    C("test_contacts.py:400", "an empty value clears a field", "POST", "contacts", 200,
+      {"uuid": "{new_contact:Jean}"}, {"fields": {"nickname": "", "gender": ""}},
+      body_has={"fields": {"nickname": None, "gender": None}}),
+    C("test_contacts.py:433", "a contact is updated by its URN", "POST", "contacts", 200,
+      {"urn": "{new_urn:tel:+250784444445}"}, {"name": "Jean III"},
+      body_has={"name": "Jean III", "urns": ["tel:+250784444445"]}),
+    C("test_campaign_events.py:280", "a message event becomes a flow event", "POST",
+      "campaign_events", 200, {"uuid": "{new_event:To Change}"},
+      EVENT | {"relative_to": "created_on", "unit": "days", "flow": "{flow:Registration}"},
+      body_has={"flow": {"uuid": "{flow:Registration}", "name": "Registration"},
+                "message": None, "unit": "days"}),
+    C("test_campaign_events.py:301", "and back into a message event, in two languages", "POST",
+      "campaign_events", 200, {"uuid": "{new_event:To Change}"},
+      EVENT | {"offset": 10, "message": {"eng": "OK", "fra": "D'accord"}},
+      body_has={"flow": None, "message": {"eng": "OK", "fra": "D'accord"}, "offset": 10}),
+    # (the filters that find nothing: see EMPTY_FILTERS below)
+    C("test_users.py:73", "more than 100 uuids are refused", "GET", "users", 400,
+      {"uuid": ["{unknown}"] * 101},
+      errors={None: "Param 'uuid' can have a maximum of 100 values."}),
+    C("test_users.py:88", "unknown roles are ignored beside known ones", "GET", "users", 200,
+      {"role": ["caretaker", "editor"]},
+      body_has={"results": [{"uuid": UUID, "name": "Eddie Editor",
+                             "email": "editor@sandbox.example", "role": "editor", "team": None,
+                             "created_on": DATETIME, "avatar": None, "first_name": "Eddie",
+                             "last_name": "Editor"}]}),
 ]
 # fmt: on
+
+# Filters on something that is not there: an empty page, never an error.
+# "cite endpoint?query what it says"
+EMPTY_FILTERS = """
+test_archives.py:149 archives?type=invalid an unknown archive type finds nothing
+test_campaign_events.py:118 campaign_events?campaign=Invalid an unknown campaign finds nothing
+test_channel_events.py:56 channel_events?contact=invalid an unknown contact finds nothing
+test_contacts.py:220 contacts?group=invalid an unknown group finds nothing
+test_messages.py:113 messages?folder=invalid an unknown folder finds nothing
+test_messages.py:127 messages?contact=invalid nor does an unknown contact
+test_messages.py:134 messages?label=invalid nor an unknown label
+test_runs.py:256 runs?flow=5fb61ca5-bdb1-4a05-af8d-274127f8186f no flow has it
+test_runs.py:267 runs?contact=invalid an unknown contact finds no runs
+test_runs.py:285 runs?before=longago an unreadable before finds nothing
+test_runs.py:286 runs?after=thefuture nor does an unreadable after
+test_tickets.py:83 tickets?contact=09d23a05-47fe-11e4-bfe9-b8f6b119e9ab no contact
+test_statistics.py:35 statistics?since=2020-02-01&until=2020-02-28 no traffic
+"""
+for _line in EMPTY_FILTERS.strip().splitlines():
+    _cite, _url, _says = _line.split(" ", 2)
+    _endpoint, _, _query = _url.partition("?")
+    CASES.append(
+        Case(
+            _cite,
+            _says,
+            "GET",
+            _endpoint,
+            200,
+            dict(p.split("=") for p in _query.split("&")),
+            body_has={"results": []},
+        )
+    )
 
 
 class Refs:
@@ -465,6 +744,8 @@ class Refs:
             return self.event(name or "")["campaign"]["uuid"]
         if kind == "event":
             return self.event(name or "")["uuid"]
+        if kind.startswith("new_"):
+            return self.made(kind, name or "")
         return self.special(kind)
 
     def event(self, campaign: str) -> dict[str, Any]:
@@ -479,20 +760,60 @@ class Refs:
             return self.results("contacts", deleted="true")[0]["uuid"]
         if kind == "urn":
             return self.results("contacts", group="Active")[0]["urns"][0]
-        if kind in ("msg_in", "msg_out"):
-            direction = kind[-3:].strip("_")
-            return str(
-                next(m["id"] for m in self.results("messages") if m["direction"] == direction)
-            )
+        if kind in ("msg_in", "msg_out", "msg_in_spare"):
+            direction = "out" if kind == "msg_out" else "in"
+            ids = [m["id"] for m in self.results("messages") if m["direction"] == direction]
+            return str(ids[-1] if kind == "msg_in_spare" else ids[0])
         if kind == "ticket":
             return self.results("tickets")[0]["uuid"]
+        if kind in ("open_ticket", "closed_ticket"):
+            status = kind.partition("_")[0]
+            return next(t["uuid"] for t in self.results("tickets") if t["status"] == status)
+        if kind == "agent_email":
+            return self.results("users", role="agent")[0]["email"]
+        if kind == "media":
+            upload = {"file": ("poster one.jpg", b"\xff\xd8\xff\xe0" + b"0" * 64, "image/jpeg")}
+            return self.api.post("/api/v2/media.json", files=upload).json()["uuid"]
         raise KeyError(kind)
+
+    def made(self, kind: str, name: str) -> str:
+        """A new object for a case that changes or deletes it, so seeded ones stay as seeded."""
+        if kind == "new_contact":
+            return self.post("contacts", {"name": name})["uuid"]
+        if kind == "new_urn":
+            return str(self.post("contacts", {"name": "Bob", "urns": [name]})["urns"][0])
+        if kind == "new_group":
+            return self.post("groups", {"name": name})["uuid"]
+        if kind in ("new_label", "new_topic"):
+            return self.post(f"{kind[4:]}s", {"name": name})["uuid"]
+        if kind == "new_global":
+            return self.post("globals", {"name": name, "value": "1"})["key"]
+        if kind == "new_field":
+            return self.post("fields", {"name": name, "type": "text"})["key"]
+        if kind == "new_campaign":
+            return self.post("campaigns", {"name": name, "group": self.lookup("group", "Farmers")})[
+                "uuid"
+            ]
+        event = {
+            "campaign": self.lookup("campaign", "Farmer Tips"),
+            "relative_to": "created_on",
+            "offset": 1,
+            "unit": "days",
+            "delivery_hour": -1,
+            "message": name,
+        }
+        return self.post("campaign_events", event)["uuid"]
+
+    def post(self, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = self.api.post(f"/api/v2/{endpoint}.json", json=body)
+        assert response.status_code == 201, response.text
+        return response.json()
 
     def fill(self, value: Any) -> Any:
         """``value`` with every ``{kind:name}`` replaced; a lone number id stays a number."""
         if isinstance(value, str):
             whole = re.fullmatch(r"\{(\w+)(?::([^}]+))?\}", value)
-            if whole and whole[1] in ("msg_in", "msg_out"):
+            if whole and whole[1] in ("msg_in", "msg_out", "msg_in_spare"):
                 return int(self.lookup(whole[1], None))
             return re.sub(r"\{(\w+)(?::([^}]+))?\}", lambda m: self.lookup(m[1], m[2]), value)
         if isinstance(value, list):
@@ -502,12 +823,12 @@ class Refs:
         return value
 
 
-@pytest.fixture(scope="module")
-def conformance_api() -> Iterator[httpx.Client]:
-    """A sandbox of this module's own: the cases write, and the session's stays as seeded."""
+@contextmanager
+def own_sandbox(contacts: int) -> Iterator[httpx.Client]:
+    """A client for a sandbox started for one module, with a rate no case can reach."""
     from explorer.sandbox.server import SandboxServer
 
-    server = SandboxServer(token=TOKEN, contacts=200, rate="100000/hour")
+    server = SandboxServer(token=TOKEN, contacts=contacts, rate="100000/hour")
     server.start()
     headers = {"Authorization": f"Token {TOKEN}"}
     try:
@@ -515,6 +836,13 @@ def conformance_api() -> Iterator[httpx.Client]:
             yield client
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def conformance_api() -> Iterator[httpx.Client]:
+    """A sandbox of this module's own: the cases write, and the session's stays as seeded."""
+    with own_sandbox(contacts=200) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")
@@ -545,9 +873,447 @@ def assert_answer(response: httpx.Response, case: Case, refs: Refs) -> None:
             assert isinstance(found, dict), f"{case.cite}: {body}"
             found = found.get(sub)
         assert isinstance(found, list) and message in found, f"{case.cite}: {body}"
+    if case.body_has:
+        body = response.json()
+        assert matches(body, refs.fill(case.body_has)), f"{case.cite}: {body}"
+
+
+def matches(value: Any, expected: Any) -> bool:
+    """``value`` has ``expected``: a pattern matches its text, an object's named keys match
+    (others may be there too), a list matches item by item; anything else is equal."""
+    if isinstance(expected, re.Pattern):
+        return isinstance(value, str) and expected.fullmatch(value) is not None
+    if isinstance(expected, dict):
+        return isinstance(value, dict) and all(
+            k in value and matches(value[k], v) for k, v in expected.items()
+        )
+    if isinstance(expected, list):
+        return (
+            isinstance(value, list)
+            and len(value) == len(expected)
+            and all(matches(v, e) for v, e in zip(value, expected, strict=True))
+        )
+    return bool(value == expected)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.cite} {c.says}" for c in CASES])
 def test_rapidpro_asserts(conformance_api: httpx.Client, refs: Refs, case: Case) -> None:
     """Each case: its ``cite`` is the assertion in RapidPro's tests, ``says`` our restatement."""
     assert_answer(send(conformance_api, refs, case), case, refs)
+
+
+# --- who may call what: each endpoint's first lines in RapidPro's tests ---------------------------
+# "endpoint file get post delete": each of get/post/delete is the line and what it asserts there —
+# 403 (refused without a token), 405 (a method the endpoint does not have), or "-" (not asserted).
+# fmt: off
+ACCESS = """
+archives test_archives.py 16:403 17:405 18:405
+boundaries test_boundaries.py 12:403 13:405 14:405
+broadcasts test_broadcasts.py 20:403 21:403 22:405
+campaign_events test_campaign_events.py 19:403 20:403 21:403
+campaigns test_campaigns.py 18:403 19:403 20:405
+channel_events test_channel_events.py 13:403 14:405 15:405
+channels test_channels.py 12:403 13:405 14:405
+contact_actions test_contact_actions.py 18:405 19:403 20:405
+contacts test_contacts.py 25:403 26:403 27:403
+definitions test_definitions.py 17:403 18:405 19:405
+fields test_fields.py 15:403 16:403 17:405
+flow_starts test_flow_starts.py 18:403 19:403 20:405
+flows test_flows.py 16:403 17:405 18:405
+globals test_globals.py 15:403 16:403 17:405
+groups test_groups.py 18:403 19:403 20:403
+labels test_labels.py 13:403 14:403 15:403
+media test_media.py 18:405 19:403 20:405
+message_actions test_message_actions.py 16:405 17:403 18:405
+messages test_messages.py 19:403 20:403 21:405
+resthooks test_resthooks.py 15:403 16:405 17:405
+resthook_subscribers test_resthooks.py 19:403 20:403 21:403
+resthook_events test_resthooks.py 23:403 24:405 25:405
+runs test_runs.py 15:403 16:405 17:405
+statistics test_statistics.py 14:403 15:405 16:405
+ticket_actions test_ticket_actions.py 18:405 19:403 20:405
+tickets test_tickets.py 16:403 17:405 18:405
+topics test_topics.py 15:403 16:403 17:405
+users test_users.py 13:403 14:405 15:405
+workspace test_workspace.py 10:403 11:405 12:405
+"""
+# fmt: on
+
+
+def _access_cases() -> list[tuple[str, str, str, int]]:
+    cases = []
+    for line in ACCESS.strip().splitlines():
+        endpoint, test_file, *checks = line.split()
+        for method, check in zip(("GET", "POST", "DELETE"), checks, strict=True):
+            at, _, status = check.partition(":")
+            cases.append((f"{test_file}:{at}", method, endpoint, int(status)))
+    return cases
+
+
+@pytest.mark.parametrize(("cite", "method", "endpoint", "status"), _access_cases())
+def test_who_may_call_what(
+    conformance_api: httpx.Client, cite: str, method: str, endpoint: str, status: int
+) -> None:
+    """403: without a token the request is refused before anything else is looked at;
+    405: with one, a method the endpoint lacks is refused whatever the body."""
+    path = catalog()[endpoint].path
+    headers = {"Authorization": ""} if status == 403 else None
+    body = {} if method == "POST" else None
+    response = conformance_api.request(method, path, json=body, headers=headers)
+    assert response.status_code == status, f"{cite}: {response.text}"
+    assert "detail" in response.json(), cite
+
+
+def test_a_wrong_token_is_refused_by_name(conformance_api: httpx.Client) -> None:
+    """test_base.py:130: a token the workspace does not know is a 403 saying so."""
+    response = conformance_api.get(
+        "/api/v2/contacts.json", headers={"Authorization": "Token 1234567890"}
+    )
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Invalid token"}
+
+
+def test_answers_name_the_workspace(conformance_api: httpx.Client) -> None:
+    """test_base.py:143: an answer to a token carries the workspace's uuid in a header."""
+    response = conformance_api.get("/api/v2/campaigns.json")
+    workspace = conformance_api.get("/api/v2/workspace.json").json()
+    assert response.headers["X-Temba-Workspace"] == workspace["uuid"]
+
+
+# --- value formats: what every listing's results look like ---------------------------------------
+
+LISTINGS = sorted(
+    e.name
+    for e in catalog()
+    if e.supports("GET") and e.name not in ("definitions", "statistics", "workspace", "org")
+)
+# Datetimes that are not a result's own times: a contact's field values (the workspace's
+# offset), archives' start_date (a day).
+LOCAL_TIMES = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d")
+
+
+def _times(value: Any, key: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k != "fields":
+                yield from _times(v, k)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _times(v, key)
+    elif key.endswith("_on") or key in ("last_seen", "time", "exited_on"):
+        yield key, value
+
+
+@pytest.mark.parametrize("endpoint", LISTINGS)
+def test_result_datetimes_are_utc_with_microseconds(
+    conformance_api: httpx.Client, endpoint: str
+) -> None:
+    """Every ``format_datetime`` in RapidPro's tests (e.g. test_tickets.py:46, :76): UTC,
+    six decimals, a Z; ``None`` where there is no time."""
+    results = conformance_api.get(catalog()[endpoint].path).json()["results"]
+    for key, value in _times(results):
+        assert value is None or DATETIME.fullmatch(value), f"{endpoint}.{key}: {value}"
+
+
+def test_contact_datetime_values_are_in_the_workspace_zone(conformance_api: httpx.Client) -> None:
+    """test_contacts.py:728: a datetime field's value carries the workspace's offset
+    (Africa/Kigali, +02:00), in every listing of contacts, not only the answer to a write."""
+    fields = conformance_api.get("/api/v2/fields.json", params={"type": "datetime"}).json()
+    keys = [f["key"] for f in fields["results"] if f["type"] == "datetime"]
+    contacts = conformance_api.get("/api/v2/contacts.json").json()["results"]
+    values = [c["fields"][k] for c in contacts for k in keys if c["fields"].get(k)]
+    assert values
+    assert all(LOCAL_TIMES.fullmatch(v) and v.endswith("+02:00") for v in values), values[:3]
+
+
+def test_quick_replies_leave_out_extra_not_given(conformance_api: httpx.Client) -> None:
+    """test_messages.py:359: a quick reply sent without ``extra`` has no ``extra`` key at all,
+    in the listing as in the answer to the send."""
+    listed = conformance_api.get("/api/v2/messages.json").json()["results"]
+    replies = [q for m in listed for q in m["quick_replies"]]
+    assert replies
+    assert all(
+        set(q) <= {"type", "text", "extra"} and q.get("extra", "") is not None for q in replies
+    )
+
+
+def _export(api: httpx.Client, flow: str, dependencies: str | None = None) -> dict[str, Any]:
+    params = {"flow": flow} | ({"dependencies": dependencies} if dependencies else {})
+    response = api.get("/api/v2/definitions.json", params=params)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_a_flow_export_brings_the_campaigns_that_start_it(
+    conformance_api: httpx.Client, refs: Refs
+) -> None:
+    """test_definitions.py:46 and :57: a flow exported with all its dependencies (the default)
+    brings the campaign whose event starts it, and that campaign's other flows; :68 and :79:
+    with none, or flows only, no campaign comes along."""
+    flow = refs.lookup("flow", "Health Survey")
+    for dependencies in (None, "all"):
+        exported = _export(conformance_api, flow, dependencies)
+        assert [c["name"] for c in exported["campaigns"]] == ["Appointment Reminders"]
+        names = {f["name"] for f in exported["flows"]}
+        assert {"Health Survey", "Appointment Reminder"} <= names
+    for dependencies in ("none", "flows"):
+        exported = _export(conformance_api, flow, dependencies)
+        assert exported["campaigns"] == []
+        assert [f["name"] for f in exported["flows"]] == ["Health Survey"]
+
+
+def test_definitions_carry_campaign_event_start_mode(
+    conformance_api: httpx.Client, refs: Refs
+) -> None:
+    """Campaign events in an export carry ``start_mode`` (temba/campaigns/models.py:279 writes
+    it for every event, test_definitions.py:46 exports them with the flow)."""
+    exported = _export(conformance_api, refs.lookup("flow", "Health Survey"))
+    events = [e for c in exported["campaigns"] for e in c["events"]]
+    assert events
+    assert all(e["start_mode"] in ("I", "S", "P") for e in events), events[:2]
+
+
+# --- workspace limits --------------------------------------------------------------------------
+
+LIMITED = [
+    ("test_fields.py:153", "fields", {"type": "text"}),
+    ("test_globals.py:120", "globals", {"value": "x"}),
+    ("test_groups.py:218", "groups", {}),
+    ("test_labels.py:106", "labels", {}),
+    ("test_topics.py:121", "topics", {}),
+]
+
+
+@pytest.fixture(scope="module")
+def limits_api() -> Iterator[httpx.Client]:
+    """A small sandbox of its own that these tests fill up to the limits."""
+    with own_sandbox(contacts=20) as client:
+        yield client
+
+
+@pytest.mark.parametrize(("cite", "endpoint", "extra"), LIMITED, ids=[c[0] for c in LIMITED])
+def test_a_full_workspace_refuses_one_more(
+    limits_api: httpx.Client, cite: str, endpoint: str, extra: dict[str, Any]
+) -> None:
+    """Once a workspace holds as many of these as it may, a create is a 409 saying why."""
+    path = catalog()[endpoint].path
+    for n in range(1000):
+        response = limits_api.post(path, json={"name": f"Filler {n}"} | extra)
+        if response.status_code != 201:
+            break
+    assert response.status_code == 409, f"{cite}: {response.text}"
+    assert response.json() == {
+        "detail": "Cannot create object because workspace has reached limit."
+    }, cite
+
+
+# --- the shape of what results refer to ----------------------------------------------------------
+# endpoint: (cite, query, {path: keys}). A path walks each result: "name" is a key, "name[]" each
+# item of a list, "name{}" each value of an object; every object found must have exactly those
+# keys (a null is allowed where RapidPro's test shows one).
+REF = "uuid name"
+# fmt: off
+SHAPES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
+    "boundaries": ("test_boundaries.py:32", {}, {"parent": "osm_id name",
+                                                  "geometry": "type coordinates"}),
+    "broadcasts": ("test_broadcasts.py:71", {}, {"progress": "total started", "contacts[]": REF,
+                                                  "groups[]": REF}),
+    "campaigns": ("test_campaigns.py:42", {}, {"group": REF}),
+    "campaign_events": ("test_campaign_events.py:74", {}, {"campaign": REF, "flow": REF,
+                                                            "relative_to": "key name label"}),
+    "channel_events": ("test_channel_events.py:40", {}, {"channel": REF, "contact": REF}),
+    "channels": ("test_channels.py:46", {}, {
+        "device": "name network_type power_level power_source power_status"}),
+    "contacts": ("test_contacts.py:79", {}, {"groups[]": REF, "flow": REF,
+                                             "notes[]": "text created_on created_by",
+                                             "notes[].created_by": "email name"}),
+    "fields": ("test_fields.py:54", {}, {"usages": "campaign_events flows groups"}),
+    "flow_starts": ("test_flow_starts.py:283", {}, {"flow": REF, "contacts[]": REF,
+                                                     "groups[]": REF,
+                                                     "progress": "total started"}),
+    "flows": ("test_flows.py:55", {}, {
+        "runs": "active waiting completed interrupted expired failed",
+        "results[]": "key name categories node_uuids", "labels[]": REF}),
+    "messages": ("test_messages.py:83", {}, {"channel": REF, "contact": REF, "labels[]": REF,
+                                             "flow": REF,
+                                             "attachments[]": "content_type url"}),
+    "runs": ("test_runs.py:84", {}, {"flow": REF, "contact": "uuid name urn urn_display",
+                                     "start": "uuid", "path[]": "node time",
+                                     "values{}": "value category node time name"}),
+    "tickets": ("test_tickets.py:41", {}, {"contact": REF, "topic": REF,
+                                           "assignee": "email name", "opened_by": "email name",
+                                           "opened_in": REF}),
+    "topics": ("test_topics.py:35", {}, {"counts": "open closed"}),
+    "users": ("test_users.py:28", {}, {"team": REF}),
+}
+# fmt: on
+EXPANDED_URNS = (
+    "test_contacts.py:114",
+    {"expand_urns": "true"},
+    {"urns[]": "channel scheme path display", "urns[].channel": REF},
+)
+
+
+def _at(value: Any, path: str) -> Iterator[Any]:
+    """Every object that ``path`` reaches in ``value`` (nulls skipped)."""
+    head, _, rest = path.partition(".")
+    name = head.rstrip("[]{}")
+    found = value.get(name) if isinstance(value, dict) else None
+    if found is None:
+        return
+    items = found if head.endswith("[]") else found.values() if head.endswith("{}") else [found]
+    for item in items:
+        if rest:
+            yield from _at(item, rest)
+        else:
+            yield item
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "shape"),
+    [*SHAPES.items(), ("contacts", EXPANDED_URNS)],
+    ids=[*SHAPES, "contacts?expand_urns"],
+)
+def test_what_results_refer_to_is_shaped_as_rapidpro_writes_it(
+    conformance_api: httpx.Client, endpoint: str, shape: tuple[str, Any, dict[str, str]]
+) -> None:
+    """The nested objects of each listing's results have RapidPro's keys, no more, no less."""
+    cite, query, paths = shape
+    path = catalog()[endpoint].path
+    results = conformance_api.get(path, params=query).json()["results"]
+    assert results, cite
+    for where, keys in paths.items():
+        seen = [obj for row in results for obj in _at(row, where)]
+        assert seen, f"{cite}: the seed has no {endpoint}.{where} to check"
+        for obj in seen:
+            assert isinstance(obj, dict) and set(obj) == set(keys.split()), f"{cite}: {obj}"
+
+
+# --- media uploads -------------------------------------------------------------------------------
+
+JPEG = b"\xff\xd8\xff\xe0" + b"0" * 200
+
+
+def test_an_upload_needs_a_file_of_a_kind_messages_can_carry(conformance_api: httpx.Client) -> None:
+    """test_media.py:29: no file is refused under ``file``; :32: nor is a spreadsheet."""
+    empty = conformance_api.post("/api/v2/media.json", data={"other": "x"})
+    assert (empty.status_code, empty.json()) == (400, {"file": ["No file was submitted."]})
+    sheet = ("data.xlsx", b"PK\x03\x04" + b"0" * 64, "application/vnd.ms-excel")
+    refused = conformance_api.post("/api/v2/media.json", files={"file": sheet})
+    assert (refused.status_code, refused.json()) == (400, {"file": ["Unsupported file type."]})
+
+
+def test_an_upload_answers_where_it_is_served(conformance_api: httpx.Client) -> None:
+    """test_media.py:48: the answer names the file, its type and size, and a URL whose file
+    name is percent-encoded; the URL serves what was uploaded."""
+    upload = {"file": ("steve marten.jpg", JPEG, "image/jpeg")}
+    response = conformance_api.post("/api/v2/media.json", files=upload)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert matches(
+        body,
+        {"uuid": UUID, "content_type": "image/jpeg", "filename": "steve marten.jpg", "size": 204},
+    )
+    assert list(body) == ["uuid", "content_type", "url", "filename", "size"]
+    assert body["url"].endswith(f"/{body['uuid']}/steve%20marten.jpg")
+    served = conformance_api.get(body["url"])
+    assert served.status_code == 200 and served.content == JPEG
+
+
+# --- translated fields: what RapidPro's serializer tests accept and refuse ----------------------
+# Sent as a broadcast to one contact (text "Hi" unless the case is about text). The field tests
+# (test_serializers.py) assert only that a value is refused; where the body's wording comes from
+# DRF's DictField or RapidPro's fields.py, the case names it.
+NOT_ALLOWED = "Not an allowed ISO 639-3 language code."
+RED = [{"text": "Red"}]
+# fmt: off
+TRANSLATED: list[tuple[str, str, Any, Any]] = [
+    # (cite, field, value sent, what comes back: the field's value in the 201, or its error)
+    ("test_serializers.py:149", "quick_replies", {"eng": RED},
+     {"eng": [{"type": "text", "text": "Red"}]}),
+    ("test_serializers.py:159", "quick_replies", RED, {"eng": [{"type": "text", "text": "Red"}]}),
+    ("test_serializers.py:189", "quick_replies", [{"type": "location"}],
+     {"eng": [{"type": "location"}]}),
+    ("test_serializers.py:194", "quick_replies", [{"type": "form", "text": "Go", "extra": "1"}],
+     {"eng": [{"type": "form", "text": "Go", "extra": "1"}]}),
+    ("test_serializers.py:202", "quick_replies", [{"text": "Red", "extra": "x" * 1000}],
+     {"eng": [{"type": "text", "text": "Red", "extra": "x" * 1000}]}),
+    ("test_serializers.py:207", "quick_replies", {"eng": ""},
+     {"eng": ['Expected a list of items but got type "str".']}),
+    ("test_serializers.py:210", "quick_replies", 123,
+     ['Expected a dictionary of items but got type "int".']),
+    ("test_serializers.py:211", "quick_replies", {}, ["This dictionary may not be empty."]),
+    ("test_serializers.py:212", "quick_replies", {"eng": {"foo": "bar"}},
+     {"eng": ['Expected a list of items but got type "dict".']}),
+    ("test_serializers.py:214", "quick_replies", {"base": RED}, {"base": [NOT_ALLOWED]}),
+    ("test_serializers.py:215", "quick_replies", {"eng": RED * 11},
+     {"eng": ["Ensure this field has no more than 10 elements."]}),
+    ("test_serializers.py:216", "quick_replies", {"eng": [{"text": "a" * 65}]},
+     {"eng": {"0": {"text": ["Ensure this field has no more than 64 characters."]}}}),
+    ("test_serializers.py:217", "quick_replies", {"eng": [{"text": "Red", "extra": "x" * 1001}]},
+     {"eng": {"0": {"extra": ["Ensure this field has no more than 1000 characters."]}}}),
+    ("test_serializers.py:222", "quick_replies", {"eng": [{"type": "text"}]},
+     {"eng": {"0": ["Quick replies of type 'text' require a 'text' value."]}}),
+    ("test_serializers.py:228", "quick_replies", {"eng": [{"type": "url", "extra": "http://x.com"}]},
+     {"eng": {"0": ["Quick replies of type 'url' require 'text' and 'extra' values."]}}),
+    ("test_serializers.py:231", "quick_replies", {"eng": [{"type": "location", "extra": "what?"}]},
+     {"eng": {"0": ["Quick replies of type 'location' cannot have an 'extra' value."]}}),
+    ("test_serializers.py:258", "text", "Hello", {"eng": "Hello"}),
+    ("test_serializers.py:260", "text", {"eng": "Hello", "fra": "Salut"},
+     {"eng": "Hello", "fra": "Salut"}),
+    ("test_serializers.py:261", "text", {"eng": ""}, {"eng": ["This field may not be blank."]}),
+    ("test_serializers.py:263", "text", "  ", {"eng": ["This field may not be blank."]}),
+    ("test_serializers.py:264", "text", 123,
+     ['Expected a dictionary of items but got type "int".']),
+    ("test_serializers.py:265", "text", {}, ["This dictionary may not be empty."]),
+    ("test_serializers.py:267", "text", {"base": "Hello"}, {"base": [NOT_ALLOWED]}),
+    ("test_serializers.py:268", "text", {"eng": "x" * 4097},
+     {"eng": ["Ensure this field has no more than 4096 characters."]}),
+    ("test_serializers.py:283", "attachments", {}, ["This dictionary may not be empty."]),
+    ("test_serializers.py:286", "attachments", {"base": ["image/jpeg:https://example.com/a.jpg"]},
+     {"base": [NOT_ALLOWED]}),
+    ("test_serializers.py:287", "attachments", {"eng": ["Hello"]},
+     {"eng": ["No such object: Hello"]}),
+    ("test_serializers.py:290", "attachments", {"kin": "image/jpeg:https://example.com/a.jpg"},
+     {"kin": ['Expected a list of items but got type "str".']}),
+    ("test_serializers.py:293", "attachments",
+     {"eng": ["image/jpeg:https://example.com/a.jpg"] * 11},
+     {"eng": ["Ensure this field has no more than 10 elements."]}),
+    ("test_serializers.py:239", "base_language", "kin", "kin"),
+    ("test_serializers.py:241", "base_language", "xyz", [NOT_ALLOWED]),
+    ("test_serializers.py:241", "base_language", "english",
+     ["Ensure this field has no more than 3 characters.", NOT_ALLOWED]),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(
+    ("cite", "name", "value", "expected"),
+    TRANSLATED,
+    ids=[f"{c[0]} {c[1]}={json.dumps(c[2])[:30]}" for c in TRANSLATED],
+)
+def test_translated_fields_as_rapidpro_reads_them(
+    conformance_api: httpx.Client, refs: Refs, cite: str, name: str, value: Any, expected: Any
+) -> None:
+    """Accepted: a 201 whose field holds the value as RapidPro stores it (a bare value is the
+    default language's). Refused: a 400 with the field's error, nested by language."""
+    body = {
+        "text": {"eng": "Hi", "kin": "Muraho", "fra": "Salut"},
+        "contacts": [refs.lookup("contact", None)],
+    }
+    body[name] = value
+    response = conformance_api.post("/api/v2/broadcasts.json", json=body)
+    refused = _is_error(expected)
+    if refused:
+        assert response.status_code == 400, f"{cite}: {response.text}"
+        assert response.json() == {name: expected}, cite
+    else:
+        assert response.status_code == 201, f"{cite}: {response.text}"
+        assert matches(response.json()[name], expected), f"{cite}: {response.json()[name]}"
+
+
+def _is_error(value: Any) -> bool:
+    """Whether an expected value is an error body: lists of messages, however nested."""
+    if isinstance(value, list):
+        return bool(value) and all(isinstance(v, str) for v in value)
+    return isinstance(value, dict) and all(_is_error(v) for v in value.values())

@@ -226,7 +226,7 @@ real = app._screenshot
 
 def spy(window, path):
     body = window.response.body
-    table = window.panels.results_table
+    table = window.results_table
     print(json.dumps({
         "status": window.response.status_label.text(),
         "body_done": body.is_finished(),

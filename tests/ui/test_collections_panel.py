@@ -506,3 +506,21 @@ def test_changes_made_elsewhere_show_with_the_next_change(
     assert panel.new_folder(coll.root, "", "Mine") == "Mine"
     assert ("Made by hand", "request") in labels(panel)[0][2][1][2]
     assert rows(panel) == as_opened_afresh(qtbot)
+
+
+def test_a_save_made_elsewhere_shows_in_the_tree_at_once(
+    panel: CollectionsPanel, coll: Collection, qtbot: Any
+) -> None:
+    shown = panel.collections()[0]
+    # The editor saves through the collection the panel shows, never through the panel.
+    saved = shown.get("Groups/create-group.json")
+    saved.draft = Draft("groups", HttpMethod.DELETE, params={"uuid": "x"})
+    shown.save(saved)
+    assert panel.find(coll.root, "Groups/create-group.json").data(METHOD_ROLE) == "DELETE"
+    added = shown.add(SavedRequest("List runs", Draft("runs")), "Groups")
+    index = panel.find(coll.root, added.path or "")
+    assert index.isValid() and index.data() == "List runs"
+    assert panel.tree.currentIndex() == index  # selected, as a save from the dialog is
+    shown.delete(added.path or "")
+    assert not panel.find(coll.root, added.path or "").isValid()
+    assert rows(panel) == as_opened_afresh(qtbot)

@@ -64,7 +64,7 @@ def test_100000_levels_of_nesting_show_as_text_with_a_note(
 ) -> None:
     body = b'{"results": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     with window_on(qtbot, qloop, tmp_path, answer("200 OK", body)) as win:
-        win.panels.results_table.set_results([{"uuid": "from an earlier page"}])
+        win.results_table.set_results([{"uuid": "from an earlier page"}])
         outcome = send_and_wait(qtbot, win)
         assert outcome.json_error == "the body nests JSON too deeply to read"
         view = win.response.body
@@ -76,7 +76,7 @@ def test_100000_levels_of_nesting_show_as_text_with_a_note(
         assert not view.is_pretty() and view.row_count() > 0
         assert "too deeply" in win.response.meaning_label.text()
         assert win.statusBar().currentMessage().startswith("200 OK")
-        assert win.panels.results_table.row_count() == 0  # the earlier page is not left standing
+        assert win.results_table.row_count() == 0  # the earlier page is not left standing
         win.grab().save("/tmp/hostile-deep.png")
 
 
@@ -92,8 +92,8 @@ def test_a_next_link_with_a_tab_is_refused_in_the_window(
     with window_on(qtbot, qloop, tmp_path, page) as win:
         port.append(int(win.connection.base_url.rsplit(":", 1)[1]))
         assert send_and_wait(qtbot, win).ok
-        table = win.panels.results_table
-        win.response.tabs.setCurrentWidget(win.panels.results_table_slot)
+        table = win.results_table
+        win.response.tabs.setCurrentWidget(win.current_tab.results_table_slot)
         qtbot.waitUntil(table.next_button.isVisible, timeout=5000)
         assert table.next_button.isEnabled()
         qtbot.mouseClick(table.next_button, Qt.MouseButton.LeftButton)
@@ -167,7 +167,7 @@ def test_a_workspaces_deadline_reaches_its_connection(
         choose(window, "contacts", "GET")
         assert send_and_wait(qtbot, window).ok
         pager = window.session.pager  # Next, Previous
-        assert pager is not None and pager.deadline == 600
+        assert pager is not None and pager.connection.deadline == 600
         assert window.request_panel.fetch_all._target.deadline == 600  # and fetch-all
     finally:
         window.close()

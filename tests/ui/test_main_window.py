@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -19,6 +20,7 @@ from explorer.core.client import Outcome, make_http_client
 from explorer.core.connection import Connection
 from explorer.ui.main_window import MainWindow
 
+SHOTS = os.environ.get("EXPLORER_TEST_SHOTS")  # a folder: some tests save what they show there
 NAMES = [
     "endpointTree",
     "endpointFilter",
@@ -271,14 +273,15 @@ def test_remembers_endpoint_and_splitters(
     qtbot.addWidget(first)
     choose(first, "flows", "GET")
     first.panels.collections.open_folder(tmp_path / "checkout")  # a collection kept elsewhere
-    first.splitter.setSizes([300, 500, 500])
-    sizes = first.splitter.sizes()
+    first.splitter.setSizes([300, 1000])  # the endpoint list | the request tabs
+    first.current_tab.splitter.setSizes([500, 500])  # a tab's request | its response
+    sizes = first.splitter.sizes(), first.current_tab.splitter.sizes()
     first.close()
     second = MainWindow(catalog(), http, settings)
     qtbot.addWidget(second)
     assert second.endpoints.current() == "flows"
     assert (tmp_path / "checkout") in [c.root for c in second.panels.collections.collections()]
-    assert second.splitter.sizes() == sizes
+    assert (second.splitter.sizes(), second.current_tab.splitter.sizes()) == sizes
     assert isinstance(second.workspace_selector, QComboBox)
 
 
@@ -891,16 +894,10 @@ def test_raw_send_as_written_makes_a_wrong_request_on_purpose(
     assert not button.isVisible()  # only Raw sends as written
 
 
-def test_a_400_with_rapidpros_nested_keys_reads_as_one_line_per_value(
-    window: MainWindow, qtbot: Any
-) -> None:
+def refused_broadcast(window: MainWindow, qtbot: Any, body: dict[str, Any]) -> str:
+    """Send ``body`` as written to broadcasts; the text of the panel naming what was refused."""
     choose(window, "broadcasts", "POST")
     window.request_tabs.setCurrentWidget(window.raw)
-    body = {
-        "urns": ["tel:+250788123123"],
-        "text": {"eng": "Hi"},
-        "quick_replies": {"eng": [{"type": "form"}]},
-    }
     window.raw_body.setPlainText(json.dumps(body))
     window.raw.read()
     with qtbot.waitSignal(window.outcome_shown, timeout=15000) as blocker:
@@ -908,7 +905,35 @@ def test_a_400_with_rapidpros_nested_keys_reads_as_one_line_per_value(
     assert blocker.args[0].status == 400
     shown = QTextDocument()
     shown.setHtml(window.response.errors_label.text())
-    text = shown.toPlainText()
+    return shown.toPlainText()
+
+
+def test_a_400_with_rapidpros_nested_keys_reads_as_one_line_per_value(
+    window: MainWindow, qtbot: Any
+) -> None:
+    body = {
+        "urns": ["tel:+250788123123"],
+        "text": {"eng": "Hi"},
+        "quick_replies": {"eng": [{"type": "form"}]},
+    }
+    text = refused_broadcast(window, qtbot, body)
     # Where RapidPro put the error (language, then the reply's place), then its words.
     assert "quick_replies.eng[0]: Quick replies of type 'form' require 'text' and 'extra'" in text
     assert "{" not in text  # no raw JSON of the nesting
+
+
+def test_a_400_naming_a_language_and_two_reasons_reads_plainly(
+    window: MainWindow, qtbot: Any
+) -> None:
+    """RapidPro keys a bad translation by the language it does not know, and gives a field
+    every reason at once: each reads as where, then what."""
+    body = {"urns": ["tel:+250788123123"], "text": {"english": "Hi"}, "base_language": "english"}
+    text = refused_broadcast(window, qtbot, body)
+    assert "text.english: Not an allowed ISO 639-3 language code." in text
+    assert "base_language: Ensure this field has no more than 3 characters." in text
+    assert "base_language: Not an allowed ISO 639-3 language code." in text
+    if SHOTS:  # a folder to look at the panel in, at the sizes the app is checked at
+        for size in ((1280, 800), (1024, 640)):
+            window.resize(*size)
+            qtbot.wait(50)
+            window.grab().save(str(Path(SHOTS) / f"language-400-{size[0]}.png"))

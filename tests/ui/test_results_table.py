@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from explorer.core.catalog import HttpMethod
 from explorer.core.client import Outcome, send
+from explorer.core.connection import Connection
 from explorer.core.pagination import Pager
 from explorer.core.request import Draft, build_request, prepare
 from explorer.ui.results_table import ResultsTable, summarize
@@ -160,7 +161,7 @@ def test_paging_bar_follows_a_pager(
     qtbot: Any, arun: Callable[..., Any], sandbox: Any, table: ResultsTable
 ) -> None:
     prepared = prepare(Draft("contacts"))
-    pager = Pager(sandbox.base_url, sandbox.token, prepared)
+    pager = Pager(Connection("Sandbox", sandbox.base_url, sandbox.token), prepared)
 
     async def go(which: str) -> Outcome | None:
         async with httpx.AsyncClient() as http:
@@ -215,7 +216,9 @@ def test_a_single_object_is_one_row_and_a_refusal_clears_the_table(
 def test_row_numbers_go_on_across_pages(
     qtbot: Any, arun: Callable[..., Any], sandbox: Any, table: ResultsTable
 ) -> None:
-    pager = Pager(sandbox.base_url, sandbox.token, prepare(Draft("contacts")))
+    pager = Pager(
+        Connection("Sandbox", sandbox.base_url, sandbox.token), prepare(Draft("contacts"))
+    )
 
     async def go(which: str) -> Outcome | None:
         async with httpx.AsyncClient() as http:

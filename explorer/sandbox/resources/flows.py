@@ -264,6 +264,8 @@ class Definitions(Resource):
             if campaign_uuids
             else []
         )
+        if deps == "all":
+            campaigns = _with_dependents(ctx, flow_ids, campaigns)
         events = (
             ctx.db.rows(
                 "SELECT * FROM campaign_events WHERE is_active = 1 AND campaign_id IN "
@@ -273,7 +275,7 @@ class Definitions(Resource):
             if campaigns
             else []
         )
-        if deps != "none":
+        if deps == "all":
             flow_ids += [e["flow_id"] for e in events if e["flow_id"]]
         flow_ids = list(dict.fromkeys(flow_ids))
         flows = (
@@ -344,6 +346,35 @@ class Definitions(Resource):
                 for i in used_groups
             ]
         return json_response(export)
+
+
+def _with_dependents(ctx: Ctx, flow_ids: list[int], chosen: list[Any]) -> list[Any]:
+    """``chosen`` campaigns and every unarchived one linked to them through flow events.
+
+    RapidPro's export follows dependencies both ways (a flow brings the campaigns whose
+    events start it, and those bring their other flows) until nothing new turns up.
+    """
+    starts: dict[int, set[int]] = {}
+    for row in ctx.db.rows(
+        "SELECT e.campaign_id, e.flow_id FROM campaign_events e JOIN campaigns c "
+        "ON c.id = e.campaign_id WHERE e.is_active = 1 AND c.is_active = 1 AND c.archived = 0 "
+        "AND e.flow_id IS NOT NULL"
+    ):
+        starts.setdefault(row[0], set()).add(row[1])
+    wanted = {c["id"] for c in chosen}
+    flows = set(flow_ids) | {f for c in wanted for f in starts.get(c, ())}
+    grew = True
+    while grew:
+        grew = False
+        for campaign_id, flow_set in starts.items():
+            if campaign_id not in wanted and flow_set & flows:
+                wanted.add(campaign_id)
+                flows |= flow_set
+                grew = True
+    if not wanted:
+        return []
+    ids = sorted(wanted)
+    return ctx.db.rows(f"SELECT * FROM campaigns WHERE id IN ({_marks(ids)}) ORDER BY id", ids)
 
 
 def field_names(ctx: Ctx) -> dict[int, Any]:

@@ -29,7 +29,13 @@ from explorer.sandbox.resources.contacts import (
     named_instance,
     upsert_named,
 )
-from explorer.sandbox.validation import check_actions, check_name, fail, validate_body
+from explorer.sandbox.validation import (
+    check_actions,
+    check_name,
+    fail,
+    media_url,
+    validate_body,
+)
 
 FOLDERS = {
     "inbox": "t.direction = 'in' AND t.visibility = 'visible' AND t.flow_id IS NULL",
@@ -425,7 +431,7 @@ class MediaUploads(Resource):
         result = {
             "uuid": row["uuid"],
             "content_type": row["content_type"],
-            "url": f"{ctx.origin}/media/{row['uuid']}/{row['filename']}",
+            "url": media_url(ctx, row),
             "filename": row["filename"],
             "size": row["size"],
         }

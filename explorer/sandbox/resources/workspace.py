@@ -26,6 +26,7 @@ from explorer.sandbox.api import (
     non_field,
     not_found,
     query_int,
+    query_uuid,
 )
 from explorer.sandbox.clock import from_us, iso, now_us, to_us
 from explorer.sandbox.resources.contacts import (
@@ -408,11 +409,12 @@ class Users(Resource):
     columns: ClassVar[dict[str, str]] = {"date_joined": "t.date_joined"}
 
     def filter_uuid(self, ctx: Ctx, raw: str | None, param: Param) -> Filter:
-        from explorer.sandbox.api import query_uuid
-
-        values = [query_uuid("uuid", v) for v in ctx.query.getlist("uuid") if v][
-            : param.max_items or 100
-        ]
+        given = ctx.query.getlist("uuid")
+        most = param.max_items or 100
+        if len(given) > most:
+            # RapidPro refuses a long list outright rather than reading the first hundred
+            raise detail(400, f"Param 'uuid' can have a maximum of {most} values.")
+        values = [query_uuid("uuid", v) for v in given]
         return f"t.uuid IN ({','.join('?' * len(values))})", values
 
     def filter_email(self, ctx: Ctx, raw: str | None, param: Param) -> Filter:
@@ -420,9 +422,13 @@ class Users(Resource):
         return f"lower(t.email) IN ({','.join('?' * len(values))})", values
 
     def filter_role(self, ctx: Ctx, raw: str | None, param: Param) -> Filter | None:
-        values = [v for v in ctx.query.getlist("role") if v in param.choices]
+        given = ctx.query.getlist("role")
+        if not given:
+            return None
+        # unknown roles are dropped; if none is left, RapidPro filters by an empty list
+        values = [v for v in given if v in param.choices]
         if not values:
-            return None  # unknown roles are ignored
+            return "0", []
         return f"t.role IN ({','.join('?' * len(values))})", values
 
     def serialize(self, ctx: Ctx, rows: Sequence[Any]) -> list[dict[str, Any]]:

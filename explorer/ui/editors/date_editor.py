@@ -37,7 +37,10 @@ class DateEditor(Editor):
         self.line = QLineEdit(box)
         self.line.setAccessibleName(param.name)
         example = param.example if param.example is not None else DATE_EXAMPLE
-        self.line.setPlaceholderText(f"not set · YYYY-MM-DD, e.g. {example}")
+        self.line.setPlaceholderText("not set · YYYY-MM-DD")
+        self.line.setToolTip(f"A date as YYYY-MM-DD, e.g. {example}")
+        needed = self.line.fontMetrics().horizontalAdvance("not set · YYYY-MM-DD") + 16
+        self.line.setMinimumWidth(needed)  # the placeholder and any date fit
         self.pick_button = QToolButton(box)
         self.pick_button.setText("Pick…")
         self.pick_button.setToolTip(f"Pick {param.name} from a calendar (Alt+Down)")

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from explorer.ui.editors.calendar_popup import CalendarPopup
 
 
+WIDEST_VALUE = "2026-12-31 23:59:59.000000"
+
+
 def local_text(moment: datetime) -> str:
     """``2026-01-05 16:30:00.000000`` in this computer's time zone."""
     local = moment.astimezone() if moment.tzinfo is not None else moment
@@ -43,27 +46,33 @@ class DateTimeEditor(Editor):
         box = QWidget(self)
         outer = QVBoxLayout(box)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(1)
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(4)
+        outer.setSpacing(2)
         self.line = QLineEdit(box)
         self.line.setAccessibleName(f"{param.name} (local time)")
-        self.line.setPlaceholderText("not set · YYYY-MM-DD hh:mm:ss, local time")
+        self.line.setPlaceholderText("not set · local time")
         self.line.setToolTip(
-            f"Local time, or any ISO 8601 date-time with Z or an offset; sent as {DATETIME_FORMAT}"
+            "Local time as YYYY-MM-DD hh:mm:ss, or any ISO 8601 date-time with Z or an "
+            f"offset; sent as {DATETIME_FORMAT}"
         )
+        # The whole value shows, date first, however narrow the form is.
+        self.line.setMinimumWidth(self.line.fontMetrics().horizontalAdvance(WIDEST_VALUE) + 16)
         self.pick_button = _button(box, "Pick…", f"Pick {param.name} from a calendar (Alt+Down)")
         self.now_button = _button(box, "Now", f"Set {param.name} to now")
         self.clear_button = _button(box, "Clear", f"Clear {param.name}")
-        row.addWidget(self.line, 1)
+        # The buttons go under the value, beside what it is sent as: they stay in view and
+        # the value keeps the field's width.
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(4)
         row.addWidget(self.pick_button)
         row.addWidget(self.now_button)
         row.addWidget(self.clear_button)
+        row.addStretch(1)
+        outer.addWidget(self.line)
         outer.addLayout(row)
+        self._row = row
         self._box = box
         self._hint: QLabel | None = None
-        self._hint_layout = outer
         self.popup: CalendarPopup | None = None  # made on first use
         self.line.textChanged.connect(self._on_text)
         self.pick_button.clicked.connect(self.open_picker)
@@ -83,7 +92,8 @@ class DateTimeEditor(Editor):
         """What will be sent, in UTC (made when first needed)."""
         if self._hint is None:
             self._hint = hint_label(self._box, "utcHint")
-            self._hint_layout.addWidget(self._hint)
+            self._hint.setWordWrap(True)
+            self._row.insertWidget(3, self._hint, 1)  # after the buttons
         return self._hint
 
     def value(self) -> Any:

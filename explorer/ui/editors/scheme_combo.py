@@ -43,7 +43,7 @@ class SchemeCombo(QComboBox):
         self.setModel(_schemes())
         # Sized for the longer scheme names ("facebook"), not the labels.
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.setMinimumContentsLength(9)
+        self.setMinimumContentsLength(7)  # "mailto", "twitter"; longer ones show in the list
         self.currentIndexChanged.connect(self._describe)
         self._describe()
 

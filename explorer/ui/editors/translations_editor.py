@@ -68,7 +68,7 @@ class TranslationsEditor(RowsEditor):
             name=f"{self.param.name} language",
         )
         language.lineEdit().setPlaceholderText("language")
-        language.setMinimumContentsLength(12)
+        language.setMinimumContentsLength(8)
         text = QPlainTextEdit(row)
         text.setAccessibleName(f"{self.param.name} text")
         text.setTabChangesFocus(True)
@@ -76,6 +76,9 @@ class TranslationsEditor(RowsEditor):
             text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         text.setFixedHeight(text.fontMetrics().lineSpacing() * _TEXT_LINES + 12)
         text.setPlaceholderText(self._placeholder())
+        # The text has most of the row: a short sentence per line before it wraps, or the
+        # row goes under its label in a narrow form.
+        text.setMinimumWidth(text.fontMetrics().horizontalAdvance("Hello, your") + 12)
         language.code_changed.connect(self._rows_changed)
         text.textChanged.connect(self._rows_changed)
         layout.addWidget(language, 0, Qt.AlignmentFlag.AlignTop)

@@ -55,6 +55,9 @@ class UrnInput(QWidget):
         self.path = QLineEdit(self)
         self.path.setObjectName("urnPath")
         self.path.setAccessibleName(f"{name} value")
+        # A whole phone number shows; in a narrow form the row goes under its label instead.
+        number = self.path.fontMetrics().horizontalAdvance("+250788123123")
+        self.path.setMinimumWidth(number + 12)
         row.addWidget(self.scheme)
         row.addWidget(self.path, 1)
         layout.addLayout(row)

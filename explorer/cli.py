@@ -192,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     from explorer.bulk.cli import add_parser as add_bulk_parser  # options only: cheap
 
     add_bulk_parser(commands)
+    from explorer.datasets.cli import add_parser as add_pull_parser  # only argparse loads
+
+    add_pull_parser(commands)
     return parser
 
 

@@ -14,7 +14,17 @@ from explorer.core.catalog import ResultField as R
 GET, POST, DELETE = HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE
 CURSOR, LIMIT_OFFSET = Pagination.CURSOR, Pagination.LIMIT_OFFSET
 
-GROUP_ORDER = ("Contacts", "Messaging", "Flows", "Campaigns", "Tickets", "Channels", "Resthooks", "Archives", "Workspace")
+GROUP_ORDER = (
+    "Contacts",
+    "Messaging",
+    "Flows",
+    "Campaigns",
+    "Tickets",
+    "Channels",
+    "Resthooks",
+    "Archives",
+    "Workspace",
+)
 
 # One line per parameter reads like a table and keeps diffs to a line: keep it that way.
 # fmt: off

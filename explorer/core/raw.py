@@ -75,5 +75,5 @@ def text_to_body(text: str) -> dict[str, Any]:
     except RecursionError:
         raise ValidationError("the JSON nests too deeply to read") from None
     if not isinstance(data, dict):
-        raise ValidationError("the body must be a JSON object: { \"name\": … }")
+        raise ValidationError('the body must be a JSON object: { "name": … }')
     return {k: (NULL if v is None else v) for k, v in data.items()}

@@ -120,9 +120,7 @@ async def count_reach(
     """Ask the workspace how big each group ``prepared`` names is; never raises but for
     cancellation. ``answered`` sees every response (the budget meter counts them)."""
     groups, individuals = listed(prepared)
-    sizes = await asyncio.gather(
-        *(_group_size(http, connection, ref, answered) for ref in groups)
-    )
+    sizes = await asyncio.gather(*(_group_size(http, connection, ref, answered) for ref in groups))
     return Reach(tuple(sizes), individuals)
 
 

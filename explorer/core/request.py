@@ -519,8 +519,7 @@ def _check_rules(
     if "base_language" in body and isinstance(text, dict) and body["base_language"] not in text:
         errors.append(
             ValidationError(
-                "must be one of the languages the text is given in "
-                f"({', '.join(sorted(text))})",
+                f"must be one of the languages the text is given in ({', '.join(sorted(text))})",
                 ("base_language",),
             )
         )
@@ -598,8 +597,11 @@ def preview_text(base_url: str, prepared: Prepared, *, has_token: bool = True) -
         lines += ["", prepared.body_text()]
     elif prepared.upload is not None:
         up = prepared.upload
-        lines += ["", f"[multipart/form-data: file {up.filename} ({up.content_type}, "
-                      f"{len(up.content):,} bytes)]"]
+        lines += [
+            "",
+            f"[multipart/form-data: file {up.filename} ({up.content_type}, "
+            f"{len(up.content):,} bytes)]",
+        ]
     return "\n".join(lines)
 
 

@@ -324,6 +324,7 @@ def _normalise_path(known: UrnScheme, path: str, default_country: str | None, sh
 
 def _normalise_tel(path: str, default_country: str | None, shown: str) -> str:
     import phonenumbers  # ~40 ms: loaded when a number is first read
+
     region: str | None = None
     if default_country:
         region = default_country.strip().upper()
@@ -384,6 +385,7 @@ def _tel_example(path: str) -> str:
 
 def _normalise_whatsapp(path: str, shown: str) -> str:
     import phonenumbers  # ~40 ms: loaded when a number is first read
+
     scoped = _COUNTRY_SCOPED_ID.fullmatch(path)
     if scoped:
         return f"{scoped[1].upper()}.{scoped[2]}"
@@ -407,6 +409,7 @@ def _normalise_whatsapp(path: str, shown: str) -> str:
 
 def _normalise_email(path: str, shown: str) -> str:
     from email_validator import EmailNotValidError, validate_email
+
     try:
         checked = validate_email(path, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -955,6 +958,7 @@ def parse_reference(value: Any, accepts: str) -> str:
     ``"media uuid or '<content-type>:<url>' string"``.
     """
     from email_validator import EmailNotValidError, validate_email
+
     if _is_uuid_object(value):
         value = str(value)
     if not isinstance(value, str):

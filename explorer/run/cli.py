@@ -123,8 +123,7 @@ def _base_url(args: argparse.Namespace, source: Source) -> str:
     text = args.base_url or source.base_url
     if not text:
         raise UsageError(
-            "say where to send the requests: --workspace NAME (a saved workspace) or "
-            "--base-url URL"
+            "say where to send the requests: --workspace NAME (a saved workspace) or --base-url URL"
         )
     try:
         return normalize_base_url(text)

@@ -23,7 +23,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from explorer.core.catalog import BASE_PATH, HttpMethod, catalog
 from explorer.sandbox import archive_files
@@ -62,9 +62,21 @@ class SandboxApp:
             Route("/api/v2.json", self.root, methods=["GET", "HEAD"]),
             Route("/api/v2/{rest:path}", self.api, methods=ALL_METHODS),
             Route("/media/{uuid}/{filename}", self.media, methods=["GET", "HEAD"]),
-            Route(archive_files.ROUTE, self.archive_file, methods=["GET", "HEAD"]),
         ]
-        self.asgi: ASGIApp = FaultMiddleware(Starlette(routes=routes), faults)
+        self.api_asgi: ASGIApp = FaultMiddleware(Starlette(routes=routes), faults)
+        # The archive files are served from another origin, as a file store's are: the
+        # server listens on a second port and sends that port's requests here.
+        self.files_asgi: ASGIApp = Starlette(
+            routes=[Route(archive_files.ROUTE, self.archive_file, methods=["GET", "HEAD"])]
+        )
+        self.file_store: archive_files.FileStore | None = None
+        self.files_port: int | None = None
+
+    async def asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """What uvicorn serves: the file store's port gets the files, any other the API."""
+        server = scope.get("server") or (None, None)
+        target = self.files_asgi if server[1] == self.files_port else self.api_asgi
+        await target(scope, receive, send)
 
     # --- the API ------------------------------------------------------------------------------
 
@@ -216,6 +228,10 @@ class SandboxApp:
     async def archive_file(self, request: Request) -> Response:
         """An archive's gzip file behind its pre-signed link: no token, as a file store serves
         it (an attachment, ``application/octet``, no ``Content-Encoding``)."""
+        store = self.file_store
+        given = request.headers.get("authorization")
+        if store is not None and given:
+            store.authorizations.append(given.split()[0] if given.split() else "?")
         name = request.path_params["name"]
         parsed = archive_files.parse_name(name)
         problem = archive_files.link_problem(
@@ -235,7 +251,10 @@ class SandboxApp:
             # refs is None in sandboxes seeded before archive files existed: start afresh
             return PlainTextResponse("The specified key does not exist.", 404)
         built = await asyncio.to_thread(archive_files.cached, *parsed, refs)
-        body = b"" if request.method == "HEAD" else built.data
+        data = built.data
+        if request.method != "HEAD" and store is not None and store.take_corruption():
+            data = archive_files.corrupted(data)
+        body = b"" if request.method == "HEAD" else data
         return Response(
             body,
             media_type="application/octet",

@@ -21,12 +21,13 @@ import json
 import random
 import re
 import secrets
+import threading
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from explorer.sandbox.clock import iso, to_us
 
@@ -197,9 +198,67 @@ OUTGOING = (
 ROUTE = "/sandbox-archives/{name}"
 _NAME = re.compile(r"^(run|message)_(daily|monthly)_(\d{4}-\d{2}-\d{2})\.jsonl\.gz$")
 URL_LIFETIME = 24 * 3600  # RapidPro's download links are valid for up to a day
+ARCHIVE_CUTOFF = date(2025, 6, 1)
+"""Runs modified and messages created before this day are only in archives; the seeded live
+data starts after it, as a server's does once its older records are archived and purged."""
 # Like a file store's pre-signed links, the links need no token, only this process's key: a
 # link handed out before a restart stops working, as an expired one does.
 _SIGNING_KEY = secrets.token_bytes(16)
+
+
+@dataclass
+class FileStore:
+    """The sandbox's stand-in for the file store archives live on: another loopback origin.
+
+    ``lifetime`` is how long (seconds) a link it signs stays good. The knobs make it misbehave
+    as a real store or network can, for tests: ``stale_links`` links handed out next are
+    already expired (a listing read long ago), ``corrupt_downloads`` downloads next have one
+    byte changed (so their MD5 no longer matches the listing). ``authorizations`` keeps the
+    scheme (``Token``, ``Basic``…) of every request that carried an ``Authorization`` header,
+    never the credential itself: a client that sends its API token to the store shows up.
+    """
+
+    origin: str
+    lifetime: int = URL_LIFETIME
+    stale_links: int = 0
+    corrupt_downloads: int = 0
+    downloads: int = 0
+    authorizations: list[str] = field(default_factory=list, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def take_stale_link(self) -> bool:
+        with self._lock:
+            if self.stale_links > 0:
+                self.stale_links -= 1
+                return True
+            return False
+
+    def take_corruption(self) -> bool:
+        with self._lock:
+            self.downloads += 1
+            if self.corrupt_downloads > 0:
+                self.corrupt_downloads -= 1
+                return True
+            return False
+
+
+# The API's listing names a link on the store that serves the same sandbox; the store is found
+# by the API's port, which is unique in the process while the server runs.
+_STORES: dict[int, FileStore] = {}
+
+
+def attach_store(api_port: int, store: FileStore) -> None:
+    """Make the API on ``api_port`` hand out links on ``store``."""
+    _STORES[api_port] = store
+
+
+def detach_store(api_port: int) -> None:
+    _STORES.pop(api_port, None)
+
+
+def store_for(api_origin: str) -> FileStore | None:
+    port = urlsplit(api_origin).port
+    return _STORES.get(port) if port is not None else None
 
 
 def file_name(kind: str, period: str, start: str) -> str:
@@ -222,10 +281,23 @@ def signature(name: str, expires: int) -> str:
 
 
 def download_url(origin: str, name: str, now: int) -> str:
-    """A link to the file that needs no token and expires, as a pre-signed store URL does."""
-    expires = now + URL_LIFETIME
+    """A link to the file that needs no token and expires, as a pre-signed store URL does.
+
+    ``origin`` is the API's; the link points at its file store (another port) when one is
+    attached, else at ``origin`` itself.
+    """
+    store = store_for(origin)
+    lifetime = store.lifetime if store is not None else URL_LIFETIME
+    expires = now - 1 if store is not None and store.take_stale_link() else now + lifetime
     query = urlencode({"Expires": expires, "Signature": signature(name, expires)})
-    return f"{origin}{ROUTE.format(name=name)}?{query}"
+    host = store.origin if store is not None else origin
+    return f"{host}{ROUTE.format(name=name)}?{query}"
+
+
+def corrupted(data: bytes) -> bytes:
+    """``data`` with one byte changed in the middle: same size, another MD5."""
+    middle = len(data) // 2
+    return data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :]
 
 
 def link_problem(name: str, expires: str | None, given: str | None, now: int) -> str | None:

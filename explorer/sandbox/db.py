@@ -246,8 +246,7 @@ def open_database(path: Path | None, *, contacts: int, reset: bool = False) -> D
         if not reset and version < SCHEMA_VERSION:
             raise SandboxDatabaseError(
                 path,
-                f"it holds an older sandbox (schema {version}) that this version cannot "
-                "upgrade",
+                f"it holds an older sandbox (schema {version}) that this version cannot upgrade",
                 rebuild=True,
             )
         if reset or version < SCHEMA_VERSION:

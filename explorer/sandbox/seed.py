@@ -1216,11 +1216,12 @@ class Seeder:
             "INSERT INTO meta (key, value) VALUES (?, ?)",
             (archive_files.REFS_META_KEY, json.dumps(refs)),
         )
+        # They end at the archive cutoff, where the live data begins: nothing is in both.
         periods = [
-            ("monthly", date(2025 + (m + 4) // 12, (m + 4) % 12 + 1, 1), 0) for m in range(12)
+            ("monthly", date(2024 + (m + 4) // 12, (m + 4) % 12 + 1, 1), 0) for m in range(12)
         ]
-        periods += [("daily", date(2026, 4, d), 1) for d in range(1, 31)]
-        periods += [("daily", date(2026, 5, d), 0) for d in range(1, 15)]
+        periods += [("daily", date(2025, 4, d), 1) for d in range(1, 31)]
+        periods += [("daily", date(2025, 5, d), 0) for d in range(1, 32)]
         rows = []
         for kind in archive_files.KINDS:
             for period, start, rolled_up in periods:

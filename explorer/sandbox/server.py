@@ -17,6 +17,7 @@ from types import TracebackType
 
 import uvicorn
 
+from explorer.sandbox import archive_files
 from explorer.sandbox.app import SandboxApp
 from explorer.sandbox.db import Database, open_database
 from explorer.sandbox.faults import Faults, install_drop_log_filter
@@ -61,6 +62,9 @@ class SandboxServer:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
+        self._files_socket: socket.socket | None = None
+        # The archives' file store: another port, so another origin (see archive_files).
+        self.file_store: archive_files.FileStore | None = None
         self._base_url: str | None = None
 
     # --- state a caller reads ---------------------------------------------------------------
@@ -105,23 +109,23 @@ class SandboxServer:
         try:
             self._token = self._token or self._stored_token(db)
             app = SandboxApp(db, self._token, self.throttle, lambda: self._faults)
-            # IPPROTO_TCP, not 0: with protocol 0 asyncio skips TCP_NODELAY and every
-            # keep-alive request waits 40 ms for a delayed ACK (STACK-NOTES §4).
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+            sock = _listen(self.port)
             try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                sock.bind((HOST, self.port))
-                sock.listen(128)
+                files_sock = _listen(0)
             except OSError:
                 sock.close()
                 raise
         except BaseException:
             db.close()
             raise
+        files_port = files_sock.getsockname()[1]
+        app.files_port = files_port
+        app.file_store = archive_files.FileStore(f"http://{HOST}:{files_port}")
         install_drop_log_filter()
         config = uvicorn.Config(
             app.asgi,
             http="h11",
+            interface="asgi3",
             loop="asyncio",
             lifespan="off",
             log_config=None,
@@ -131,9 +135,13 @@ class SandboxServer:
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="sandbox-server", daemon=True
+            target=server.run,
+            kwargs={"sockets": [sock, files_sock]},
+            name="sandbox-server",
+            daemon=True,
         )
         self.db, self._server, self._thread, self._socket = db, server, thread, sock
+        self._files_socket, self.file_store = files_sock, app.file_store
         thread.start()
         deadline = time.monotonic() + START_TIMEOUT
         while not server.started:
@@ -141,7 +149,9 @@ class SandboxServer:
                 self.stop()
                 raise RuntimeError("the sandbox server did not start")
             time.sleep(0.005)
-        self._base_url = f"http://{HOST}:{sock.getsockname()[1]}"
+        api_port = sock.getsockname()[1]
+        self._base_url = f"http://{HOST}:{api_port}"
+        archive_files.attach_store(api_port, app.file_store)
         log.info(
             "sandbox serving at %s (%.1f s to start)", self._base_url, time.perf_counter() - started
         )
@@ -150,6 +160,8 @@ class SandboxServer:
     def stop(self) -> None:
         """Stop serving and close the database (safe to call twice)."""
         server, thread = self._server, self._thread
+        if self._base_url is not None:
+            archive_files.detach_store(int(self._base_url.rsplit(":", 1)[1]))
         if server is not None:
             server.should_exit = True
         if thread is not None:
@@ -159,9 +171,12 @@ class SandboxServer:
                 thread.join(STOP_TIMEOUT)
         if self._socket is not None:
             self._socket.close()
+        if self._files_socket is not None:
+            self._files_socket.close()
         if self.db is not None:
             self.db.close()
-        self._server = self._thread = self._socket = None
+        self._server = self._thread = self._socket = self._files_socket = None
+        self.file_store = None
         self.db = None
         self._base_url = None
 
@@ -186,3 +201,18 @@ class SandboxServer:
             with db.transaction():
                 db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('token', ?)", (token,))
         return token
+
+
+def _listen(port: int) -> socket.socket:
+    """A listening socket on 127.0.0.1:``port`` (0: a free one)."""
+    # IPPROTO_TCP, not 0: with protocol 0 asyncio skips TCP_NODELAY and every keep-alive
+    # request waits 40 ms for a delayed ACK (STACK-NOTES §4).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((HOST, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock

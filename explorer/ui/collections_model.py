@@ -158,15 +158,14 @@ class CollectionsModel(QStandardItemModel):
             log.exception("renaming failed")
             return False
 
+
 def make_item(child: TreeFolder | TreeRequest, root: str) -> QStandardItem:
     """The row of ``child`` (with rows for all in it, if it is a folder)."""
     item = QStandardItem(child.name)
     item.setData(child.path, PATH_ROLE)
     item.setData(root, ROOT_ROLE)
     item.setData(row_key(child), KEY_ROLE)
-    flags = (
-        Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
-    )
+    flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
     if isinstance(child, TreeFolder):
         item.setData("folder", KIND_ROLE)
         item.setFlags(flags | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsDropEnabled)
@@ -212,6 +211,7 @@ def collection_item(coll: Collection) -> QStandardItem:
     for child in coll.tree().children:
         item.appendRow(make_item(child, str(coll.root)))
     return item
+
 
 def row_key(child: TreeFolder | TreeRequest) -> str:
     """Everything a row shows of ``child``: rows with equal keys need no update."""

@@ -74,6 +74,7 @@ from explorer.ui.collections_model import (
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class _Undo:
     """One deletion that Ctrl+Z can take back."""

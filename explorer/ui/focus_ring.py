@@ -93,7 +93,6 @@ class FocusRingFollower(QObject):
         except Exception:
             log.exception("moving the focus ring failed")
 
-
     def stop(self) -> None:
         """Show no ring from now on (the ring goes with it)."""
         self._active = False

@@ -13,9 +13,17 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QMainWindow,
+    QSplitter,
+    QStyle,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from explorer import APP_NAME, SANDBOX_WORKSPACE_NAME
 from explorer.core.catalog import Catalog, HttpMethod
@@ -103,6 +111,11 @@ class MainWindow(QMainWindow):
         self.side_tabs.setObjectName("sideTabs")
         self.side_tabs.addTab(self.endpoints, "&Endpoints")
         self.side_tabs.addTab(self.panels.collections_slot, "C&ollections")
+        # An icon, not a word: the side tabs must all fit, and the window a 1024-pixel screen.
+        data_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_DriveHDIcon)
+        data_tab = self.side_tabs.addTab(self.panels.datasets_slot, data_icon, "")
+        self.side_tabs.setTabToolTip(data_tab, "Datasets: local copies of runs and messages")
+        self.side_tabs.setIconSize(QSize(12, 12))
         self.side_tabs.addTab(self.panels.history_slot, "Histor&y")
         # Its three tabs' names fit without scroll arrows.
         self.side_tabs.setMinimumWidth(self.side_tabs.tabBar().sizeHint().width() + 8)

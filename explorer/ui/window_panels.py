@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from explorer.core.connection import Connection
     from explorer.store.history import History
     from explorer.ui.collections_panel import CollectionsPanel
+    from explorer.ui.datasets_panel import DatasetsPanel
     from explorer.ui.history_panel import HistoryPanel
     from explorer.ui.runner_panel import RunnerPanel
 
@@ -59,6 +60,7 @@ class WindowPanels(QObject):
         self.collections_slot: Deferred[CollectionsPanel] = Deferred(self._make_collections)
         self.history_slot: Deferred[HistoryPanel] = Deferred(self._make_history)
         self.runner_slot: Deferred[RunnerPanel] = Deferred(self._make_runner)
+        self.datasets_slot: Deferred[DatasetsPanel] = Deferred(self._make_datasets)
 
     @property
     def collections(self) -> CollectionsPanel:
@@ -85,11 +87,17 @@ class WindowPanels(QObject):
         runner = self.runner_slot.get()
         if runner is not None:
             runner.set_http(http)
+        datasets = self.datasets_slot.get()
+        if datasets is not None:
+            datasets.set_http(http)
 
     def set_connection(self, connection: Connection | None) -> None:
         runner = self.runner_slot.get()
         if runner is not None:
             runner.set_connection(connection)
+        datasets = self.datasets_slot.get()
+        if datasets is not None:
+            datasets.set_connection(connection)
 
     def _make_collections(self) -> CollectionsPanel:
         from explorer.ui.collections_panel import CollectionsPanel
@@ -128,6 +136,14 @@ class WindowPanels(QObject):
         runner.set_http(self._http())
         runner.set_connection(self._connection())
         return runner
+
+    def _make_datasets(self) -> DatasetsPanel:
+        from explorer.ui.datasets_panel import DatasetsPanel
+
+        panel = DatasetsPanel()
+        panel.set_http(self._http())
+        panel.set_connection(self._connection())
+        return panel
 
     def save_opened_folders(self) -> None:
         """Remember the collection folders opened from elsewhere, for the next start."""

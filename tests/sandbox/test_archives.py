@@ -109,3 +109,36 @@ def test_a_tampered_link_is_refused(api: httpx.Client) -> None:
     )
     assert httpx.get(tampered, timeout=10).status_code == 403
     assert httpx.get(archive["download_url"].split("?")[0], timeout=10).status_code == 403
+
+
+def test_links_point_at_another_origin_and_expire(sandbox: Any, api: httpx.Client) -> None:
+    archive = next(a for a in listing(api, period="monthly") if a["record_count"])
+    link = httpx.URL(archive["download_url"])
+    api_origin = httpx.URL(sandbox.base_url)
+    assert link.host == "127.0.0.1" and link.port != api_origin.port  # a different origin
+    # The API's port does not serve the files: only the store's does.
+    on_api = link.copy_with(port=api_origin.port)
+    assert api.get(str(on_api)).status_code == 404
+    sandbox.file_store.stale_links = 1
+    stale = next(a for a in listing(api, period="monthly") if a["record_count"])
+    answer = httpx.get(stale["download_url"], timeout=10)
+    assert answer.status_code == 403 and "expired" in answer.text
+
+
+def test_runs_and_messages_before_the_cutoff_are_only_in_archives(
+    api: httpx.Client, walk: Any
+) -> None:
+    from explorer.sandbox.archive_files import ARCHIVE_CUTOFF
+
+    cutoff = ARCHIVE_CUTOFF.isoformat()
+    assert not walk(api, "/api/v2/runs.json", {"before": cutoff})
+    assert not walk(api, "/api/v2/messages.json", {"before": cutoff})
+    archived = listing(api)
+    assert archived and all(a["start_date"] < cutoff for a in archived)
+
+
+def test_the_file_store_notices_a_token_sent_to_it(sandbox: Any, api: httpx.Client) -> None:
+    archive = next(a for a in listing(api, period="monthly") if a["record_count"])
+    before = len(sandbox.file_store.authorizations)
+    httpx.get(archive["download_url"], headers={"Authorization": "Token leaked"}, timeout=10)
+    assert sandbox.file_store.authorizations[before:] == ["Token"]  # the scheme, not the token

@@ -41,9 +41,7 @@ class CalendarPopup(QFrame):
         self.calendar = QCalendarWidget(self)
         self.calendar.setAccessibleName("Date")
         self.calendar.setGridVisible(True)
-        self.calendar.setVerticalHeaderFormat(
-            QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader
-        )
+        self.calendar.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
         layout.addWidget(self.calendar)
         self.time = QTimeEdit(self)
         self.time.setDisplayFormat("HH:mm:ss")

@@ -57,8 +57,12 @@ class DateEditor(Editor):
         self.line.textChanged.connect(self.value_changed)
         self.pick_button.clicked.connect(self.open_picker)
         self.clear_button.clicked.connect(self.line.clear)
-        QShortcut(QKeySequence("Alt+Down"), self.line, self.open_picker,
-                  context=Qt.ShortcutContext.WidgetShortcut)
+        QShortcut(
+            QKeySequence("Alt+Down"),
+            self.line,
+            self.open_picker,
+            context=Qt.ShortcutContext.WidgetShortcut,
+        )
         self._finish(box)
         self.setFocusProxy(self.line)
 

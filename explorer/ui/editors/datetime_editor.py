@@ -78,8 +78,12 @@ class DateTimeEditor(Editor):
         self.pick_button.clicked.connect(self.open_picker)
         self.now_button.clicked.connect(self.set_now)
         self.clear_button.clicked.connect(self.line.clear)
-        QShortcut(QKeySequence("Alt+Down"), self.line, self.open_picker,
-                  context=Qt.ShortcutContext.WidgetShortcut)
+        QShortcut(
+            QKeySequence("Alt+Down"),
+            self.line,
+            self.open_picker,
+            context=Qt.ShortcutContext.WidgetShortcut,
+        )
         self._finish(box)
         self.setFocusProxy(self.line)
 
@@ -137,9 +141,7 @@ class DateTimeEditor(Editor):
 
     @Slot(object)
     def _picked(self, value: date | datetime) -> None:
-        self.line.setText(
-            local_text(value) if isinstance(value, datetime) else value.isoformat()
-        )
+        self.line.setText(local_text(value) if isinstance(value, datetime) else value.isoformat())
         self.line.setFocus()
 
     @Slot()
@@ -147,8 +149,10 @@ class DateTimeEditor(Editor):
         moment = self.moment()
         if moment is not None:
             offset = moment.astimezone().strftime("%z")
-            zone = "" if offset in ("+0000", "-0000") else (
-                f" · local time is UTC{offset[:3]}:{offset[3:]}"
+            zone = (
+                ""
+                if offset in ("+0000", "-0000")
+                else (f" · local time is UTC{offset[:3]}:{offset[3:]}")
             )
             self.hint.setText(f"Sent as {format_datetime(moment)} (UTC){zone}")
         if self._hint is not None or moment is not None:

@@ -195,9 +195,7 @@ class LanguageCombo(QComboBox):
         if not needle or not languages_ready():
             self._matches.setStringList([])
             return
-        found = values.search_languages(
-            needle, translations_only=self.translations_only, limit=60
-        )
+        found = values.search_languages(needle, translations_only=self.translations_only, limit=60)
         # The workspace's own languages first, after an exact code.
         code = needle.lower()
         found.sort(

@@ -76,9 +76,7 @@ class ListEditor(RowsEditor):
         elif isinstance(self.param.example, list) and self.param.example:
             line.setPlaceholderText(f"e.g. {self.param.example[0]}")
         if self.item.kind is Kind.INT:
-            line.setValidator(
-                QRegularExpressionValidator(QRegularExpression(r"[+-]?[0-9]*"), line)
-            )
+            line.setValidator(QRegularExpressionValidator(QRegularExpression(r"[+-]?[0-9]*"), line))
         line.textChanged.connect(self._rows_changed)
         layout.addWidget(line, 1)
         return [line], line, {"line": line}

@@ -23,9 +23,7 @@ class UrnEditor(Editor):
         self, param: Param, parent: QWidget | None = None, context: EditorContext | None = None
     ) -> None:
         super().__init__(param, parent, context)
-        self.input = UrnInput(
-            self, name=param.name, default_country=self.context.default_country
-        )
+        self.input = UrnInput(self, name=param.name, default_country=self.context.default_country)
         self.input.changed.connect(self.value_changed)
         self._finish(self.input)
 

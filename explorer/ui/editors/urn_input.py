@@ -152,7 +152,7 @@ class UrnInput(QWidget):
             # The box spells a scheme too: make it agree with the new choice.
             self._rewriting = True
             try:
-                self.path.setText(f"{self.current_scheme()}:{box.strip()[match.end():]}")
+                self.path.setText(f"{self.current_scheme()}:{box.strip()[match.end() :]}")
             finally:
                 self._rewriting = False
         self._describe()

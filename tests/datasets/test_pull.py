@@ -1,0 +1,168 @@
+"""Pulls against the sandbox over HTTP: archives then live pages, incremental, refusals."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from explorer.datasets.pull import PullFailed, PullSpec
+from explorer.datasets.rows import utc_text
+from explorer.sandbox.clock import now_us
+
+TOKEN = "dataset-token-0123456789abcdef"
+
+
+def rows(db: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+def server_runs(server: Any, live: Any, archived: Any) -> dict[str, str]:
+    everything = {r["uuid"]: utc_text(r["modified_on"]) for r in archived(server, "run")}
+    everything.update({r["uuid"]: utc_text(r["modified_on"]) for r in live(server, "runs")})
+    return everything
+
+
+def test_a_pull_spanning_archives_and_pages_holds_the_servers_full_set(
+    server: Any, run_pull: Any, db_path: Path, live: Any, archived: Any
+) -> None:
+    report = run_pull()
+    assert report.of("runs").archives_downloaded > 0 and report.of("runs").pages > 0
+    stored = dict(rows(db_path, "SELECT uuid, modified_on FROM runs"))
+    assert stored == server_runs(server, live, archived)
+    sources = dict(rows(db_path, "SELECT source, count(*) FROM runs GROUP BY source"))
+    assert sources["archive"] == len(archived(server, "run"))
+    assert sources["api"] == len(live(server, "runs"))
+    messages = {m["uuid"] for m in archived(server, "message")} | {
+        m["uuid"] for m in live(server, "messages")
+    }
+    assert {u for (u,) in rows(db_path, "SELECT uuid FROM messages")} == messages
+    contacts = {c["uuid"] for c in live(server, "contacts")}
+    deleted = {c["uuid"] for c in live(server, "contacts", deleted="true")}
+    assert deleted, "the seed has deleted contacts"
+    assert dict(rows(db_path, "SELECT uuid, is_deleted FROM contacts")) == {
+        **{u: 0 for u in contacts},
+        **{u: 1 for u in deleted},
+    }
+    assert {n for (n,) in rows(db_path, "SELECT name FROM flows")} == {
+        f["name"] for f in live(server, "flows")
+    }
+
+
+def test_a_second_pull_after_edits_fetches_only_the_edits(
+    server: Any, run_pull: Any, db_path: Path, live: Any
+) -> None:
+    run_pull()
+    downloads = server.file_store.downloads
+    edited = [r[0] for r in server.db.rows("SELECT id FROM runs ORDER BY id LIMIT 5")]
+    later = now_us()
+    for offset, run_id in enumerate(edited):
+        server.db.execute(
+            "UPDATE runs SET modified_on = ?, status = 'completed' WHERE id = ?",
+            (later + offset, run_id),
+        )
+    second = run_pull()
+    runs = second.of("runs")
+    assert runs.changed == len(edited)
+    # The pass starts at the watermark, which is inclusive: the last run stored comes again.
+    assert runs.fetched <= len(edited) + 1
+    assert runs.archives_downloaded == 0 and server.file_store.downloads == downloads
+    stored = dict(rows(db_path, "SELECT uuid, modified_on FROM runs WHERE source = 'api'"))
+    assert stored == {r["uuid"]: utc_text(r["modified_on"]) for r in live(server, "runs")}
+
+
+def test_a_corrupted_archive_is_downloaded_again_once(server: Any, run_pull: Any) -> None:
+    server.file_store.corrupt_downloads = 1
+    report = run_pull(PullSpec(resources=("runs",)))
+    assert report.of("runs").archives_downloaded > 0 and server.file_store.corrupt_downloads == 0
+
+
+def test_an_archive_corrupted_twice_is_refused_and_nothing_of_it_stored(
+    server: Any, run_pull: Any, db_path: Path
+) -> None:
+    server.file_store.corrupt_downloads = 2
+    with pytest.raises(PullFailed) as failed:
+        run_pull(PullSpec(resources=("runs",)))
+    assert failed.value.step == "archives"
+    assert "was refused" in failed.value.message and "checksum" in failed.value.message
+    assert rows(db_path, "SELECT count(*) FROM runs") == [(0,)]
+    assert rows(db_path, "SELECT status, step FROM pulls") == [("failed", "archives")]
+    # The next pull, with the store mended, stores it.
+    run_pull(PullSpec(resources=("runs",)))
+    assert rows(db_path, "SELECT count(*) FROM runs")[0][0] > 0
+
+
+def test_an_expired_link_is_listed_again_for_a_fresh_one(server: Any, run_pull: Any) -> None:
+    server.file_store.stale_links = 1  # the first link handed out is already expired
+    report = run_pull(PullSpec(resources=("messages",)))
+    # The stale link was handed out and refused; the pull listed again and went on.
+    assert server.file_store.stale_links == 0
+    assert report.of("messages").archives_downloaded > 0
+
+
+def test_the_token_never_reaches_the_archive_host(server: Any, run_pull: Any) -> None:
+    run_pull()
+    assert server.file_store.downloads > 0
+    assert server.file_store.authorizations == []
+
+
+def test_run_results_matches_the_runs_values(
+    server: Any, run_pull: Any, db_path: Path, live: Any, archived: Any
+) -> None:
+    run_pull(PullSpec(resources=("runs",)))
+    expected = {
+        (run["uuid"], key, v.get("name"), v.get("category"), v.get("value"), v.get("input"))
+        for run in [*live(server, "runs"), *archived(server, "run")]
+        for key, v in (run["values"] or {}).items()
+    }
+    got = set(rows(db_path, "SELECT run, key, name, category, value, input FROM run_results"))
+    assert expected and got == expected
+
+
+def test_a_pull_of_one_flow_stores_only_its_runs(
+    server: Any, run_pull: Any, db_path: Path, live: Any
+) -> None:
+    flow = live(server, "flows")[0]["uuid"]
+    run_pull(PullSpec(resources=("runs",), flow=flow))
+    assert {f for (f,) in rows(db_path, "SELECT DISTINCT flow_uuid FROM runs")} == {flow}
+
+
+def test_a_pull_limited_to_a_date_range_stores_only_that_range(
+    server: Any, run_pull: Any, db_path: Path, live: Any
+) -> None:
+    after, before = "2025-05-01T00:00:00.000000Z", "2025-05-31T23:59:59.999999Z"
+    report = run_pull(PullSpec(resources=("runs",), after=after, before=before))
+    times = [t for (t,) in rows(db_path, "SELECT modified_on FROM runs")]
+    assert times and all(after <= t <= before for t in times)
+    assert report.of("runs").archives_downloaded <= 31  # only May's dailies were read
+
+
+def test_contact_fields_has_one_row_per_contact_and_field(
+    server: Any, run_pull: Any, db_path: Path, live: Any
+) -> None:
+    run_pull(PullSpec(resources=("contacts",)))
+    expected = {
+        (c["uuid"], key, value)
+        for c in live(server, "contacts")
+        for key, value in c["fields"].items()
+    }
+    got = set(rows(db_path, "SELECT contact, field, value FROM contact_fields"))
+    assert expected and got == expected
+
+
+def test_a_full_pull_fetches_everything_again_and_still_stores_each_once(
+    server: Any, run_pull: Any, db_path: Path
+) -> None:
+    first = run_pull(PullSpec(resources=("runs",)))
+    again = run_pull(PullSpec(resources=("runs",), full=True))
+    assert again.of("runs").archives_downloaded == first.of("runs").archives_downloaded
+    assert again.of("runs").fetched == first.of("runs").fetched
+    assert again.of("runs").changed == 0
+    total = first.of("runs").fetched + first.of("runs").archive_records
+    assert rows(db_path, "SELECT count(*) FROM runs") == [(total,)]

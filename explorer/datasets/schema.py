@@ -259,6 +259,9 @@ def connect(path: Path) -> sqlite3.Connection:
 def _migrate(conn: sqlite3.Connection, version: int) -> None:
     conn.execute("BEGIN IMMEDIATE")
     try:
+        # Read again under the write lock: another connection (the panel listing the file
+        # while a pull opens it) may have made or upgraded the schema meanwhile.
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
         for target in range(version + 1, SCHEMA_VERSION + 1):
             log.info("dataset schema: %d -> %d", target - 1, target)
             for statement in MIGRATIONS[target].split(";\n"):

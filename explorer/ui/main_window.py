@@ -115,6 +115,7 @@ class MainWindow(QMainWindow):
         data_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_DriveHDIcon)
         data_tab = self.side_tabs.addTab(self.panels.datasets_slot, data_icon, "")
         self.side_tabs.setTabToolTip(data_tab, "Datasets: local copies of runs and messages")
+        self.side_tabs.tabBar().setAccessibleTabName(data_tab, "Datasets")
         self.side_tabs.setIconSize(QSize(12, 12))
         self.side_tabs.addTab(self.panels.history_slot, "Histor&y")
         # Its three tabs' names fit without scroll arrows.

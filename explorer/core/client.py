@@ -544,15 +544,30 @@ async def _read_limited(response: httpx.Response, limit: int) -> bytes:
                 # zlib releases the GIL: inflating in a thread leaves the loop free.
                 pieces = await asyncio.to_thread(inflater.feed, raw)
             except InflateTooLarge:
+                await _dropped(chunks)
                 raise _TooLarge from None
             chunks.extend(pieces)
         return await _joined(chunks)
     async for chunk in response.aiter_bytes():
         size += len(chunk)
         if size > limit:
+            await _dropped(chunks)
             raise _TooLarge
         chunks.append(chunk)
     return await _joined(chunks)
+
+
+async def _dropped(chunks: list[bytes]) -> None:
+    """Let go of a refused body's pieces off the loop, one at a time.
+
+    Hundreds of MB freed at once (the list going with its frame) held the loop for 50-60
+    ms; freed piece by piece in a thread, the loop gets its turns in between."""
+
+    def drop() -> None:
+        while chunks:
+            chunks.pop()
+
+    await asyncio.to_thread(drop)
 
 
 JOIN_IN_THREAD_FROM = 8 << 20  # bytes: joining 200 MB held the loop 70-110 ms

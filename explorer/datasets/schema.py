@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -247,13 +248,27 @@ def connect(path: Path) -> sqlite3.Connection:
             f"was written by a newer RapidPro Explorer (schema {version}; this one reads up "
             f"to {SCHEMA_VERSION})",
         )
-    conn.execute("PRAGMA journal_mode=WAL")
+    _use_wal(conn)
     conn.execute("PRAGMA synchronous=NORMAL")
     # The uuid index takes rows in random order: a bigger cache keeps its pages in memory.
     conn.execute("PRAGMA cache_size=-32768")
     if version < SCHEMA_VERSION:
         _migrate(conn, version)
     return conn
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch a new file to WAL (it stays so); a file being switched by another connection
+    at the same moment answers "locked" at once, whatever the busy timeout: try again."""
+    for attempt in range(50):
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 49:
+                raise
+            time.sleep(0.02)
 
 
 def _migrate(conn: sqlite3.Connection, version: int) -> None:

@@ -387,16 +387,20 @@ def rows_to_csv(
     """Write ``records`` to a new CSV file at ``path`` (replaced whole); returns its size."""
     cols = list(columns) if columns is not None else columns_for(endpoint, records)
     writer = CsvWriter(Path(path), cols, endpoint=endpoint)
-    return _replace_with(Path(path), writer, records)
+    return replace_with(Path(path), writer, [records])
 
 
 def to_jsonl(records: Sequence[Any], path: str | Path) -> int:
     """Write ``records`` to a new JSON Lines file at ``path`` (replaced whole); returns its size."""
-    return _replace_with(Path(path), JsonlWriter(Path(path)), records)
+    return replace_with(Path(path), JsonlWriter(Path(path)), [records])
 
 
-def _replace_with(path: Path, writer: _StreamWriter, records: Sequence[Any]) -> int:
-    """Write to a temporary file beside ``path``, fsync it and rename it over ``path``."""
+def replace_with(path: Path, writer: _StreamWriter, batches: Iterable[Sequence[Any]]) -> int:
+    """Write ``batches`` of records to a temporary file beside ``path``, fsync it and rename
+    it over ``path``: all or nothing. Returns the file's size.
+
+    A writer made with ``durable=False`` is synced once at the end rather than per batch.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -405,10 +409,15 @@ def _replace_with(path: Path, writer: _StreamWriter, records: Sequence[Any]) -> 
         raise ExportError(f"Could not write {path}: {exc.strerror or exc}", path) from exc
     tmp = Path(tmp_name)
     writer.path = tmp
+    size = 0
     try:
         writer.open()
-        size = writer.write(records)
+        for records in batches:
+            size = writer.write(records)
         writer.close()
+        if not writer.durable:
+            with open(tmp, "rb") as handle:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException as exc:
         writer.close()

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sqlite3
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from explorer.core.export import CSV, ExportError, format_for_path, writer_for
+from explorer.core.export import CSV, ExportError, format_for_path, replace_with, writer_for
 from explorer.datasets.schema import TABLES, VIEWS
 
 BATCH = 5000
@@ -58,32 +56,13 @@ def export(db_path: Path, name: str, out: Path, fmt: str | None = None) -> int:
 def _write(
     out: Path, fmt: str, columns: list[str], cursor: sqlite3.Cursor, decode: frozenset[str]
 ) -> int:
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-        os.close(fd)
-    except OSError as exc:
-        raise ExportError(f"Could not write {out}: {exc.strerror or exc}", out) from exc
-    tmp = Path(tmp_name)
-    writer = writer_for(fmt, tmp, columns=columns, durable=False)
-    written = 0
-    try:
-        writer.open()
-        while batch := cursor.fetchmany(BATCH):
-            writer.write([_record(columns, row, decode) for row in batch])
-            written += len(batch)
-        writer.close()
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, out)
-    except BaseException as exc:
-        writer.close()
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        if isinstance(exc, OSError):
-            raise ExportError(f"Could not write {out}: {exc.strerror or exc}", out) from exc
-        raise
-    return written
+    writer = writer_for(fmt, out, columns=columns, durable=False)  # one sync, at the end
+    batches = (
+        [_record(columns, row, decode) for row in batch]
+        for batch in iter(lambda: cursor.fetchmany(BATCH), [])
+    )
+    replace_with(out, writer, batches)
+    return writer.records_written
 
 
 def _record(columns: list[str], row: tuple[Any, ...], decode: frozenset[str]) -> dict[str, Any]:

@@ -207,6 +207,14 @@ class EndpointTree(QWidget):
         if item is not None:
             self.tree.setCurrentItem(item)
 
+    def point_at(self, name: str) -> None:
+        """Select ``name`` to show where a request is, without opening it anew."""
+        blocked = self.blockSignals(True)
+        try:
+            self.select(name)
+        finally:
+            self.blockSignals(blocked)
+
     def current(self) -> str | None:
         item = self.tree.currentItem()
         endpoint = item.data(0, ENDPOINT_ROLE) if item else None

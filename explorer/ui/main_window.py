@@ -252,11 +252,7 @@ class MainWindow(QMainWindow):
     def _on_tab_changed(self, tab: RequestTab) -> None:
         name = tab.request_panel.endpoint_name
         if name is not None and name != self.endpoints.current():
-            self.endpoints.blockSignals(True)  # showing where the tab is, not opening anew
-            try:
-                self.endpoints.select(name)
-            finally:
-                self.endpoints.blockSignals(False)
+            self.endpoints.point_at(name)
         self._show_current()
 
     def _show_current(self) -> None:
@@ -288,9 +284,7 @@ class MainWindow(QMainWindow):
             self.resize(1440, 860)
         self.tabs.preferred_method = str(self.settings.value("request/method", "GET"))
         last = str(self.settings.value("request/endpoint", "contacts"))
-        self.endpoints.blockSignals(True)
-        self.endpoints.select(last if last in self.catalog else "contacts")
-        self.endpoints.blockSignals(False)
+        self.endpoints.point_at(last if last in self.catalog else "contacts")
         entries = zip(
             tab_state.drafts(self.settings), tab_state.saved_refs(self.settings), strict=True
         )
@@ -425,11 +419,7 @@ class MainWindow(QMainWindow):
     def load_draft(self, draft: Draft) -> None:
         """Show ``draft``'s endpoint, method and values in the tab in front."""
         panel = self.request_panel
-        self.endpoints.blockSignals(True)  # the tree follows; the tab opens it itself
-        try:
-            self.endpoints.select(draft.endpoint)
-        finally:
-            self.endpoints.blockSignals(False)
+        self.endpoints.point_at(draft.endpoint)  # the tree follows; the tab opens it itself
         panel.show_endpoint(draft.endpoint)
         panel.select_method(HttpMethod(str(draft.method).upper()))
         panel.form.set_values(draft.params, draft.body)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 from typing import TYPE_CHECKING
 
@@ -118,11 +119,7 @@ class ResponseView(QWidget):
         layout.addWidget(self.tabs, 1)
         # The body's toolbar comes with the first response; its width is kept from the start,
         # so the panes do not move when it arrives.
-        from explorer.ui.json_toolbar import JsonToolbar
-
-        probe = JsonToolbar()
-        self.setMinimumWidth(probe.minimumSizeHint().width() + TAB_FRAME)
-        probe.deleteLater()
+        self.setMinimumWidth(_toolbar_width() + TAB_FRAME)
 
     def _build_filter(self) -> None:
         self.filter_line = FilterLine(self)
@@ -472,3 +469,14 @@ async def _filter(
 
 def _entry_key(entry: HistoryEntry) -> tuple[object, ...]:
     return (entry.time, entry.endpoint, str(entry.method))
+
+
+@functools.cache
+def _toolbar_width() -> int:
+    """The body toolbar's least width, measured once (every request tab asks for it)."""
+    from explorer.ui.json_toolbar import JsonToolbar
+
+    probe = JsonToolbar()
+    width = probe.minimumSizeHint().width()
+    probe.deleteLater()
+    return width

@@ -7,7 +7,8 @@ owner is destroyed or :func:`cancel_owned` is called (a window closing), logs wh
 does, and shows a failure where the user looks unless the caller handles it: an
 :class:`~explorer.core.errors.ExplorerError` (a store or validation error, written for
 people) in the status bar as it is, anything else through :func:`explorer.ui.errors.report`.
-A cancelled operation calls neither callback, only those given to :meth:`finally_`.
+A cancelled operation calls neither callback, only those given to :meth:`finally_`; so does
+one whose owner was deleted between the end of its work and its callbacks.
 """
 
 from __future__ import annotations
@@ -93,6 +94,12 @@ class Operation(Generic[T]):
         try:
             if task.cancelled():
                 log.debug("cancelled %s", self.doing)
+                return
+            if not shiboken6.isValid(self._owner):
+                # The work ended just before its owner went: the done callback was already
+                # queued when ``destroyed`` came, so cancelling missed it. Its callbacks would
+                # touch deleted widgets; what it did is no one's any more.
+                log.debug("%s ended after its owner was gone", self.doing)
                 return
             exc = task.exception()
             if exc is None:

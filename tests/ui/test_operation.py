@@ -95,3 +95,23 @@ def test_nothing_escapes_when_the_owner_is_gone_first(qtbot: Any, qloop: Any) ->
     finally:
         qloop.set_exception_handler(None)
     assert escaped == []
+
+
+def test_work_that_ends_as_its_owner_goes_touches_nothing_of_it(qtbot: Any, qloop: Any) -> None:
+    # A refresh of the Datasets list finishes, and the panel is deleted in the same turn of the
+    # loop, before the queued callback runs: the callback once read the deleted list.
+    import shiboken6
+
+    owner = QWidget()
+    seen: list[str] = []
+
+    async def work() -> int:
+        await asyncio.sleep(0)
+        qloop.call_soon(shiboken6.delete, owner)  # runs after this task ends, before its callbacks
+        return 1
+
+    op = Operation(owner, work()).success(lambda _r: seen.append("success"))
+    op.finally_(lambda: seen.append("finally")).run()
+    qtbot.waitUntil(lambda: "finally" in seen)
+    assert seen == ["finally"]
+    assert not shiboken6.isValid(owner)

@@ -244,6 +244,24 @@ class Outcome:
     def previous_url(self) -> str | None:
         return self._link("previous")
 
+    def next_url_ahead(self) -> str | None:
+        """The ``next`` link read from the head of the body, before the body is parsed.
+
+        RapidPro writes ``next`` first, so the next page can be asked for while this one is
+        still being read. A guess to check against :attr:`next_url` once parsed: None when
+        the body does not start that way (another server's order, or no next page).
+        """
+        if not self.ok or not self.is_json:
+            return None
+        head = _NEXT_AHEAD_RE.match(self.content, 0, 8192)
+        if head is None:
+            return None
+        try:
+            value = json.loads(head.group(1))
+        except ValueError:
+            return None
+        return value if value.startswith(("http://", "https://")) else None
+
     def _link(self, key: str) -> str | None:
         data = self.json
         if isinstance(data, Mapping):
@@ -290,6 +308,7 @@ def human_size(n: int) -> str:
     return f"{n} B"
 
 
+_NEXT_AHEAD_RE = re.compile(rb'\s*\{\s*"next"\s*:\s*("(?:[^"\\\x00-\x1f]|\\.)*")')
 _THROTTLE_RE = re.compile(r"available in (\d+(?:\.\d+)?) seconds?")
 
 

@@ -349,31 +349,59 @@ class _Pull:
             query.append(("before", spec.before))
         query_items = tuple(query)
         counts = _PageCounts(resource, self.report.of(resource))
-        # While a page is stored on the dataset's worker, the next one is already asked for:
-        # the stores still run one after another, in page order, each its own transaction.
+        # Two overlaps keep the server busy: the next page is asked for as soon as this one's
+        # head names it (checked once the page is parsed), and while a page is stored on the
+        # dataset's worker the loop goes on. The stores still run one after another, in page
+        # order, each in its own transaction.
+        asking: asyncio.Future[Outcome] | None = self._ask(resource, query_items, url, 1)
+        ahead: asyncio.Future[Outcome] | None = None
         storing: asyncio.Future[int] | None = None
         try:
-            while True:
+            while asking is not None:
                 counts.page += 1
-                what = f"page {counts.page} of {resource}"
-                outcome = await self._send(
-                    self._page_request(resource, query_items, url), "pages", what
-                )
+                outcome = await asking
+                asking = None
+                guess = outcome.next_url_ahead()
+                if guess is not None:
+                    ahead = self._ask_ahead(resource, guess, counts.page + 1)
                 await asyncio.to_thread(_parse, outcome)  # a big page is not parsed on the loop
-                records = await self._records(outcome, "pages", what)
+                records = await self._records(outcome, "pages", f"page {counts.page} of {resource}")
                 url = outcome.next_url
+                if url is not None:
+                    if ahead is None or url != guess:
+                        _drop(ahead)
+                        ahead = self._ask(resource, query_items, url, counts.page + 1)
+                    asking, ahead = ahead, None
                 write = PageWrite(table, key, filter_key, TIME_FIELDS[resource], records, url)
                 if storing is not None:
                     self._progress(counts.stored(await storing))
                 storing = asyncio.ensure_future(self.dataset.store_page(write))
                 counts.received(len(records))
-                if url is None:
-                    self._progress(counts.stored(await storing))
-                    return
+            if storing is not None:
+                self._progress(counts.stored(await storing))
         finally:
+            unwanted = [t for t in (asking, ahead) if t is not None]
+            for task in unwanted:
+                _drop(task)
+            if unwanted:
+                await asyncio.wait(unwanted)  # their connections are closed before going on
             if storing is not None and not storing.done():
                 await asyncio.wait([storing])  # never leave a write running unawaited
             await self.dataset.flush()  # a pass that stops keeps the pages it stored
+
+    def _ask(
+        self, resource: str, query: tuple[tuple[str, str], ...], url: str | None, page: int
+    ) -> asyncio.Future[Outcome]:
+        """Start asking for one page of ``resource`` (the first, or the one ``url`` names)."""
+        request = self._page_request(resource, query, url)
+        return asyncio.ensure_future(self._send(request, "pages", f"page {page} of {resource}"))
+
+    def _ask_ahead(self, resource: str, url: str, page: int) -> asyncio.Future[Outcome] | None:
+        """:meth:`_ask` for a link read ahead; one the connection refuses is left to the check."""
+        try:
+            return self._ask(resource, (), url, page)
+        except PullFailed:
+            return None
 
     # --- archives -------------------------------------------------------------------------------
 
@@ -577,6 +605,16 @@ class _PageCounts:
             f"{self.fetched:,} received, {self.changed:,} new or changed",
             records=self.fetched,
         )
+
+
+def _drop(task: asyncio.Future[Any] | None) -> None:
+    """Cancel a request no longer wanted; its answer or failure, if it came, goes unread."""
+    if task is None:
+        return
+    if not task.done():
+        task.cancel()
+    elif not task.cancelled():
+        task.exception()  # marks a failure as seen: it does not matter any more
 
 
 def _parse(outcome: Outcome) -> None:

@@ -91,6 +91,33 @@ def test_json_body_parsed_and_page_links_read(aio: Aio) -> None:
     assert "200 OK" in outcome.summary()
 
 
+@pytest.mark.parametrize(
+    ("body", "ahead"),
+    [
+        (
+            b'{"next":"http://h/api/v2/runs.json?cursor=a%3D","previous":null,"results":[',
+            "http://h/api/v2/runs.json?cursor=a%3D",
+        ),
+        (
+            b' {\n "next" : "https:\\/\\/h\\/x?c=\\"q\\u00e9", "results": [',
+            'https://h/x?c="q\u00e9',
+        ),
+        (b'{"next":null,"previous":"http://h/p","results":[]}', None),
+        (b'{"results":[],"next":"http://h/n"}', None),  # not at the head: wait for the parse
+        (b'{"next":"ftp://h/n","results":[]}', None),
+        (b'{"next":"http://h/\tn","results":[]}', None),  # a raw control character
+    ],
+)
+def test_the_next_link_is_read_from_the_head_of_a_page(
+    aio: Aio, body: bytes, ahead: str | None
+) -> None:
+    headers = {"Content-Type": "application/json"}
+    page = mock_send(aio, lambda r: httpx.Response(200, content=body, headers=headers), get())
+    assert page.next_url_ahead() == ahead
+    error = mock_send(aio, lambda r: httpx.Response(404, content=body, headers=headers), get())
+    assert error.next_url_ahead() is None
+
+
 def test_malformed_json_kept_as_text_with_a_reason(aio: Aio) -> None:
     outcome = mock_send(
         aio,

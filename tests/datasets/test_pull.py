@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from explorer.datasets.pull import PullFailed, PullSpec
+from explorer.core.connection import Connection
+from explorer.datasets.pull import PullFailed, PullSpec, pull
 from explorer.datasets.rows import utc_text
+from explorer.datasets.store import Dataset
 from explorer.sandbox.clock import now_us
 
 TOKEN = "dataset-token-0123456789abcdef"
@@ -166,3 +170,46 @@ def test_a_full_pull_fetches_everything_again_and_still_stores_each_once(
     assert again.of("runs").changed == 0
     total = first.of("runs").fetched + first.of("runs").archive_records
     assert rows(db_path, "SELECT count(*) FROM runs") == [(total,)]
+
+
+class DecoyFirst(httpx.AsyncBaseTransport):
+    """Real HTTP to the sandbox; every messages page with a next link gets a decoy ``next`` at
+    its head, before the real one (a repeated key: the last one is what the page says)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.decoy = base_url + "/api/v2/messages.json?cursor=decoy"
+        self.asked: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.asked.append(str(request.url))
+        response = await self.inner.handle_async_request(request)
+        body = await response.aread()
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
+        if "/messages.json" in str(request.url) and response.status_code == 200:
+            data = json.loads(body)
+            if data.get("next"):
+                body = (json.dumps({"next": self.decoy})[:-1] + "," + json.dumps(data)[1:]).encode()
+        return httpx.Response(response.status_code, headers=headers, content=body)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_a_next_link_read_ahead_is_checked_against_the_whole_page(
+    server: Any, db_path: Path, live: Any, aio: Any
+) -> None:
+    # The next page is asked for as soon as a page's head names it; when the parsed page
+    # names another link, the pull follows that one and drops what it asked ahead.
+    transport = DecoyFirst(server.base_url)
+
+    async def go() -> Any:
+        connection = Connection("sandbox", server.base_url, TOKEN, is_sandbox=True)
+        async with httpx.AsyncClient(transport=transport) as http, Dataset(db_path) as dataset:
+            return await pull(http, connection, dataset, PullSpec(resources=("messages",)))
+
+    report = aio(go())
+    assert report.of("messages").pages > 1
+    stored = {u for (u,) in rows(db_path, "SELECT uuid FROM messages WHERE source = 'api'")}
+    assert stored == {m["uuid"] for m in live(server, "messages")}
+    assert any("cursor=decoy" in url for url in transport.asked), "the head was read ahead"

@@ -9,12 +9,15 @@ origin, so the token never reaches another host.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
+import importlib
 import json
 import logging
 import math
 import re
 import ssl
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -389,6 +392,7 @@ async def send(
     byte, which a server dripping bytes never passes.
     Cancelling the awaiting task aborts the transfer and closes the connection.
     """
+    await _load_backend()
     start = time.perf_counter()
     limit = DEFAULT_DEADLINE if deadline is None else deadline
     exchange = _Exchange(http, request, base_url, max_body, start)
@@ -407,6 +411,18 @@ async def send(
         outcome.set_parsed(parsed.value, parsed.error)
         outcome.record_keys = parsed.record_keys
     return outcome
+
+
+_BACKEND = "anyio._backends._asyncio"
+
+
+async def _load_backend() -> None:
+    """httpcore imports its asyncio backend (anyio's) during the first request: tens of
+    milliseconds with the loop, and so the window, stopped. It is imported in a worker
+    thread first, while the window goes on."""
+    if _BACKEND not in sys.modules:
+        with contextlib.suppress(ImportError):  # another httpcore: it loads what it needs
+            await asyncio.to_thread(importlib.import_module, _BACKEND)
 
 
 class _Exchange:

@@ -217,12 +217,18 @@ def gui_stall(server: Remote, db: Path) -> tuple[float, float]:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from explorer.datasets.pull import PullSpec
-    from explorer.ui.datasets_panel import DatasetsPanel
     from explorer.ui.gc_guard import GcGuard
 
+    # As the app runs: the cycle collector on the GUI thread, in steps; the catalog loaded
+    # (the endpoint list is built from it); start-up's objects set aside once it is over.
+    # The Datasets panel and the pull are loaded after that, as when its side tab is opened.
     app = QApplication.instance() or QApplication(sys.argv)
-    guard = GcGuard(app)  # as the app runs: the cycle collector on the GUI thread, in steps
+    guard = GcGuard(app)
+    catalog()
+    GcGuard.settle()
+
+    from explorer.datasets.pull import PullSpec
+    from explorer.ui.datasets_panel import DatasetsPanel
 
     async def run() -> tuple[float, float]:
         async with make_http_client() as http:

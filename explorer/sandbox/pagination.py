@@ -111,11 +111,12 @@ def cursor_page(
     backwards = bool(position and position[2])
     # Reading backwards means reading the other way and flipping the rows afterwards.
     read_desc = order.descending != backwards
-    clauses = list(listing.where)
-    params = list(listing.args)
+    clauses: list[str] = []
+    params: list[Any] = []
     if position is not None:
-        clauses.append(f"({key}, {ident}) {'<' if read_desc else '>'} (?, ?)")
-        params += [position[0], position[1]]
+        clauses, params = _from(order, position[0], position[1], "<" if read_desc else ">")
+    clauses += listing.where
+    params += listing.args
     direction = "DESC" if read_desc else "ASC"
     sql = listing.select
     if clauses:
@@ -145,10 +146,22 @@ def cursor_page(
 
 def _exists_before(db: Database, listing: Listing, *, order: Order, row: Any) -> bool:
     """Whether any row comes before ``row`` in display order (one index probe)."""
-    op = ">" if order.descending else "<"
-    clauses = [*listing.where, f"({order.key}, {order.id_column}) {op} (?, ?)"]
+    clauses, params = _from(order, row["_key"], row["_id"], ">" if order.descending else "<")
+    clauses += listing.where
     sql = listing.select + " WHERE " + " AND ".join(f"({c})" for c in clauses) + " LIMIT 1"
-    return db.row(sql, [*listing.args, row["_key"], row["_id"]]) is not None
+    return db.row(sql, [*params, *listing.args]) is not None
+
+
+def _from(order: Order, key: Any, ident: Any, op: str) -> tuple[list[str], list[Any]]:
+    """The rows beyond a position, as index bounds SQLite walks from there: the plain bound
+    on the key first, and before the listing's own filters. Otherwise a filter such as
+    ``after`` became the bound, and each page scanned every row from it (deep pages of a
+    million runs took a second each)."""
+    column, ident_column = order.key, order.id_column
+    return (
+        [f"{column} {op}= ?", f"({column}, {ident_column}) {op} (?, ?)"],
+        [key, key, ident],
+    )
 
 
 def offset_page(

@@ -19,6 +19,7 @@ import asyncio
 import functools
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -46,6 +47,7 @@ ARCHIVE_TYPES = {"runs": "run", "messages": "message"}
 # The time each listing's after/before filter applies to (the catalog's applies_to).
 TIME_FIELDS = {"runs": "modified_on", "messages": "created_on", "contacts": "modified_on"}
 CHUNK = 256 * 1024  # archive bytes handed to the writer at a time
+STORES_AHEAD = 8  # live pages handed to the writer and not stored yet, at most
 PULL_RETRY = RetryPolicy(max_waits=None)
 """A pull waits as often as the server asks, as fetch-all does: the user sees it and can stop."""
 
@@ -350,12 +352,13 @@ class _Pull:
         query_items = tuple(query)
         counts = _PageCounts(resource, self.report.of(resource))
         # Two overlaps keep the server busy: the next page is asked for as soon as this one's
-        # head names it (checked once the page is parsed), and while a page is stored on the
-        # dataset's worker the loop goes on. The stores still run one after another, in page
-        # order, each in its own transaction.
+        # head names it (checked once the page is parsed), and pages are handed to the
+        # dataset's worker without waiting for the ones before (up to STORES_AHEAD of them: a
+        # commit that takes long does not hold the requests up). The worker still stores them
+        # one after another, in page order, each with its mark.
         asking: asyncio.Future[Outcome] | None = self._ask(resource, query_items, url, 1)
         ahead: asyncio.Future[Outcome] | None = None
-        storing: asyncio.Future[int] | None = None
+        storing: deque[asyncio.Future[int]] = deque()
         try:
             while asking is not None:
                 counts.page += 1
@@ -363,7 +366,7 @@ class _Pull:
                 asking = None
                 guess = outcome.next_url_ahead()
                 if guess is not None:
-                    ahead = self._ask_ahead(resource, guess, counts.page + 1)
+                    ahead = await self._ask_ahead(resource, guess, counts.page + 1)
                 await asyncio.to_thread(_parse, outcome)  # a big page is not parsed on the loop
                 records = await self._records(outcome, "pages", f"page {counts.page} of {resource}")
                 url = outcome.next_url
@@ -373,20 +376,23 @@ class _Pull:
                         ahead = self._ask(resource, query_items, url, counts.page + 1)
                     asking, ahead = ahead, None
                 write = PageWrite(table, key, filter_key, TIME_FIELDS[resource], records, url)
-                if storing is not None:
-                    self._progress(counts.stored(await storing))
-                storing = asyncio.ensure_future(self.dataset.store_page(write))
+                storing.append(asyncio.ensure_future(self.dataset.store_page(write)))
+                while storing and (len(storing) > STORES_AHEAD or storing[0].done()):
+                    self._progress(counts.stored(await storing.popleft()))
                 counts.received(len(records))
-            if storing is not None:
-                self._progress(counts.stored(await storing))
+            while storing:
+                self._progress(counts.stored(await storing.popleft()))
         finally:
             unwanted = [t for t in (asking, ahead) if t is not None]
             for task in unwanted:
                 _drop(task)
             if unwanted:
                 await asyncio.wait(unwanted)  # their connections are closed before going on
-            if storing is not None and not storing.done():
-                await asyncio.wait([storing])  # never leave a write running unawaited
+            if storing:
+                await asyncio.wait(storing)  # never leave a write running unawaited
+                for left in storing:  # stored all the same, or refused after one that failed
+                    if not left.cancelled() and left.exception() is None:
+                        counts.stored(left.result())
             await self.dataset.flush()  # a pass that stops keeps the pages it stored
 
     def _ask(
@@ -396,12 +402,28 @@ class _Pull:
         request = self._page_request(resource, query, url)
         return asyncio.ensure_future(self._send(request, "pages", f"page {page} of {resource}"))
 
-    def _ask_ahead(self, resource: str, url: str, page: int) -> asyncio.Future[Outcome] | None:
-        """:meth:`_ask` for a link read ahead; one the connection refuses is left to the check."""
+    async def _ask_ahead(
+        self, resource: str, url: str, page: int
+    ) -> asyncio.Future[Outcome] | None:
+        """:meth:`_ask` for a link read ahead, returning once the request is on its way (the
+        parse that follows holds the interpreter for milliseconds, and the request with it).
+        A link the connection refuses is left to the check against the parsed page."""
         try:
-            return self._ask(resource, (), url, page)
+            request = self._page_request(resource, (), url)
         except PullFailed:
             return None
+        sent = asyncio.Event()
+
+        async def trace(event: str, _info: dict[str, Any]) -> None:
+            if event.endswith("send_request_body.complete"):
+                sent.set()
+
+        request.extensions = {**request.extensions, "trace": trace}
+        asking = asyncio.ensure_future(self._send(request, "pages", f"page {page} of {resource}"))
+        waiting = asyncio.ensure_future(sent.wait())
+        await asyncio.wait((asking, waiting), return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        return asking
 
     # --- archives -------------------------------------------------------------------------------
 

@@ -213,3 +213,60 @@ def test_a_next_link_read_ahead_is_checked_against_the_whole_page(
     stored = {u for (u,) in rows(db_path, "SELECT uuid FROM messages WHERE source = 'api'")}
     assert stored == {m["uuid"] for m in live(server, "messages")}
     assert any("cursor=decoy" in url for url in transport.asked), "the head was read ahead"
+
+
+def double_live_runs(server: Any, times: int) -> None:
+    """Copies of the live runs (new uuids, a few µs later), so a pass has several pages."""
+    db = server.db
+    columns = "flow_id, contact_id, start_id, responded, status, path, vals, created_on, exited_on"
+    for step in range(1, times + 1):
+        with db.transaction():
+            db.execute(
+                f"INSERT INTO runs (uuid, {columns}, modified_on) SELECT lower(hex(randomblob(4)) "
+                "|| '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-a' || "
+                "substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))), "
+                f"{columns}, modified_on + ? FROM runs",
+                (step,),
+            )
+
+
+def test_a_page_that_cannot_be_stored_stops_the_pull_and_the_next_one_loses_nothing(
+    server: Any, run_pull: Any, db_path: Path, live: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pages are handed to the writer ahead of time. When one fails (a full disk), those
+    # handed in after it must not be stored with their marks: the next pull would then
+    # start beyond the page that was never stored.
+    import sqlite3 as sqlite
+
+    from explorer.datasets import store
+
+    double_live_runs(server, 3)
+    pages = -(-len(live(server, "runs")) // 250)
+    assert pages >= 4
+    monkeypatch.setattr(store, "COMMIT_ROWS", 1)  # every page its own transaction
+    seen = {"pages": 0}
+    real_utc_text = store.utc_text
+
+    def store_page(self: Any, page: Any) -> int:
+        if page.resource == "runs":
+            seen["pages"] += 1
+            if seen["pages"] == 2:
+                monkeypatch.setattr(store, "utc_text", _disk_full)
+        try:
+            return real_store_page(self, page)
+        finally:
+            monkeypatch.setattr(store, "utc_text", real_utc_text)
+
+    real_store_page = store.Dataset._store_page
+    monkeypatch.setattr(store.Dataset, "_store_page", store_page)
+    with pytest.raises(sqlite.OperationalError, match="disk is full"):
+        run_pull(PullSpec(resources=("runs",)))
+    monkeypatch.undo()
+    report = run_pull(PullSpec(resources=("runs",)))
+    assert report.of("runs").pages >= pages - 1  # from the page that was not stored, on
+    stored = {u for (u,) in rows(db_path, "SELECT uuid FROM runs WHERE source = 'api'")}
+    assert stored == {r["uuid"] for r in live(server, "runs")}
+
+
+def _disk_full(_value: Any) -> Any:
+    raise sqlite3.OperationalError("database or disk is full")

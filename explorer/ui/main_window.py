@@ -98,6 +98,9 @@ class MainWindow(QMainWindow):
         self._build()
         self.file_actions = FileActions(self, self)
         self.actions = WindowActions(self, self._commands(), APP_NAME)
+        runner = self.runner_dock.toggleViewAction()
+        runner.setText("&Runner")
+        self.actions.view_menu.addAction(runner)
         self._connect_signals()
         self._restore()
 
@@ -179,6 +182,7 @@ class MainWindow(QMainWindow):
             next_tab=lambda: self.tabs.go(1),
             previous_tab=lambda: self.tabs.go(-1),
             go_to_tab=self.tabs.go_to,
+            show_side=lambda name: _show_side(self, name),
         )
 
     def _connect_signals(self) -> None:
@@ -501,6 +505,21 @@ def _open_bulk(window: MainWindow, endpoint: str, method: str) -> None:
     view.show()
 
 
+def _show_side(window: MainWindow, name: str) -> None:
+    """The side tab ``name`` in front, its panel built if need be, and the keys in it."""
+    if name == "endpoints":
+        place: QWidget = window.endpoints
+        panel: QWidget = place
+    else:
+        place = getattr(window.panels, f"{name}_slot")
+        panel = place.widget()
+    window.side_tabs.setCurrentWidget(place)
+    for child in (panel, *panel.findChildren(QWidget)):
+        if child.focusPolicy() & Qt.FocusPolicy.TabFocus and child.isVisibleTo(panel):
+            child.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return
+
+
 def _show_about(window: MainWindow) -> None:
     from explorer.ui.about_dialog import AboutDialog
 
@@ -517,5 +536,3 @@ def _in_front(window: MainWindow, *path: str) -> Callable[..., Any]:
         return target(*args)
 
     return call
-
-

@@ -14,6 +14,12 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
 
 Keys = QKeySequence.StandardKey | str | None
+SIDE_TABS = (
+    ("&Endpoints", "endpoints"),
+    ("&Collections", "collections"),
+    ("&Datasets: local copies of runs and messages", "datasets"),
+    ("&History", "history"),
+)
 
 
 @dataclass(frozen=True)
@@ -40,10 +46,13 @@ class Commands:
     next_tab: Callable[[], None]
     previous_tab: Callable[[], None]
     go_to_tab: Callable[[int], None]
+    show_side: Callable[[str], None]
+    """Bring a side tab to the front: ``endpoints``, ``collections``, ``datasets``, ``history``."""
 
 
 class WindowActions(QObject):
-    """Builds the File, Request, Find and Help menus of ``window`` and keeps their actions.
+    """Builds the File, Request, Find, View, Tabs and Help menus of ``window`` and keeps their
+    actions.
 
     ``send``, ``cancel`` and ``find`` are kept as attributes for the window to enable,
     disable or trigger them.
@@ -96,6 +105,12 @@ class WindowActions(QObject):
             commands.find_previous,
             QKeySequence.StandardKey.FindPrevious,
         )
+
+        # Every side tab by its name, the Datasets one too (its tab shows only an icon).
+        self.view_menu = bar.addMenu("&View")
+        for text, name in SIDE_TABS:
+            _add(self.view_menu, text, lambda n=name: commands.show_side(n))
+        self.view_menu.addSeparator()
 
         self._add_tabs_menu(bar.addMenu("Tabs"), commands)  # no Alt letter left, as Request
 

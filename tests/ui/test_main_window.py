@@ -164,6 +164,31 @@ def test_side_panels_are_built_when_first_looked_at(window: MainWindow, qtbot: A
     assert window.panels.history is panel  # built once, then kept
 
 
+def test_the_view_menu_names_every_side_tab_and_brings_it_in_front(
+    window: MainWindow, qtbot: Any
+) -> None:
+    from explorer.ui.datasets_panel import DatasetsPanel
+
+    view = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    entries = {a.text().replace("&", ""): a for a in view.actions() if not a.isSeparator()}
+    assert list(entries) == [
+        "Endpoints",
+        "Collections",
+        "Datasets: local copies of runs and messages",
+        "History",
+        "Runner",
+    ]
+    entries["Datasets: local copies of runs and messages"].trigger()
+    panel = window.findChild(DatasetsPanel)
+    assert panel is not None and panel.isVisible()  # the tab with only an icon, by its name
+    focused = window.focusWidget()
+    assert focused is not None and panel.isAncestorOf(focused)  # keys go on from there
+    entries["Endpoints"].trigger()
+    assert window.endpoints.isVisible() and not panel.isVisible()
+    entries["Runner"].trigger()
+    qtbot.waitUntil(window.runner_dock.isVisible)
+
+
 def test_docs_show_every_field_with_type_and_example(window: MainWindow) -> None:
     choose(window, "contacts", "POST")
     docs = window.docs.toPlainText()

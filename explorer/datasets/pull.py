@@ -421,8 +421,13 @@ class _Pull:
         request.extensions = {**request.extensions, "trace": trace}
         asking = asyncio.ensure_future(self._send(request, "pages", f"page {page} of {resource}"))
         waiting = asyncio.ensure_future(sent.wait())
-        await asyncio.wait((asking, waiting), return_when=asyncio.FIRST_COMPLETED)
-        waiting.cancel()
+        try:
+            await asyncio.wait((asking, waiting), return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            _drop(asking)  # the pull is stopping: not left running on its own
+            raise
+        finally:
+            waiting.cancel()
         return asking
 
     # --- archives -------------------------------------------------------------------------------

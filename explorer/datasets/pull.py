@@ -399,7 +399,9 @@ class _Pull:
         self, resource: str, query: tuple[tuple[str, str], ...], url: str | None, page: int
     ) -> asyncio.Future[Outcome]:
         """Start asking for one page of ``resource`` (the first, or the one ``url`` names)."""
-        request = self._page_request(resource, query, url)
+        return self._start(self._page_request(resource, query, url), resource, page)
+
+    def _start(self, request: httpx.Request, resource: str, page: int) -> asyncio.Future[Outcome]:
         return asyncio.ensure_future(self._send(request, "pages", f"page {page} of {resource}"))
 
     async def _ask_ahead(
@@ -419,7 +421,7 @@ class _Pull:
                 sent.set()
 
         request.extensions = {**request.extensions, "trace": trace}
-        asking = asyncio.ensure_future(self._send(request, "pages", f"page {page} of {resource}"))
+        asking = self._start(request, resource, page)
         waiting = asyncio.ensure_future(sent.wait())
         try:
             await asyncio.wait((asking, waiting), return_when=asyncio.FIRST_COMPLETED)

@@ -135,10 +135,12 @@ class RequestTab(QWidget):
 
     def _show_in_table(self, outcome: Outcome, pager: Pager | None) -> None:
         if outcome.results is not None and pager is not None:
-            self.results_table.show_page(pager, outcome)
-        elif outcome.results is not None or pager is None:  # one object is one row
-            self.results_table.show_outcome(outcome)
-        self._page_changed()  # the pager may have moved on before the table was there
+            self.results_table.show_page(pager, outcome)  # the page bar with it
+        else:
+            if outcome.results is not None or pager is None:  # one object is one row
+                self.results_table.show_outcome(outcome)
+            # A send's pager is made after its answer, when this table may not have been built.
+            self._page_changed()
         self.outcome_shown.emit(outcome)
 
     def _answered(self, draft: Draft, outcome: Outcome) -> None:

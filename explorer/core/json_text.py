@@ -26,6 +26,8 @@ from operator import add, itemgetter, sub
 
 from pygments.token import Token, _TokenType
 
+from explorer.core.column import Column
+
 __all__ = [
     "EXACT_CHECK_LIMIT",
     "ROW_MAX",
@@ -106,13 +108,13 @@ class RowSet:
     __slots__ = ("rows",)
 
     def __init__(self) -> None:
-        self.rows = array("I")
+        self.rows = Column("I")
 
     def add(self, row: int) -> None:
         self.rows.append(row)
 
     def __contains__(self, row: object) -> bool:
-        i = bisect_left(self.rows, row)  # type: ignore[arg-type]
+        i = self.rows.bisect_left(row)
         return i < len(self.rows) and self.rows[i] == row
 
     def __len__(self) -> int:
@@ -123,7 +125,7 @@ class RowSet:
 
     def rank(self, row: int) -> int:
         """How many rows in the set come before ``row``."""
-        return bisect_left(self.rows, row)
+        return self.rows.bisect_left(row)
 
     def discard_last(self, row: int) -> None:
         if self.rows and self.rows[-1] == row:
@@ -140,7 +142,8 @@ class BodyIndex:
     Continuation rows (the second and later pieces of a long row) are in ``pretty_cont``/
     ``raw_cont``, those of them that begin inside a string in ``pretty_instr``/``raw_instr``.
     Offsets are kept in 4 bytes and depths in 1 while they fit, so a 100 MB compact body
-    costs about 40 MB of index.
+    costs about 40 MB of index, in fixed blocks (:class:`~explorer.core.column.Column`): an
+    index that grows never copies what it holds.
 
     When the body turns out not to be JSON, ``error`` says why and the index starts again
     as plain text (raw rows only).
@@ -165,8 +168,8 @@ class BodyIndex:
         self.done = False
         n = len(data)
         self._offset_type = "I" if len(data) < (1 << 32) else "q"
-        self.pretty_starts = array(self._offset_type)
-        self.pretty_depths = array("B")
+        self.pretty_starts = Column(self._offset_type)
+        self.pretty_depths = Column("B")
         self.pretty_cont = RowSet()
         self.pretty_instr = RowSet()
         self.widest_pretty = 0  # bytes, indent included: about the widest row's characters
@@ -265,7 +268,7 @@ class BodyIndex:
     def row_of_offset(self, pretty: bool, offset: int) -> int:
         """The row holding byte ``offset`` (the last row for offsets past the index)."""
         starts = self.pretty_starts if pretty and self.is_json else self.raw_starts
-        return max(0, bisect_right(starts, offset) - 1)
+        return max(0, starts.bisect_right(offset) - 1)
 
     def line_number(self, pretty: bool, row: int) -> int | None:
         """1-based line number of a row, None for a continuation row."""
@@ -302,7 +305,7 @@ class BodyIndex:
         """What the index itself holds (the body not counted)."""
         sets = (self.pretty_cont, self.pretty_instr, self.raw_cont, self.raw_instr)
         arrays = (self.pretty_starts, self.pretty_depths, self.raw_starts, *(s.rows for s in sets))
-        return sum(a.buffer_info()[1] * a.itemsize for a in arrays)
+        return sum(a.nbytes() for a in arrays)
 
     # --- pretty rows: the fast path -----------------------------------------------------------
 
@@ -404,8 +407,8 @@ class BodyIndex:
         if not drop:
             out_s.append(pend_start)
             out_d.append(pend_depth)
-            out_s.fromlist(starts[:-1])
-            out_d.fromlist(depths[:-1])
+            out_s.extend(starts[:-1])
+            out_d.extend(depths[:-1])
         else:
             keep = bytearray(b"\x01") * m  # row m, the last, is held back as pending
             for j in drop:
@@ -413,8 +416,8 @@ class BodyIndex:
                     keep[j] = 0
             s_all = [pend_start, *starts]
             d_all = [pend_depth, *depths]
-            out_s.fromlist(list(compress(s_all, keep)))
-            out_d.fromlist(list(compress(d_all, keep)))
+            out_s.extend(list(compress(s_all, keep)))
+            out_d.extend(list(compress(d_all, keep)))
         self._pending = (starts[-1], depths[-1])
         self._pend_keep = m not in drop
 
@@ -562,7 +565,7 @@ class BodyIndex:
     # --- raw rows -------------------------------------------------------------------------
 
     def _reset_raw(self) -> None:
-        self.raw_starts = array(self._offset_type, [0] if self.data else [])
+        self.raw_starts = Column(self._offset_type, [0] if self.data else [])
         self.widest_raw = 0
         self.raw_cont = RowSet()
         self.raw_instr = RowSet()
@@ -602,9 +605,9 @@ class BodyIndex:
             in_string = False
             if self.is_json:
                 ps = self.pretty_starts
-                k = bisect_right(ps, rs + rm) - 1
+                k = ps.bisect_right(rs + rm) - 1
                 if k < 0 or ps[k] <= rs:
-                    k = bisect_right(ps, rs)
+                    k = ps.bisect_right(rs)
                     if k >= len(ps) or ps[k] >= lim:
                         return  # wait until the pretty index has a place to cut
                 s = ps[k]
@@ -663,8 +666,8 @@ class BodyIndex:
         self.is_json = False
         self._long = False
         self._pos = len(self.data)
-        self.pretty_starts = array(self._offset_type)
-        self.pretty_depths = array("B")
+        self.pretty_starts = Column(self._offset_type)
+        self.pretty_depths = Column("B")
         self.pretty_cont = RowSet()
         self.pretty_instr = RowSet()
         self._reset_raw()

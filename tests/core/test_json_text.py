@@ -213,3 +213,17 @@ def test_json_content_types() -> None:
     assert is_json_type("application/json; charset=utf-8")
     assert is_json_type("application/problem+json")
     assert not is_json_type("text/html")
+
+
+def test_a_body_of_more_rows_than_an_index_block_keeps_every_row_in_place() -> None:
+    # 200,002 pretty rows: the row index spans several blocks of its column.
+    value = list(range(200_000))
+    body = json.dumps(value, separators=(",", ":")).encode()
+    index = BodyIndex(body).run()
+    assert pretty_text(body) == json.dumps(value, indent=2)
+    lines = json.dumps(value, indent=2).split("\n")
+    for row in (65_534, 65_535, 65_536, 65_537, 131_072, 200_001):
+        start, _end = index.row_span(True, row)
+        assert index.row_of_offset(True, start) == row
+        assert index.line_number(True, row) == row + 1
+        assert index.render(True, row).text == lines[row]

@@ -35,11 +35,15 @@ from explorer.ui.json_toolbar import JsonToolbar
 SLICE_S = 0.005
 """Work per loop turn. With painting and Qt's own work a turn stays well under 50 ms."""
 UI_EVERY_S = 0.1  # progress, scroll ranges: refreshed this often while work goes on
-INDEX_STEP = 32 * 1024
+INDEX_STEP = 16 * 1024
+"""Bytes indexed between looks at the clock. Dense bodies (a million ``{"i": 0}``) make
+a row every three bytes: 32 kB took 6-10 ms, past a slice's budget on its own."""
 SEARCH_STEP = 256 * 1024
 SYNC_SEARCH_S = 0.015  # find() searches this long before returning; the rest goes on in slices
 COPY_SYNC_ROWS = 20_000  # bigger pretty copies are built in slices
-LINK_STEP = 16 * 1024  # bytes scanned for references between looks at the clock
+LINK_STEP = 4 * 1024
+"""Bytes scanned for references between looks at the clock: each token is a step in
+Python, and 16 kB of a dense body (10,000 tokens) took 10 ms, four times its budget."""
 # Finding references walks every token of a body in Python: a few seconds for a 14 MB page,
 # half a minute and millions of objects (collected on the GUI thread) for 200 MB. Past this,
 # a body's references stay text; the Table still opens them.

@@ -74,17 +74,13 @@ def add_parser(commands: Any) -> None:
     bulk.add_argument(
         "--base-url", metavar="URL", help="send to this address (token from RAPIDPRO_TOKEN)"
     )
-    bulk.add_argument(
-        "--results", metavar="PATH", type=Path, help="where to write the results CSV"
-    )
+    bulk.add_argument("--results", metavar="PATH", type=Path, help="where to write the results CSV")
     bulk.add_argument(
         "--dry-run",
         action="store_true",
         help="check every row and show the first request as it would be sent; send nothing",
     )
-    bulk.add_argument(
-        "--resume", action="store_true", help="continue the unfinished run of FILE"
-    )
+    bulk.add_argument("--resume", action="store_true", help="continue the unfinished run of FILE")
     bulk.set_defaults(handler=_handler)
 
 
@@ -99,12 +95,11 @@ def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from explorer.bulk.jobs import JobError
     from explorer.bulk.source import SourceError
     from explorer.core.errors import ValidationError
-    from explorer.run.cli import UsageError as RunUsage
     from explorer.store.errors import StoreError
 
     try:
         return asyncio.run(_main(args, out, err))
-    except (UsageError, RunUsage, ValidationError, SourceError, JobError) as exc:
+    except (UsageError, ValidationError, SourceError, JobError) as exc:
         err.write(f"{PROG}: {getattr(exc, 'message', None) or exc}\n")
         return 2
     except StoreError as exc:
@@ -125,8 +120,9 @@ async def _main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     async with make_http_client() as http:
         if args.resume:
             if args.maps or args.sets or args.dry_run:
-                raise UsageError("--resume uses the run's saved mapping: leave out --map, "
-                                 "--set and --dry-run")
+                raise UsageError(
+                    "--resume uses the run's saved mapping: leave out --map, --set and --dry-run"
+                )
             job, source = resume_job(args.file, connection)
             err.write(f"Resuming the run of {source.describe()} started {job.created}\n")
         else:
@@ -174,13 +170,12 @@ def _endpoint_and_method(endpoint: str, method: str) -> tuple[str, Any]:
 
 
 async def _connection(args: argparse.Namespace) -> Connection:
-    # The runner's way of finding a workspace and its token, so both commands agree.
-    from explorer.run.cli import _connection as find_connection
+    from explorer.store.target import TargetError, find_target
 
-    class _NoCollection:
-        base_url = None
-
-    connection, _ = await find_connection(args, _NoCollection())  # type: ignore[arg-type]
+    try:
+        connection, _ = await find_target(args.run_workspace, args.base_url)
+    except TargetError as exc:
+        raise UsageError(str(exc)) from None
     return connection
 
 
@@ -235,8 +230,10 @@ def _dry_run(given: Any, connection: Connection, out: IO[str], err: IO[str]) -> 
     endpoint = catalog()[given.mapping.endpoint]
     prepared = Prepared(endpoint, given.mapping.method, tuple(first.query), first.body)
     out.write(f"Dry run: would {describe_run(given.mapping, summary, connection)}.\n")
-    out.write(f"The first request (rows {', '.join(map(str, first.rows[:10]))}"
-              f"{'…' if len(first.rows) > 10 else ''}), exactly as it would be sent:\n\n")
+    out.write(
+        f"The first request (rows {', '.join(map(str, first.rows[:10]))}"
+        f"{'…' if len(first.rows) > 10 else ''}), exactly as it would be sent:\n\n"
+    )
     out.write(preview_text(connection.base_url, prepared, has_token=bool(connection.token)))
     out.write("\n")
     return 1 if summary.invalid_count else 0
@@ -275,12 +272,16 @@ async def _send(
     printer.done()
     out.write(f"Results: {path} ({tally.text()})\n")
     if end.state != "finished":
-        err.write(f"The run {end.state}{': ' + end.message if end.message else ''}; "
-                  "continue it with --resume\n")
+        err.write(
+            f"The run {end.state}{': ' + end.message if end.message else ''}; "
+            "continue it with --resume\n"
+        )
     if tally.uncertain_rows:
         rows = ", ".join(map(str, tally.uncertain_rows[:50]))
-        err.write(f"Uncertain (the run stopped while they were being sent; check them in the "
-                  f"workspace, they are not sent again): rows {rows}\n")
+        err.write(
+            f"Uncertain (the run stopped while they were being sent; check them in the "
+            f"workspace, they are not sent again): rows {rows}\n"
+        )
     return 0 if tally.all_succeeded and end.state == "finished" else 1
 
 

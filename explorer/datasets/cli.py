@@ -142,29 +142,16 @@ async def _main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 async def _connection(args: argparse.Namespace) -> Connection:
-    from explorer.core.connection import Connection
-    from explorer.core.errors import ValidationError
-    from explorer.core.request import normalize_base_url
-    from explorer.run.cli import UsageError as RunUsageError
-    from explorer.run.cli import _saved_workspace
-    from explorer.store.secrets import token_from_env
+    from explorer.store.target import TargetError, find_target
 
-    if args.pull_workspace:
-        try:
-            connection = await _saved_workspace(args.pull_workspace)
-        except RunUsageError as exc:
-            raise UsageError(str(exc)) from None
-    elif args.pull_base_url:
-        try:
-            url = normalize_base_url(args.pull_base_url)
-        except ValidationError as exc:
-            raise UsageError(exc.message) from None
-        connection = Connection(url, url, None)
-    else:
-        raise UsageError("say where to pull from: --workspace NAME or --base-url URL")
-    connection.token = connection.token or token_from_env()
-    if not connection.token:
-        raise UsageError("no token: save the workspace's token, or set RAPIDPRO_TOKEN")
+    try:
+        connection, _ = await find_target(
+            args.pull_workspace,
+            args.pull_base_url,
+            missing="say where to pull from: --workspace NAME or --base-url URL",
+        )
+    except TargetError as exc:
+        raise UsageError(str(exc)) from None
     return connection
 
 

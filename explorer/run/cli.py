@@ -78,57 +78,20 @@ async def _main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 async def _connection(args: argparse.Namespace, source: Source) -> tuple[Connection, str | None]:
-    """Where to send, with its token, and the saved workspace's name (None: an address)."""
-    from explorer.store.secrets import token_from_env
+    """Where to send, with its token, and the saved workspace's name (None: an address);
+    a Postman file's own base URL when neither ``--workspace`` nor ``--base-url`` is given."""
+    from explorer.store.target import TargetError, find_target
 
-    if args.run_workspace and args.base_url:
-        raise UsageError("give --workspace or --base-url, not both")
-    if args.run_workspace:
-        connection = await _saved_workspace(args.run_workspace)
-        workspace: str | None = connection.name
-    else:
-        url = _base_url(args, source)
-        connection, workspace = Connection(url, url, None), None  # named by its address
-    connection.token = connection.token or token_from_env()
-    if not connection.token:
-        where = f"saved for {workspace!r}" if workspace else "given"
-        raise UsageError(f"no token {where}: set the RAPIDPRO_TOKEN environment variable")
-    return connection, workspace
-
-
-async def _saved_workspace(name: str) -> Connection:
-    from explorer.store.secrets import TokenVault
-    from explorer.store.workspaces import WorkspaceStore
-
-    store = WorkspaceStore()
-    if store.problem:
-        raise UsageError(store.problem)
-    ws = store.get(name)
-    if ws is None:
-        known = ", ".join(store.names()) or "none are saved"
-        raise UsageError(f"there is no workspace called {name!r} ({known})")
-    return Connection(
-        ws.name,
-        ws.base_url,
-        await TokenVault().get(ws.name),
-        default_country=ws.default_country,
-        rate_limit_per_hour=ws.rate_limit_per_hour,
-        deadline=float(ws.request_deadline_s),
-    )
-
-
-def _base_url(args: argparse.Namespace, source: Source) -> str:
-    from explorer.core.request import normalize_base_url
-
-    text = args.base_url or source.base_url
-    if not text:
-        raise UsageError(
-            "say where to send the requests: --workspace NAME (a saved workspace) or --base-url URL"
-        )
     try:
-        return normalize_base_url(text)
-    except ValidationError as exc:
-        raise UsageError(exc.message) from None
+        return await find_target(
+            args.run_workspace,
+            args.base_url,
+            default_url=source.base_url,
+            missing="say where to send the requests: --workspace NAME (a saved workspace) "
+            "or --base-url URL",
+        )
+    except TargetError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _environment(args: argparse.Namespace, source: Source, workspace: str | None) -> str | None:

@@ -235,10 +235,8 @@ def test_a_workspace_token_and_environment_and_a_postman_file(
 @pytest.mark.parametrize(
     ("args", "env_token", "message"),
     [
-        (["--base-url", "http://127.0.0.1:9"], False, "no token"),
+        # How a workspace is named and found: tests/store/test_target.py, for every command.
         ([], True, "--workspace NAME"),
-        (["--workspace", "Nope"], True, "no workspace called 'Nope'"),
-        (["--workspace", "Nope", "--base-url", "http://127.0.0.1:9"], True, "not both"),
         (["--base-url", "http://example.org"], True, "plain http"),
         (["--base-url", "http://127.0.0.1:9", "--env", "Prod"], True, "no environment 'Prod'"),
     ],

@@ -23,32 +23,23 @@ def command(name: str, tmp_path: Path) -> list[str]:
     return ["pull", "runs", "--db", str(tmp_path / "data.sqlite3")]
 
 
+CASES = [
+    # (the options, whether RAPIDPRO_TOKEN is set, what the command says)
+    (["--workspace", "Nope"], True, "there is no workspace called 'Nope' (Local)"),
+    # argparse says it for pull, whose two options are a group
+    (["--workspace", "Local", "--base-url", "http://127.0.0.1:9"], True, "not both|not allowed"),
+    (["--workspace", "Local"], False, "no token saved for 'Local': add it under Workspaces…"),
+    (["--base-url", "http://127.0.0.1:9"], False, "no token given: set the RAPIDPRO_TOKEN"),
+    (["--base-url", "ftp://127.0.0.1:9"], True, "http"),
+]
+
+
 @pytest.mark.parametrize("name", ["run", "bulk", "pull"])
-@pytest.mark.parametrize(
-    ("where", "env_token", "message"),
-    [
-        (["--workspace", "Nope"], True, "there is no workspace called 'Nope' (Local)"),
-        # (argparse says it for pull, whose two options are a group)
-        (
-            ["--workspace", "Local", "--base-url", "http://127.0.0.1:9"],
-            True,
-            "not both|not allowed",
-        ),
-        (["--workspace", "Local"], False, "no token saved for 'Local': add it under Workspaces…"),
-        (["--base-url", "http://127.0.0.1:9"], False, "no token given: set the RAPIDPRO_TOKEN"),
-        (["--base-url", "ftp://127.0.0.1:9"], True, "http"),
-    ],
-)
+@pytest.mark.parametrize("case", CASES)
 def test_every_command_names_what_is_wrong_with_its_workspace(
-    *,
-    name: str,
-    where: list[str],
-    env_token: bool,
-    message: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: Any,
+    name: str, case: tuple[list[str], bool, str], tmp_path: Path, monkeypatch: Any, capsys: Any
 ) -> None:
+    where, env_token, message = case
     WorkspaceStore().add(Workspace("Local", "http://127.0.0.1:9"))
     if env_token:
         monkeypatch.setenv("RAPIDPRO_TOKEN", "t")

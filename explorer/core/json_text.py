@@ -416,8 +416,8 @@ class BodyIndex:
                     keep[j] = 0
             s_all = [pend_start, *starts]
             d_all = [pend_depth, *depths]
-            out_s.extend(list(compress(s_all, keep)))
-            out_d.extend(list(compress(d_all, keep)))
+            out_s.extend(compress(s_all, keep))
+            out_d.extend(compress(d_all, keep))
         self._pending = (starts[-1], depths[-1])
         self._pend_keep = m not in drop
 

@@ -96,10 +96,11 @@ def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from explorer.bulk.source import SourceError
     from explorer.core.errors import ValidationError
     from explorer.store.errors import StoreError
+    from explorer.store.target import TargetError
 
     try:
         return asyncio.run(_main(args, out, err))
-    except (UsageError, ValidationError, SourceError, JobError) as exc:
+    except (UsageError, TargetError, ValidationError, SourceError, JobError) as exc:
         err.write(f"{PROG}: {getattr(exc, 'message', None) or exc}\n")
         return 2
     except StoreError as exc:
@@ -170,12 +171,9 @@ def _endpoint_and_method(endpoint: str, method: str) -> tuple[str, Any]:
 
 
 async def _connection(args: argparse.Namespace) -> Connection:
-    from explorer.store.target import TargetError, find_target
+    from explorer.store.target import find_target
 
-    try:
-        connection, _ = await find_target(args.run_workspace, args.base_url)
-    except TargetError as exc:
-        raise UsageError(str(exc)) from None
+    connection, _ = await find_target(args.run_workspace, args.base_url)
     return connection
 
 

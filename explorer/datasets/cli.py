@@ -73,9 +73,11 @@ class UsageError(Exception):
 def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     import asyncio
 
+    from explorer.store.target import TargetError
+
     try:
         return asyncio.run(_main(args, out, err))
-    except UsageError as exc:
+    except (UsageError, TargetError) as exc:
         err.write(f"{PROG}: {exc}\n")
         return 2
     except KeyboardInterrupt:
@@ -142,16 +144,13 @@ async def _main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 async def _connection(args: argparse.Namespace) -> Connection:
-    from explorer.store.target import TargetError, find_target
+    from explorer.store.target import find_target
 
-    try:
-        connection, _ = await find_target(
-            args.pull_workspace,
-            args.pull_base_url,
-            missing="say where to pull from: --workspace NAME or --base-url URL",
-        )
-    except TargetError as exc:
-        raise UsageError(str(exc)) from None
+    connection, _ = await find_target(
+        args.pull_workspace,
+        args.pull_base_url,
+        missing="say where to pull from: --workspace NAME or --base-url URL",
+    )
     return connection
 
 

@@ -30,9 +30,11 @@ class UsageError(Exception):
 
 def main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     """Run the command: 0 when every request passed, 1 when any failed, 2 on misuse."""
+    from explorer.store.target import TargetError
+
     try:
         return asyncio.run(_main(args, out, err))
-    except UsageError as exc:
+    except (UsageError, TargetError) as exc:
         err.write(f"{PROG}: {exc}\n")
         return 2
     except KeyboardInterrupt:
@@ -80,18 +82,15 @@ async def _main(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 async def _connection(args: argparse.Namespace, source: Source) -> tuple[Connection, str | None]:
     """Where to send, with its token, and the saved workspace's name (None: an address);
     a Postman file's own base URL when neither ``--workspace`` nor ``--base-url`` is given."""
-    from explorer.store.target import TargetError, find_target
+    from explorer.store.target import find_target
 
-    try:
-        return await find_target(
-            args.run_workspace,
-            args.base_url,
-            default_url=source.base_url,
-            missing="say where to send the requests: --workspace NAME (a saved workspace) "
-            "or --base-url URL",
-        )
-    except TargetError as exc:
-        raise UsageError(str(exc)) from None
+    return await find_target(
+        args.run_workspace,
+        args.base_url,
+        default_url=source.base_url,
+        missing="say where to send the requests: --workspace NAME (a saved workspace) "
+        "or --base-url URL",
+    )
 
 
 def _environment(args: argparse.Namespace, source: Source, workspace: str | None) -> str | None:

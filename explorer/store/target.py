@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from explorer.core.connection import Connection
 
-TOKEN_VARIABLE = "RAPIDPRO_TOKEN"
-
 
 class TargetError(Exception):
     """The command line names no workspace that can be used (a usage error: exit 2)."""
@@ -26,7 +24,7 @@ async def find_target(
     """The connection for ``--workspace`` or ``--base-url`` (else ``default_url``), with its
     token, and the saved workspace's name (None for an address). ``missing``: what to say
     when neither is given."""
-    from explorer.store.secrets import token_from_env
+    from explorer.store.secrets import TOKEN_ENV, token_from_env
 
     if workspace and base_url:
         raise TargetError("give --workspace or --base-url, not both")
@@ -43,9 +41,9 @@ async def find_target(
         if name:
             raise TargetError(
                 f"no token saved for {name!r}: add it under Workspaces… in the app, "
-                f"or set the {TOKEN_VARIABLE} environment variable"
+                f"or set the {TOKEN_ENV} environment variable"
             )
-        raise TargetError(f"no token given: set the {TOKEN_VARIABLE} environment variable")
+        raise TargetError(f"no token given: set the {TOKEN_ENV} environment variable")
     return connection, name
 
 
